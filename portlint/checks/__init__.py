@@ -1,0 +1,77 @@
+"""Rule plug-in interface and the built-in rule set.
+
+A rule only judges: it receives exposures and a ``RuleContext`` and yields
+``Hit``s. The engine stamps the rule's code, name and configured severity on
+each hit, so a rule cannot misreport its own identity.
+
+A rule's docstring is its documentation, in one template: a one-line summary,
+then ``## What it does``, ``## Why is this bad?``, ``## Example`` (fails),
+``## Use instead`` (passes) and ``## References``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Iterable, Iterator
+
+from portlint.model import Exposure, Severity
+from portlint.reference import RiskList
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """A rule's verdict on one exposure; severity None means the rule's default."""
+
+    exposure: Exposure
+    message: str
+    severity: Severity | None = None
+
+
+@dataclass
+class RuleContext:
+    risks: RiskList
+    options: dict[str, Any] = field(default_factory=dict)
+
+
+class Rule:
+    """Base class for rules (built-in and plug-in)."""
+
+    code: ClassVar[str]
+    name: ClassVar[str]
+    severity: ClassVar[Severity] = Severity.MEDIUM
+    summary: ClassVar[str] = ""
+
+    def check(self, exposure: Exposure, ctx: RuleContext) -> Iterable[Hit]:
+        """Judge one exposure."""
+        return ()
+
+    def finish(self, exposures: list[Exposure], ctx: RuleContext) -> Iterable[Hit]:
+        """Judge the whole set at once (for cross-exposure rules)."""
+        return ()
+
+    @classmethod
+    def doc(cls) -> str:
+        import inspect
+
+        return inspect.cleandoc(cls.__doc__ or "")
+
+
+def builtin_rules() -> list[type[Rule]]:
+    """Entry point of the built-in rules; imports them only when asked."""
+    from portlint.checks import compose_rules, internet, unresolved
+
+    return [
+        *internet.RULES,
+        *compose_rules.RULES,
+        *unresolved.RULES,
+    ]
+
+
+def iter_rule_classes(factories: Iterable[Any]) -> Iterator[type[Rule]]:
+    """Flatten what entry points return (a list of classes, or a callable making one)."""
+    for factory in factories:
+        produced = factory() if callable(factory) and not isinstance(factory, type) else factory
+        if isinstance(produced, type):
+            yield produced
+        else:
+            yield from produced

@@ -1,0 +1,64 @@
+"""Wording shared by rule messages: what an exposure is and who can reach it."""
+
+from __future__ import annotations
+
+from portlint.model import Exposure
+from portlint.reference import RiskEntry
+
+_WILDCARD_BINDS = {
+    ("0.0.0.0", "::"): "all host interfaces (0.0.0.0, ::)",
+    ("0.0.0.0",): "all IPv4 host interfaces (0.0.0.0)",
+    ("::",): "all host interfaces (::)",
+}
+
+
+def ports_label(exposure: Exposure) -> str:
+    """``3389/tcp``: the service-side ports and protocol."""
+    ports = exposure.service_ports
+    if exposure.protocol == "all":
+        return "all ports, all protocols" if ports.is_all else f"{ports}/all protocols"
+    return f"{ports}/{exposure.protocol}"
+
+
+def services_label(entries: list[RiskEntry], limit: int = 4) -> str:
+    names = []
+    for entry in entries:
+        if entry.service not in names:
+            names.append(entry.service)
+    shown = ", ".join(names[:limit])
+    return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
+
+
+def sources_label(exposure: Exposure, limit: int = 3) -> str:
+    sources = list(exposure.sources)
+    shown = ", ".join(sources[:limit])
+    return shown + (f" and {len(sources) - limit} more" if len(sources) > limit else "")
+
+
+def reach_phrase(exposure: Exposure) -> str:
+    """How the exposure is reachable: "is reachable from the internet (0.0.0.0/0)"."""
+    traits = exposure.traits
+    if "host-network" in traits:
+        return "is on every host interface through host networking"
+    if "published" in traits:
+        where = _WILDCARD_BINDS.get(tuple(exposure.sources), f"host address {sources_label(exposure)}")
+        if "ephemeral-host-port" in traits:
+            return f"is published on {where} on an ephemeral host port"
+        if "unresolved-host-port" in traits:
+            return f"is published on {where} on a host port from an unset variable"
+        if exposure.target_port_range and exposure.target_port_range != exposure.port_range:
+            return f"is published on {where} as host port {exposure.port_range}"
+        return f"is published on {where}"
+    if exposure.direction == "egress":
+        return f"can reach the internet ({sources_label(exposure)})"
+    return f"is reachable from the internet ({sources_label(exposure)})"
+
+
+def compose_fix(exposure: Exposure) -> str:
+    """A loopback-bind suggestion for published Compose ports, else empty."""
+    if "published" not in exposure.traits or exposure.scope != "internet":
+        return ""
+    target = exposure.service_ports
+    host = exposure.port_range if "ephemeral-host-port" not in exposure.traits else target
+    proto = "" if exposure.protocol == "tcp" else f"/{exposure.protocol}"
+    return f"; bind it to loopback (\"127.0.0.1:{host}:{target}{proto}\") or put it behind a proxy"

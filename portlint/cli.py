@@ -1,0 +1,114 @@
+"""Command line: a thin layer over the engine and the formatters."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Sequence
+
+import click
+
+from portlint import __version__
+
+SEVERITY_CHOICES = ["critical", "high", "medium", "low", "info", "never"]
+
+
+def _split_codes(values: Sequence[str]) -> frozenset[str]:
+    return frozenset(code.strip() for value in values for code in value.split(",") if code.strip())
+
+
+def _use_colour(flag: bool | None) -> bool:
+    if flag is not None:
+        return flag
+    return sys.stdout.isatty() and "NO_COLOR" not in os.environ
+
+
+def _options(exclude, env_file, ignore=(), select=()):
+    from portlint.engine import Options
+
+    return Options(exclude=tuple(exclude), env_files=tuple(env_file),
+                   ignore=_split_codes(ignore), select=_split_codes(select))
+
+
+def _run(paths, options, with_findings: bool):
+    from portlint.engine import run
+    from portlint.plugins import PluginError
+
+    try:
+        return run([Path(p) for p in paths] or [Path(".")], options, with_findings=with_findings)
+    except PluginError as exc:
+        raise click.UsageError(str(exc)) from None
+    except FileNotFoundError as exc:
+        raise click.BadParameter(f"path {exc} does not exist", param_hint="PATHS") from None
+
+
+_paths = click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+_exclude = click.option("--exclude", multiple=True, metavar="GLOB",
+                        help="Skip files and folders matching GLOB (repeatable).")
+_env_file = click.option("--env-file", multiple=True, type=click.Path(path_type=Path, dir_okay=False, exists=True),
+                         help="Compose interpolation values, instead of the .env beside each file (repeatable).")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", "-V", prog_name="portlint")
+def cli() -> None:
+    """Find risky network port exposure in infrastructure configuration."""
+
+
+@cli.command()
+@_paths
+@click.option("--format", "-f", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="Output format.")
+@click.option("--fail-on", type=click.Choice(SEVERITY_CHOICES), default="medium", show_default=True,
+              help="Exit 1 when a finding is at or above this severity.")
+@_exclude
+@_env_file
+@click.option("--ignore", multiple=True, metavar="CODES", help="Rule codes or names to skip (comma-separated).")
+@click.option("--select", multiple=True, metavar="CODES", help="Only run these rule codes or names.")
+@click.option("--color/--no-color", default=None, help="Colour the text output (default: on a terminal).")
+@click.pass_context
+def check(ctx, paths, fmt, fail_on, exclude, env_file, ignore, select, color):
+    """Check PATHS (files or folders; default: .) for risky port exposure.
+
+    Exit status: 0 clean, 1 findings at or above --fail-on, 2 usage or input errors.
+    """
+    from portlint.engine import exit_code
+    from portlint.formatters import CHECK_FORMATS, get_renderer
+    from portlint.model import Severity
+
+    report = _run(paths, _options(exclude, env_file, ignore, select), with_findings=True)
+    text = get_renderer(CHECK_FORMATS, fmt)(report, {"color": _use_colour(color)})
+    click.echo(text, nl=False, color=_use_colour(color))
+    threshold = None if fail_on == "never" else Severity.parse(fail_on)
+    ctx.exit(exit_code(report, threshold))
+
+
+@cli.command()
+@_paths
+@click.option("--format", "-f", "fmt", type=click.Choice(["table", "json"]), default="table",
+              show_default=True, help="Output format.")
+@_exclude
+@_env_file
+@click.pass_context
+def inventory(ctx, paths, fmt, exclude, env_file):
+    """List every exposure found in PATHS, risky or not: the port map of the tree."""
+    from portlint.formatters import INVENTORY_FORMATS, get_renderer
+
+    report = _run(paths, _options(exclude, env_file), with_findings=False)
+    click.echo(get_renderer(INVENTORY_FORMATS, fmt)(report, {}), nl=False)
+    ctx.exit(2 if report.errors else 0)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Console-script entry point; returns the exit status instead of raising."""
+    try:
+        result = cli.main(args=list(argv) if argv is not None else None, prog_name="portlint",
+                          standalone_mode=False)
+    except click.ClickException as exc:
+        exc.show()
+        return exc.exit_code
+    except click.Abort:
+        click.echo("Aborted.", err=True)
+        return 130
+    return result if isinstance(result, int) else 0

@@ -1,0 +1,182 @@
+"""The pipeline: discovery -> parsers -> exposures -> rules -> report.
+
+No printing here; the CLI renders the ``Report`` with a formatter.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Mapping, Sequence
+
+from portlint.checks import Hit, Rule, RuleContext, builtin_rules, iter_rule_classes
+from portlint.discovery import discover
+from portlint.model import Exposure, Finding, InputError, ParseOutcome, Report, Severity
+from portlint.parsers import ParseContext, Parser, SourceFile, load_parsers, read_text_or_none
+from portlint.plugins import load_entry_points
+
+#: Suffixes whose content is read to let parsers recognise files not named for them.
+SNIFF_SUFFIXES = frozenset({".yml", ".yaml", ".json"})
+MAX_FILE_BYTES = 20 * 1024 * 1024
+
+
+@dataclass
+class Options:
+    exclude: tuple[str, ...] = ()
+    env_files: tuple[Path, ...] = ()
+    environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
+    ignore: frozenset[str] = frozenset()
+    select: frozenset[str] = frozenset()
+    cwd: Path = field(default_factory=Path.cwd)
+
+
+def display_path(path: Path, cwd: Path) -> str:
+    """Relative to ``cwd`` when under it, with ``/`` separators."""
+    try:
+        absolute = path if path.is_absolute() else cwd / path
+        return Path(os.path.relpath(absolute, cwd)).as_posix() if _is_under(absolute, cwd) \
+            else absolute.as_posix()
+    except ValueError:  # pragma: no cover - different drives on Windows
+        return path.as_posix()
+
+
+def _is_under(path: Path, root: Path) -> bool:
+    try:
+        path.resolve().relative_to(root.resolve())
+        return True
+    except ValueError:
+        return False
+
+
+def _read(path: Path) -> str:
+    if path.stat().st_size > MAX_FILE_BYTES:
+        raise ValueError(f"file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB")
+    data = path.read_bytes()
+    if b"\x00" in data[:8192]:
+        raise ValueError("file is binary, not text")
+    return data.decode("utf-8-sig")
+
+
+def collect(paths: Sequence[Path], options: Options) -> tuple[list[ParseOutcome], list[InputError], int]:
+    """Discover and parse: every outcome, the errors met before parsing, files claimed."""
+    parsers = load_parsers()
+    claimed: dict[str, list[SourceFile]] = defaultdict(list)
+    errors: list[InputError] = []
+    for candidate in discover(paths, options.exclude):
+        path = candidate.path
+        shown = display_path(path, options.cwd)
+        owner = _owner(parsers, path, None)
+        text: str | None = None
+        if owner is None and path.suffix.lower() in SNIFF_SUFFIXES:
+            try:
+                text = _read(path)
+            except (OSError, ValueError) as exc:
+                errors.append(InputError(shown, 1, f"cannot read file: {_reason(exc)}"))
+                continue
+            owner = _owner(parsers, path, text)
+        if owner is None:
+            continue
+        if text is None:
+            try:
+                text = _read(path)
+            except (OSError, ValueError) as exc:
+                errors.append(InputError(shown, 1, f"cannot read file: {_reason(exc)}"))
+                continue
+        claimed[owner.name].append(SourceFile(path, shown, text))
+
+    ctx = ParseContext(
+        environ=dict(options.environ), env_files=tuple(options.env_files),
+        read_text=read_text_or_none, display_path=lambda p: display_path(p, options.cwd),
+    )
+    outcomes: list[ParseOutcome] = []
+    by_name = {p.name: p for p in parsers}
+    for name in sorted(claimed):
+        outcomes.extend(_parse_safely(by_name[name], claimed[name], ctx))
+    files = sum(len(files) for files in claimed.values())
+    return outcomes, errors, files
+
+
+def _parse_safely(parser: Parser, files: list[SourceFile], ctx: ParseContext) -> list[ParseOutcome]:
+    """Run a parser; a crash inside it becomes an input error on the files it left, never a traceback."""
+    outcomes: list[ParseOutcome] = []
+    try:
+        outcomes.extend(parser.parse(files, ctx))
+    except Exception as exc:  # a parser bug must not hide the rest of the tree
+        done = {o.file for o in outcomes}
+        message = f"internal error in the {parser.name} parser: {type(exc).__name__}: {exc}"
+        outcomes.extend(ParseOutcome(f.display, errors=(InputError(f.display, 1, message),))
+                        for f in files if f.display not in done)
+    return outcomes
+
+
+def _reason(exc: Exception) -> str:
+    if isinstance(exc, UnicodeDecodeError):
+        return "not UTF-8 text"
+    if isinstance(exc, OSError):
+        return exc.strerror or str(exc)
+    return str(exc)
+
+
+def _owner(parsers: list[Parser], path: Path, text: str | None) -> Parser | None:
+    for parser in parsers:
+        if parser.claims(path, text):
+            return parser
+    return None
+
+
+def load_rules(options: Options) -> list[Rule]:
+    """Built-in and plug-in rules, minus those ``--ignore``d or not ``--select``ed."""
+    classes = list(iter_rule_classes(load_entry_points("portlint.rules")))
+    if not classes:  # pragma: no cover - the built-in entry point is always there
+        classes = builtin_rules()
+    rules = []
+    for cls in classes:
+        ids = {cls.code, cls.name}
+        if ids & options.ignore:
+            continue
+        if options.select and not ids & options.select:
+            continue
+        rules.append(cls())
+    return rules
+
+
+def evaluate(exposures: list[Exposure], rules: list[Rule], ctx: RuleContext) -> list[Finding]:
+    findings = []
+    for rule in rules:
+        hits: list[Hit] = []
+        for exposure in exposures:
+            hits.extend(rule.check(exposure, ctx))
+        hits.extend(rule.finish(exposures, ctx))
+        for hit in hits:
+            findings.append(Finding(rule.code, rule.name, hit.severity or rule.severity, hit.message,
+                                    hit.exposure))
+    findings.sort(key=lambda f: (f.location.file, f.location.line, f.location.column, f.rule_id))
+    return findings
+
+
+def run(paths: Sequence[Path], options: Options, with_findings: bool = True) -> Report:
+    """The whole pipeline for ``check`` (and, without rules, ``inventory``)."""
+    from portlint.reference import load_risk_list
+
+    outcomes, errors, files = collect(paths, options)
+    report = Report(files_scanned=files)
+    report.errors.extend(errors)
+    for outcome in outcomes:
+        report.exposures.extend(outcome.exposures)
+        report.errors.extend(outcome.errors)
+    report.errors.sort(key=lambda e: (e.file, e.line, e.column))
+    if with_findings:
+        ctx = RuleContext(risks=load_risk_list())
+        report.findings = evaluate(report.exposures, load_rules(options), ctx)
+    return report
+
+
+def exit_code(report: Report, fail_on: Severity | None) -> int:
+    """2 for input errors (even with findings), 1 for findings at or above ``fail_on``, else 0."""
+    if report.errors:
+        return 2
+    if fail_on is not None and any(f.severity >= fail_on for f in report.findings):
+        return 1
+    return 0

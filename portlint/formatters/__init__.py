@@ -1,0 +1,25 @@
+"""Formatters only render a finished report; they are looked up by name, lazily."""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import Callable
+
+from portlint.model import Report
+
+#: format name -> "module:function"; the function takes (report, options) and returns text.
+CHECK_FORMATS = {
+    "text": "portlint.formatters.text:render_check",
+    "json": "portlint.formatters.json_report:render_check",
+}
+INVENTORY_FORMATS = {
+    "table": "portlint.formatters.text:render_inventory",
+    "json": "portlint.formatters.json_report:render_inventory",
+}
+
+Renderer = Callable[[Report, dict], str]
+
+
+def get_renderer(table: dict[str, str], name: str) -> Renderer:
+    module_name, _, attr = table[name].partition(":")
+    return getattr(import_module(module_name), attr)

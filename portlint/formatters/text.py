@@ -1,0 +1,69 @@
+"""Text for people: one line per finding, a summary, colour only when asked."""
+
+from __future__ import annotations
+
+import click
+
+from portlint.model import Report, Severity
+
+SEVERITY_COLOURS = {
+    Severity.CRITICAL: "magenta", Severity.HIGH: "red", Severity.MEDIUM: "yellow",
+    Severity.LOW: "cyan", Severity.INFO: "blue",
+}
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def render_check(report: Report, options: dict) -> str:
+    colour = options.get("color", False)
+
+    def style(text: str, **kw) -> str:
+        return click.style(text, **kw) if colour else text
+
+    rows: list[tuple[tuple, str]] = []
+    for f in report.findings:
+        loc = f.location
+        sev = style(f"[{f.severity.label}]", fg=SEVERITY_COLOURS[f.severity], bold=f.severity >= Severity.HIGH)
+        where = style(f"{loc.file}:{loc.line}:{loc.column}:", bold=True)
+        rows.append(((loc.file, loc.line, loc.column, 1),
+                     f"{where} {f.rule_id} {sev} {f.message} ({f.rule_name})"))
+    for e in report.errors:
+        where = style(f"{e.file}:{e.line}:{e.column}:", bold=True)
+        rows.append(((e.file, e.line, e.column, 0),
+                     f"{where} PL001 {style('[error]', fg='red', bold=True)} {e.message} (input-error)"))
+    lines = [text for _, text in sorted(rows, key=lambda r: r[0])]
+    lines.append(summary_line(report))
+    return "\n".join(lines) + "\n"
+
+
+def summary_line(report: Report) -> str:
+    counts = report.count_by_severity()
+    parts = ", ".join(f"{n} {label}" for label, n in counts.items() if n)
+    found = _plural(len(report.findings), "finding") + (f" ({parts})" if parts else "")
+    errors = f" and {_plural(len(report.errors), 'input error')}" if report.errors else ""
+    return f"{found}{errors} in {_plural(report.files_scanned, 'file')}."
+
+
+def render_inventory(report: Report, options: dict) -> str:
+    from portlint.reference import load_risk_list
+
+    risks = load_risk_list()
+    header = ("LOCATION", "RESOURCE", "DIR", "ACTION", "PROTO", "PORTS", "TARGET", "SCOPE", "SOURCES", "SERVICE")
+    rows = [header]
+    for e in report.exposures:
+        entries = [] if "unresolved-port" in e.traits or e.service_ports.size > 100 \
+            else risks.matching(e.protocol, e.service_ports)
+        rows.append((
+            f"{e.location.file}:{e.location.line}", e.resource, e.direction, e.action, e.protocol,
+            str(e.port_range), str(e.target_port_range) if e.target_port_range else "-", e.scope,
+            ",".join(e.sources) or "-", ", ".join(r.service for r in entries) or "-",
+        ))
+    widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
+    lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows]
+    lines.append(f"{_plural(len(report.exposures), 'exposure')} in {_plural(report.files_scanned, 'file')}"
+                 + (f", {_plural(len(report.errors), 'input error')}" if report.errors else "") + ".")
+    for e in report.errors:
+        lines.append(f"{e.file}:{e.line}:{e.column}: error: {e.message}")
+    return "\n".join(lines) + "\n"

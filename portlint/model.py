@@ -1,0 +1,220 @@
+"""The exposure model every parser emits and every rule judges.
+
+Everything here is immutable and free of I/O, so parsers, rules and formatters
+can share records without copying them.
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+from dataclasses import dataclass, field
+
+#: Reachability classes, from widest to narrowest; ``unknown`` means unresolved.
+SCOPES = ("internet", "restricted-public", "private", "local", "unknown")
+
+#: Linux's default ephemeral range, used by Docker for container-only ports.
+EPHEMERAL_PORTS = (32768, 60999)
+
+
+class Severity(enum.IntEnum):
+    INFO = 0
+    LOW = 1
+    MEDIUM = 2
+    HIGH = 3
+    CRITICAL = 4
+
+    @classmethod
+    def parse(cls, text: str) -> "Severity":
+        try:
+            return cls[text.strip().upper()]
+        except KeyError:
+            choices = ", ".join(s.label for s in cls)
+            raise ValueError(f"unknown severity {text!r} (expected one of {choices})") from None
+
+    @property
+    def label(self) -> str:
+        return self.name.lower()
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class PortRange:
+    """An inclusive port range; all ports is ``0-65535``."""
+
+    start: int
+    end: int
+
+    def __post_init__(self) -> None:
+        if not (0 <= self.start <= self.end <= 65535):
+            raise ValueError(f"invalid port range {self.start}-{self.end}")
+
+    @classmethod
+    def single(cls, port: int) -> "PortRange":
+        return cls(port, port)
+
+    @property
+    def size(self) -> int:
+        return self.end - self.start + 1
+
+    @property
+    def is_all(self) -> bool:
+        return self.start <= 1 and self.end == 65535
+
+    def overlaps(self, other: "PortRange") -> bool:
+        return self.start <= other.end and other.start <= self.end
+
+    def contains(self, other: "PortRange") -> bool:
+        return self.start <= other.start and other.end <= self.end
+
+    def intersection(self, other: "PortRange") -> "PortRange | None":
+        start, end = max(self.start, other.start), min(self.end, other.end)
+        return PortRange(start, end) if start <= end else None
+
+    def as_list(self) -> list[int]:
+        return [self.start, self.end]
+
+    def __str__(self) -> str:
+        return str(self.start) if self.start == self.end else f"{self.start}-{self.end}"
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    """1-based position of the smallest element that grants an exposure."""
+
+    file: str
+    line: int
+    end_line: int
+    column: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Exposure:
+    """Who (``sources``) can reach which protocol and ports, and where that is written.
+
+    ``traits`` carries format facts that rules may care about without knowing the
+    format: ``host-network``, ``expose-only``, ``ephemeral-host-port``,
+    ``unresolved-port``.
+    """
+
+    kind: str
+    location: Location
+    resource: str
+    protocol: str
+    port_range: PortRange
+    sources: tuple[str, ...]
+    scope: str
+    direction: str = "ingress"
+    action: str = "allow"
+    target_port_range: PortRange | None = None
+    unresolved: tuple[str, ...] = ()
+    traits: frozenset[str] = frozenset()
+    raw: str = ""
+
+    @property
+    def service_ports(self) -> PortRange:
+        """The ports that identify the service: the target side when remapped."""
+        return self.target_port_range or self.port_range
+
+    def to_dict(self) -> dict:
+        loc = self.location
+        return {
+            "kind": self.kind,
+            "file": loc.file,
+            "line": loc.line,
+            "end_line": loc.end_line,
+            "column": loc.column,
+            "resource": self.resource,
+            "direction": self.direction,
+            "action": self.action,
+            "protocol": self.protocol,
+            "port_range": self.port_range.as_list(),
+            "target_port_range": self.target_port_range.as_list() if self.target_port_range else None,
+            "sources": list(self.sources),
+            "scope": self.scope,
+            "unresolved": list(self.unresolved),
+            "traits": sorted(self.traits),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class InputError:
+    """A file (or part of one) that could not be read or understood."""
+
+    file: str
+    line: int
+    message: str
+    column: int = 1
+
+    def to_dict(self) -> dict:
+        return {"file": self.file, "line": self.line, "column": self.column, "message": self.message}
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    rule_id: str
+    rule_name: str
+    severity: Severity
+    message: str
+    exposure: Exposure
+
+    @property
+    def location(self) -> Location:
+        return self.exposure.location
+
+    @property
+    def fingerprint(self) -> str:
+        """Stable across edits that only move lines (used by baselines and SARIF)."""
+        e = self.exposure
+        target = str(e.target_port_range) if e.target_port_range else ""
+        key = "\x1f".join(
+            (self.rule_id, e.location.file, e.resource, e.direction, e.protocol,
+             str(e.port_range), target, ",".join(e.sources))
+        )
+        return hashlib.sha256(key.encode()).hexdigest()[:32]
+
+    def to_dict(self) -> dict:
+        e = self.exposure
+        loc = e.location
+        return {
+            "rule_id": self.rule_id,
+            "rule_name": self.rule_name,
+            "severity": self.severity.label,
+            "message": self.message,
+            "file": loc.file,
+            "line": loc.line,
+            "end_line": loc.end_line,
+            "column": loc.column,
+            "resource": e.resource,
+            "kind": e.kind,
+            "protocol": e.protocol,
+            "port_range": e.port_range.as_list(),
+            "target_port_range": e.target_port_range.as_list() if e.target_port_range else None,
+            "sources": list(e.sources),
+            "scope": e.scope,
+            "fingerprint": self.fingerprint,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class ParseOutcome:
+    """What a parser made of one file: its exposures and the problems it met."""
+
+    file: str
+    exposures: tuple[Exposure, ...] = ()
+    errors: tuple[InputError, ...] = ()
+
+
+@dataclass(slots=True)
+class Report:
+    """The finished result of a run, handed to formatters."""
+
+    findings: list[Finding] = field(default_factory=list)
+    errors: list[InputError] = field(default_factory=list)
+    exposures: list[Exposure] = field(default_factory=list)
+    files_scanned: int = 0
+
+    def count_by_severity(self) -> dict[str, int]:
+        counts = {s.label: 0 for s in sorted(Severity, reverse=True)}
+        for f in self.findings:
+            counts[f.severity.label] += 1
+        return counts

@@ -1,0 +1,72 @@
+"""Parser plug-in interface.
+
+A parser turns one source format into ``Exposure`` records. It never raises for
+bad input: problems come back as ``InputError`` entries in its ``ParseOutcome``.
+Parsers register under the ``portlint.parsers`` entry-point group (the built-in
+ones too), so third-party formats plug in the same way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable, Iterator, Mapping, Protocol, runtime_checkable
+
+from portlint.model import ParseOutcome
+
+
+def read_text_or_none(path: Path) -> str | None:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+@dataclass(frozen=True)
+class ParseContext:
+    """What a parser may know beyond the file itself.
+
+    ``read_text`` is how a parser reads neighbouring files (``.env``, tfvars);
+    it returns None when the file is absent, so tests can hand in a dict.
+    """
+
+    environ: Mapping[str, str] = field(default_factory=dict)
+    env_files: tuple[Path, ...] = ()
+    variables: Mapping[str, str] = field(default_factory=dict)
+    var_files: tuple[Path, ...] = ()
+    read_text: Callable[[Path], str | None] = read_text_or_none
+    display_path: Callable[[Path], str] = str
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """A file handed to a parser: its path, how to show it, and its text."""
+
+    path: Path
+    display: str
+    text: str
+
+
+@runtime_checkable
+class Parser(Protocol):
+    """What every parser plug-in provides."""
+
+    #: short, stable name, also the ``kind`` of the exposures it emits
+    name: str
+
+    def claims(self, path: Path, text: str | None) -> bool:
+        """Cheap test: is this file mine? ``text`` is None when only the name is known."""
+
+    def parse(self, files: Iterable[SourceFile], ctx: ParseContext) -> Iterator[ParseOutcome]:
+        """Parse the claimed files; one outcome per file, errors included."""
+
+
+def load_parsers() -> list[Parser]:
+    """Every parser registered under ``portlint.parsers``, built-ins included, by name."""
+    from portlint.plugins import load_entry_points
+
+    parsers = []
+    for factory in load_entry_points("portlint.parsers"):
+        parser = factory() if isinstance(factory, type) else factory
+        parsers.append(parser)
+    return sorted(parsers, key=lambda p: p.name)
