@@ -89,24 +89,20 @@ class AllPortsPublic(Rule):
 
     ## Example
     ```yaml
-    firewall:
-      rules:
-        - name: everything
-          action: allow
-          protocol: any
-          ports: [any]
-          sources: [any]
+    services:
+      sandbox:
+        image: example/sandbox
+        ports:
+          - "1-65535:1-65535"
     ```
 
     ## Use instead
     ```yaml
-    firewall:
-      rules:
-        - name: https
-          action: allow
-          protocol: tcp
-          ports: [443]
-          sources: [any]
+    services:
+      sandbox:
+        image: example/sandbox
+        ports:
+          - "443:8443"
     ```
 
     ## References
@@ -123,7 +119,12 @@ class AllPortsPublic(Rule):
             return
         covered = ctx.risks.matching(e.protocol, e.service_ports)
         extra = f", including {len(covered)} services on the risk list" if covered else ""
-        yield Hit(e, f"{e.resource}: {ports_label(e)} {reach_phrase(e)}{extra}")
+        if e.protocol == "all":
+            what = "Every port of every protocol" if e.service_ports.is_all \
+                else f"Every protocol on ports {e.service_ports}"
+        else:
+            what = f"Every {e.protocol.upper()} port"
+        yield Hit(e, f"{what} {reach_phrase(e)} ({e.resource}){extra}")
 
 
 class WidePortRangePublic(Rule):

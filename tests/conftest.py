@@ -1,0 +1,53 @@
+"""Shared helpers: parse a Compose text in memory, run the CLI, find ../shared."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from portlint.checks import RuleContext
+from portlint.cli import cli
+from portlint.engine import evaluate, load_rules, Options
+from portlint.parsers import ParseContext, SourceFile
+from portlint.parsers.compose import ComposeParser
+from portlint.reference import load_risk_list
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED = REPO.parent / "shared"
+
+
+def dedent(text: str) -> str:
+    return textwrap.dedent(text).lstrip("\n")
+
+
+def parse_compose(text: str, environ=None, files=None, env_files=(), name="compose.yaml"):
+    """Parse Compose ``text`` as /project/<name>; ``files`` maps other paths to contents."""
+    files = {Path(k): v for k, v in (files or {}).items()}
+    ctx = ParseContext(environ=environ or {}, env_files=tuple(Path(p) for p in env_files),
+                       read_text=files.get)
+    source = SourceFile(Path("/project") / name, name, dedent(text))
+    return ComposeParser().parse_file(source, ctx)
+
+
+def findings_for(text: str, **kw):
+    outcome = parse_compose(text, **kw)
+    assert not outcome.errors, outcome.errors
+    rules = load_rules(Options(environ={}))
+    return evaluate(list(outcome.exposures), rules, RuleContext(risks=load_risk_list()))
+
+
+@pytest.fixture
+def run_cli():
+    def invoke(*args, **kw):
+        return CliRunner().invoke(cli, [str(a) for a in args], catch_exceptions=False, **kw)
+    return invoke
+
+
+@pytest.fixture
+def shared_dir() -> Path:
+    if not SHARED.is_dir():
+        pytest.skip("../shared is not present beside this checkout (only CI and developer machines have it)")
+    return SHARED
