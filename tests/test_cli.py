@@ -161,3 +161,12 @@ def test_main_returns_exit_code(project, capsys):
     assert main(["check", "."]) == 1
     assert main(["check", "--fail-on", "bogus", "."]) == 2
     assert main(["--version"]) == 0
+
+
+def test_python_dash_m_entry_point(project):
+    import subprocess
+    import sys
+
+    (project / "compose.yaml").write_text(RISKY)
+    result = subprocess.run([sys.executable, "-m", "portlint", "check", "."], capture_output=True, text=True)
+    assert result.returncode == 1 and "PL101" in result.stdout and result.stderr == ""
