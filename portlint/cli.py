@@ -24,11 +24,17 @@ def _use_colour(flag: bool | None) -> bool:
     return sys.stdout.isatty() and "NO_COLOR" not in os.environ
 
 
-def _options(exclude, env_file, ignore=(), select=()):
+def _options(exclude, env_file, var_file=(), var=(), ignore=(), select=()):
     from portlint.engine import Options
 
-    return Options(exclude=tuple(exclude), env_files=tuple(env_file),
-                   ignore=_split_codes(ignore), select=_split_codes(select))
+    variables = {}
+    for item in var:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            raise click.BadParameter(f"{item!r} is not NAME=VALUE", param_hint="--var")
+        variables[name.strip()] = value
+    return Options(exclude=tuple(exclude), env_files=tuple(env_file), var_files=tuple(var_file),
+                   variables=variables, ignore=_split_codes(ignore), select=_split_codes(select))
 
 
 def _run(paths, options, with_findings: bool):
@@ -46,6 +52,11 @@ def _run(paths, options, with_findings: bool):
 _paths = click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 _exclude = click.option("--exclude", multiple=True, metavar="GLOB",
                         help="Skip files and folders matching GLOB (repeatable).")
+_var_file = click.option("--var-file", multiple=True,
+                         type=click.Path(path_type=Path, dir_okay=False, exists=True),
+                         help="Terraform variables file for root modules, after the automatic ones (repeatable).")
+_var = click.option("--var", multiple=True, metavar="NAME=VALUE",
+                    help="Terraform variable for root modules; wins over every file (repeatable).")
 _env_file = click.option("--env-file", multiple=True, type=click.Path(path_type=Path, dir_okay=False, exists=True),
                          help="Compose interpolation values, instead of the .env beside each file (repeatable).")
 
@@ -64,11 +75,13 @@ def cli() -> None:
               help="Exit 1 when a finding is at or above this severity.")
 @_exclude
 @_env_file
+@_var_file
+@_var
 @click.option("--ignore", multiple=True, metavar="CODES", help="Rule codes or names to skip (comma-separated).")
 @click.option("--select", multiple=True, metavar="CODES", help="Only run these rule codes or names.")
 @click.option("--color/--no-color", default=None, help="Colour the text output (default: on a terminal).")
 @click.pass_context
-def check(ctx, paths, fmt, fail_on, exclude, env_file, ignore, select, color):
+def check(ctx, paths, fmt, fail_on, exclude, env_file, var_file, var, ignore, select, color):
     """Check PATHS (files or folders; default: .) for risky port exposure.
 
     Exit status: 0 clean, 1 findings at or above --fail-on, 2 usage or input errors.
@@ -77,7 +90,7 @@ def check(ctx, paths, fmt, fail_on, exclude, env_file, ignore, select, color):
     from portlint.formatters import CHECK_FORMATS, get_renderer
     from portlint.model import Severity
 
-    report = _run(paths, _options(exclude, env_file, ignore, select), with_findings=True)
+    report = _run(paths, _options(exclude, env_file, var_file, var, ignore, select), with_findings=True)
     text = get_renderer(CHECK_FORMATS, fmt)(report, {"color": _use_colour(color)})
     click.echo(text, nl=False, color=_use_colour(color))
     threshold = None if fail_on == "never" else Severity.parse(fail_on)
@@ -90,12 +103,14 @@ def check(ctx, paths, fmt, fail_on, exclude, env_file, ignore, select, color):
               show_default=True, help="Output format.")
 @_exclude
 @_env_file
+@_var_file
+@_var
 @click.pass_context
-def inventory(ctx, paths, fmt, exclude, env_file):
+def inventory(ctx, paths, fmt, exclude, env_file, var_file, var):
     """List every exposure found in PATHS, risky or not: the port map of the tree."""
     from portlint.formatters import INVENTORY_FORMATS, get_renderer
 
-    report = _run(paths, _options(exclude, env_file), with_findings=False)
+    report = _run(paths, _options(exclude, env_file, var_file, var), with_findings=False)
     click.echo(get_renderer(INVENTORY_FORMATS, fmt)(report, {}), nl=False)
     ctx.exit(2 if report.errors else 0)
 

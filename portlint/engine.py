@@ -26,6 +26,8 @@ MAX_FILE_BYTES = 20 * 1024 * 1024
 class Options:
     exclude: tuple[str, ...] = ()
     env_files: tuple[Path, ...] = ()
+    var_files: tuple[Path, ...] = ()
+    variables: Mapping[str, str] = field(default_factory=dict)
     environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
     ignore: frozenset[str] = frozenset()
     select: frozenset[str] = frozenset()
@@ -88,6 +90,7 @@ def collect(paths: Sequence[Path], options: Options) -> tuple[list[ParseOutcome]
 
     ctx = ParseContext(
         environ=dict(options.environ), env_files=tuple(options.env_files),
+        var_files=tuple(options.var_files), variables=dict(options.variables),
         read_text=read_text_or_none, display_path=lambda p: display_path(p, options.cwd),
     )
     outcomes: list[ParseOutcome] = []
@@ -160,15 +163,19 @@ def run(paths: Sequence[Path], options: Options, with_findings: bool = True) -> 
     """The whole pipeline for ``check`` (and, without rules, ``inventory``)."""
     from portlint.reference import load_risk_list
 
+    from portlint.policy import evaluate_policies
+
     outcomes, errors, files = collect(paths, options)
     report = Report(files_scanned=files)
     report.errors.extend(errors)
+    exposures: list[Exposure] = []
     for outcome in outcomes:
-        report.exposures.extend(outcome.exposures)
+        exposures.extend(outcome.exposures)
         report.errors.extend(outcome.errors)
+    report.exposures, report.shadowed = evaluate_policies(exposures)
     report.errors.sort(key=lambda e: (e.file, e.line, e.column))
     if with_findings:
-        ctx = RuleContext(risks=load_risk_list())
+        ctx = RuleContext(risks=load_risk_list(), shadowed=report.shadowed)
         report.findings = evaluate(report.exposures, load_rules(options), ctx)
     return report
 

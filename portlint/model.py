@@ -109,6 +109,10 @@ class Exposure:
     unresolved: tuple[str, ...] = ()
     traits: frozenset[str] = frozenset()
     raw: str = ""
+    #: ordered rule sets (NACLs, NSGs, GCP networks, firewall files): the set's name and
+    #: this rule's place in it (lower first); empty for sources without ordering.
+    policy: str = ""
+    priority: float = 0
 
     @property
     def service_ports(self) -> PortRange:
@@ -211,6 +215,8 @@ class Report:
     findings: list[Finding] = field(default_factory=list)
     errors: list[InputError] = field(default_factory=list)
     exposures: list[Exposure] = field(default_factory=list)
+    #: allows that an earlier deny hides completely (see portlint.policy)
+    shadowed: list = field(default_factory=list)
     files_scanned: int = 0
 
     def count_by_severity(self) -> dict[str, int]:

@@ -14,6 +14,7 @@ from importlib import import_module, metadata
 BUILTINS: dict[str, dict[str, str]] = {
     "portlint.parsers": {
         "compose": "portlint.parsers.compose:ComposeParser",
+        "terraform": "portlint.parsers.terraform:TerraformParser",
     },
     "portlint.rules": {
         "builtin": "portlint.checks:builtin_rules",

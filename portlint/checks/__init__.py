@@ -30,6 +30,7 @@ class Hit:
 @dataclass
 class RuleContext:
     risks: RiskList
+    shadowed: list = field(default_factory=list)
     options: dict[str, Any] = field(default_factory=dict)
 
 

@@ -1,0 +1,531 @@
+"""Evaluate Terraform expressions (HCL Lark trees or .tf.json values) to Python values.
+
+References are resolved through a ``Scope``: local names (``each``, ``count``,
+dynamic iterators, ``for`` variables) first, then the module's root names
+(``var``, ``local``, resource types ...) through a resolver function. What
+cannot be known becomes ``Unknown`` carrying the references it came from;
+expressions Terraform would reject become ``Unknown`` too, never exceptions.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from functools import lru_cache
+from typing import Any, Callable
+
+from portlint.parsers.terraform.functions import FUNCTIONS
+from portlint.parsers.terraform.hcl import Expr
+from portlint.parsers.terraform.values import (
+    EvalError, Unknown, to_bool, to_list, to_number, to_str, unknown_of,
+)
+
+
+class Namespace:
+    """A name whose attributes are looked up lazily: ``var``, ``local``, ``aws_vpc``..."""
+
+    __slots__ = ("name", "getter", "indexer")
+
+    def __init__(self, name: str, getter: Callable[[str], Any],
+                 indexer: Callable[[str], Any] | None = None):
+        self.name, self.getter, self.indexer = name, getter, indexer
+
+    def attr(self, key: str) -> Any:
+        return self.getter(key)
+
+    def index(self, key: str) -> Any:
+        """``x[key]``: an instance of a counted resource, or an attribute of a map-like name."""
+        return self.indexer(key) if self.indexer else self.getter(key)
+
+
+class Scope:
+    __slots__ = ("names", "parent", "resolver")
+
+    def __init__(self, resolver: Callable[[str], Any], names: dict[str, Any] | None = None,
+                 parent: "Scope | None" = None):
+        self.resolver, self.names, self.parent = resolver, names or {}, parent
+
+    def child(self, names: dict[str, Any]) -> "Scope":
+        return Scope(self.resolver, names, self)
+
+    def lookup(self, name: str) -> Any:
+        scope: Scope | None = self
+        while scope is not None:
+            if name in scope.names:
+                return scope.names[name]
+            scope = scope.parent
+        return self.resolver(name)
+
+
+_ESCAPES = re.compile(r"\\(u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|.)")
+_SIMPLE_ESCAPES = {"n": "\n", "r": "\r", "t": "\t", '"': '"', "\\": "\\"}
+
+
+def _unescape(text: str) -> str:
+    def repl(m: re.Match) -> str:
+        code = m.group(1)
+        if code[0] in "uU" and len(code) > 1:
+            return chr(int(code[1:], 16))
+        return _SIMPLE_ESCAPES.get(code, "\\" + code)
+    return _ESCAPES.sub(repl, text)
+
+
+@lru_cache(maxsize=2048)
+def _template_tree(text: str):
+    """Parse a template string (from .tf.json or a heredoc) as an HCL string expression."""
+    from portlint.parsers.terraform.hcl import load_hcl
+
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+    body = load_hcl(f'v = "{escaped}"\n')
+    return body.attributes["v"].expr.node
+
+
+def evaluate(expr: Expr, scope: Scope) -> Any:
+    """The value of an expression; Unknown where it cannot be known."""
+    try:
+        if expr.json:
+            return _json_value(expr.node, scope)
+        return _eval(expr.node, scope)
+    except EvalError as exc:
+        return Unknown({f"invalid expression: {exc}"})
+    except (RecursionError, ValueError, TypeError, ZeroDivisionError, OverflowError) as exc:
+        return Unknown({f"invalid expression: {exc}"})
+
+
+def _json_value(value: Any, scope: Scope) -> Any:
+    if isinstance(value, str):
+        if "${" not in value and "%{" not in value:
+            return value
+        return _eval(_template_tree(value), scope)
+    if isinstance(value, list):
+        return [_json_value(v, scope) for v in value]
+    if isinstance(value, dict):
+        return {(_json_value(k, scope) if "${" in k else k): _json_value(v, scope) for k, v in value.items()}
+    return value
+
+
+def _children(node) -> list:
+    from lark import Tree
+
+    return [c for c in node.children if isinstance(c, Tree) and c.data != "new_line_or_comment"]
+
+
+def _eval(node, scope: Scope) -> Any:
+    handler = _HANDLERS.get(node.data)
+    if handler is None:
+        raise EvalError(f"unsupported expression {node.data}")
+    return handler(node, scope)
+
+
+def _expr_term(node, scope):
+    inner = _children(node)
+    if not inner:
+        raise EvalError("empty expression")
+    return _eval(inner[0], scope)
+
+
+def _int_lit(node, scope):
+    return int(str(node.children[0]))
+
+
+def _float_lit(node, scope):
+    return float(str(node.children[0]))
+
+
+def _literal_value(node, scope):
+    return {"true": True, "false": False, "null": None}[str(node.children[0])]
+
+
+def _identifier(node, scope):
+    name = str(node.children[0])
+    try:
+        return scope.lookup(name)
+    except KeyError:
+        return Unknown({name})
+
+
+def _string(node, scope):
+    from lark import Token, Tree
+
+    parts: list[Any] = []
+    for part in node.children:
+        if not (isinstance(part, Tree) and part.data == "string_part"):
+            continue
+        inner = part.children[0]
+        if isinstance(inner, Token):
+            text = str(inner)
+            if inner.type == "ESCAPED_INTERPOLATION":
+                parts.append(text[1:])
+            elif inner.type == "ESCAPED_DIRECTIVE":
+                parts.append(text[1:])
+            else:
+                parts.append(_unescape(text))
+        elif inner.data == "interpolation":
+            parts.append(_Interp(_eval(_children(inner)[0], scope)))
+        else:  # %{ if } / %{ for } directives
+            return Unknown({"template directive"})
+    return _join_parts(parts)
+
+
+class _Interp:
+    __slots__ = ("value",)
+
+    def __init__(self, value):
+        self.value = value
+
+
+def _join_parts(parts: list) -> Any:
+    if len(parts) == 1 and isinstance(parts[0], _Interp):
+        return parts[0].value  # "${x}" alone keeps x's type
+    values = [p.value if isinstance(p, _Interp) else p for p in parts]
+    unknown = unknown_of(*values)
+    if unknown:
+        return unknown
+    return "".join(to_str(v) for v in values)
+
+
+def _heredoc(node, scope, trim: bool = False):
+    text = str(node.children[0])
+    first_newline = text.index("\n")
+    body = text[first_newline + 1:]
+    lines = body.split("\n")
+    # the last non-empty line is the closing marker
+    while lines and not lines[-1].strip():
+        lines.pop()
+    lines = lines[:-1]
+    if trim:
+        indents = [len(line) - len(line.lstrip()) for line in lines if line.strip()]
+        cut = min(indents, default=0)
+        lines = [line[cut:] for line in lines]
+    content = "\n".join(lines) + ("\n" if lines else "")
+    if "${" not in content:
+        return content
+    return _eval(_template_tree(content), scope)
+
+
+def _tuple(node, scope):
+    return [_eval(child, scope) for child in _children(node)]
+
+
+def _object(node, scope):
+    result: dict[Any, Any] = {}
+    for elem in _children(node):
+        key_node, value_node = _children(elem)[0], _children(elem)[-1]
+        key = _object_key(key_node, scope)
+        if isinstance(key, Unknown):
+            return key
+        result[to_str(key)] = _eval(value_node, scope)
+    return result
+
+
+def _object_key(key_node, scope):
+    from lark import Token
+
+    inner = key_node.children[0]
+    if isinstance(inner, Token) or inner.data == "keyword":
+        return str(inner if isinstance(inner, Token) else inner.children[0])
+    term = _children(inner)
+    if inner.data == "expr_term" and term and term[0].data == "identifier":
+        return str(term[0].children[0])  # bare names are literal keys
+    return _eval(inner, scope)
+
+
+def _attr(value: Any, key: str) -> Any:
+    if isinstance(value, Unknown):
+        return value
+    if isinstance(value, Namespace):
+        return value.attr(key)
+    if isinstance(value, dict):
+        if key in value:
+            return value[key]
+        raise EvalError(f"no attribute {key!r}")
+    if isinstance(value, list) and key.isdigit():
+        return _index(value, int(key))
+    raise EvalError(f"cannot read .{key} of {type(value).__name__}")
+
+
+def _index(value: Any, key: Any) -> Any:
+    unknown = unknown_of(value, key)
+    if unknown:
+        return unknown
+    if isinstance(value, Namespace):
+        return value.index(to_str(key))
+    if isinstance(value, list):
+        i = int(to_number(key))
+        if not -len(value) <= i < len(value):
+            raise EvalError(f"index {i} out of range")
+        return value[i]
+    if isinstance(value, dict):
+        k = to_str(key)
+        if k not in value:
+            raise EvalError(f"no key {k!r}")
+        return value[k]
+    raise EvalError(f"cannot index {type(value).__name__}")
+
+
+def _get_attr_expr(node, scope):
+    target, accessor = _children(node)
+    return _attr(_eval(target, scope), _accessor_name(accessor))
+
+
+def _accessor_name(get_attr) -> str:
+    inner = _children(get_attr)[0]
+    return str(inner.children[0])
+
+
+def _index_expr(node, scope):
+    target, index = _children(node)
+    value = _eval(target, scope)
+    if index.data == "short_index":
+        return _index(value, int(str(index.children[-1])))
+    return _index(value, _eval(_children(index)[0], scope))
+
+
+def _splat(node, scope):
+    target, splat = _children(node)
+    value = _eval(target, scope)
+    if isinstance(value, Unknown):
+        return value
+    items = value if isinstance(value, list) else ([] if value is None else [value])
+    out = []
+    for item in items:
+        for step in _children(splat):
+            if step.data == "get_attr":
+                item = _attr(item, _accessor_name(step))
+            elif step.data == "short_index":
+                item = _index(item, int(str(step.children[-1])))
+            else:
+                item = _index(item, _eval(_children(step)[0], scope))
+        out.append(item)
+    return out
+
+
+def _function_call(node, scope):
+    from lark import Token
+
+    tokens = [c for c in node.children if isinstance(c, Token)]
+    names = [c for c in _children(node) if c.data == "identifier"]
+    if len(names) > 1 or any(t.type == "COLONS" for t in tokens):
+        return Unknown({"provider function"})
+    name = str(names[0].children[0])
+    args_nodes = next((c for c in _children(node) if c.data == "arguments"), None)
+    arg_exprs = _children(args_nodes) if args_nodes is not None else []
+    expand = args_nodes is not None and any(isinstance(c, Token) and c.type == "ELLIPSIS"
+                                            for c in args_nodes.children)
+    if name == "try":
+        return _try(arg_exprs, scope)
+    if name == "can":
+        try:
+            value = _eval(arg_exprs[0], scope)
+        except EvalError:
+            return False
+        return value if isinstance(value, Unknown) else True
+    args = [_eval(a, scope) for a in arg_exprs]
+    if expand and args:
+        last = args.pop()
+        if isinstance(last, Unknown):
+            return last
+        args.extend(to_list(last))
+    function = FUNCTIONS.get(name)
+    if function is None:
+        return Unknown({f"{name}()"})
+    return function(*args)
+
+
+def _try(arg_exprs, scope):
+    for arg in arg_exprs:
+        try:
+            return _eval(arg, scope)
+        except EvalError:
+            continue
+    raise EvalError("no try() argument succeeded")
+
+
+def _conditional(node, scope):
+    cond_node, yes_node, no_node = _children(node)
+    cond = _eval(cond_node, scope)
+    if isinstance(cond, Unknown):
+        yes, no = _eval(yes_node, scope), _eval(no_node, scope)
+        if yes == no and not isinstance(yes, Unknown):
+            return yes
+        return Unknown(cond.refs | (unknown_of(yes, no) or Unknown()).refs)
+    return _eval(yes_node if to_bool(cond) else no_node, scope)
+
+
+_BINARY = {
+    "+": lambda a, b: to_number(a) + to_number(b),
+    "-": lambda a, b: to_number(a) - to_number(b),
+    "*": lambda a, b: to_number(a) * to_number(b),
+    "/": lambda a, b: to_number(a) / to_number(b),
+    "%": lambda a, b: to_number(a) % to_number(b),
+    "==": lambda a, b: a == b,
+    "!=": lambda a, b: a != b,
+    "<": lambda a, b: to_number(a) < to_number(b),
+    ">": lambda a, b: to_number(a) > to_number(b),
+    "<=": lambda a, b: to_number(a) <= to_number(b),
+    ">=": lambda a, b: to_number(a) >= to_number(b),
+}
+
+
+def _binary_op(node, scope):
+    left_node, term = _children(node)[:2]
+    operator_node, right_node = _children(term)[:2]
+    op = str(operator_node.children[0])
+    left = _eval(left_node, scope)
+    if op in ("&&", "||"):
+        if not isinstance(left, Unknown):
+            if op == "&&" and not to_bool(left):
+                return False
+            if op == "||" and to_bool(left):
+                return True
+        right = _eval(right_node, scope)
+        unknown = unknown_of(left, right)
+        return unknown if unknown else to_bool(right)
+    right = _eval(right_node, scope)
+    unknown = unknown_of(left, right)
+    if unknown:
+        return unknown
+    result = _BINARY[op](left, right)
+    if isinstance(result, float) and result.is_integer() and op != "/":
+        return int(result)
+    return result
+
+
+def _unary_op(node, scope):
+    op = str(node.children[0])
+    value = _eval(_children(node)[0], scope)
+    if isinstance(value, Unknown):
+        return value
+    return -to_number(value) if op == "-" else not to_bool(value)
+
+
+def _for_parts(node):
+    from lark import Token
+
+    intro = next(c for c in _children(node) if c.data == "for_intro")
+    names = [str(c.children[0]) for c in _children(intro) if c.data == "identifier"]
+    collection = [c for c in _children(intro) if c.data != "identifier"][0]
+    rest = [c for c in _children(node) if c.data != "for_intro"]
+    cond = next((c for c in rest if c.data == "for_cond"), None)
+    exprs = [c for c in rest if c.data != "for_cond"]
+    grouping = any(isinstance(c, Token) and c.type == "ELLIPSIS" for c in node.children)
+    return names, collection, exprs, cond, grouping
+
+
+def _iterate(names, collection_value):
+    if isinstance(collection_value, dict):
+        pairs = list(collection_value.items())
+    else:
+        pairs = list(enumerate(to_list(collection_value)))
+    for key, value in pairs:
+        yield {names[0]: key, names[1]: value} if len(names) == 2 else {names[0]: value}
+
+
+def _for_tuple(node, scope):
+    names, collection, exprs, cond, _ = _for_parts(node)
+    values = _eval(collection, scope)
+    if isinstance(values, Unknown):
+        return values
+    out = []
+    for bound in _iterate(names, values):
+        inner = scope.child(bound)
+        if cond is not None:
+            keep = _eval(_children(cond)[0], inner)
+            if isinstance(keep, Unknown):
+                return keep
+            if not to_bool(keep):
+                continue
+        out.append(_eval(exprs[0], inner))
+    return out
+
+
+def _for_object(node, scope):
+    names, collection, exprs, cond, grouping = _for_parts(node)
+    values = _eval(collection, scope)
+    if isinstance(values, Unknown):
+        return values
+    out: dict = {}
+    for bound in _iterate(names, values):
+        inner = scope.child(bound)
+        if cond is not None:
+            keep = _eval(_children(cond)[0], inner)
+            if isinstance(keep, Unknown):
+                return keep
+            if not to_bool(keep):
+                continue
+        key = _eval(exprs[0], inner)
+        if isinstance(key, Unknown):
+            return key
+        value = _eval(exprs[1], inner)
+        if grouping:
+            out.setdefault(to_str(key), []).append(value)
+        else:
+            out[to_str(key)] = value
+    return out
+
+
+_HANDLERS: dict[str, Callable] = {
+    "expr_term": _expr_term,
+    "int_lit": _int_lit,
+    "float_lit": _float_lit,
+    "literal_value": _literal_value,
+    "identifier": _identifier,
+    "string": _string,
+    "template_string": lambda node, scope: json.loads(str(node.children[0]).replace('\\"', '"')),
+    "heredoc_template": _heredoc,
+    "heredoc_template_trim": lambda node, scope: _heredoc(node, scope, trim=True),
+    "tuple": _tuple,
+    "object": _object,
+    "get_attr_expr_term": _get_attr_expr,
+    "index_expr_term": _index_expr,
+    "attr_splat_expr_term": _splat,
+    "full_splat_expr_term": _splat,
+    "function_call": _function_call,
+    "conditional": _conditional,
+    "binary_op": _binary_op,
+    "unary_op": _unary_op,
+    "for_tuple_expr": _for_tuple,
+    "for_object_expr": _for_object,
+}
+
+
+def reference_text(expr: Expr) -> str | None:
+    """``aws_security_group.web.id`` for a plain reference expression, else None."""
+    if expr.json:
+        value = expr.node
+        if isinstance(value, str):
+            m = re.fullmatch(r"\$\{([A-Za-z_][\w.\-\[\]\"]*)\}", value.strip())
+            return m.group(1) if m else None
+        return None
+    parts: list[str] = []
+    node = expr.node
+    while True:
+        kids = _children(node)
+        if node.data == "expr_term" and kids:
+            node = kids[0]
+        elif node.data == "get_attr_expr_term":
+            parts.append(_accessor_name(kids[1]))
+            node = kids[0]
+        elif node.data == "index_expr_term":
+            node = kids[0]
+        elif node.data == "identifier":
+            parts.append(str(node.children[0]))
+            return ".".join(reversed(parts))
+        else:
+            return None
+
+
+def as_tuple_items(expr: Expr) -> list[Expr] | None:
+    """The element expressions of a tuple literal (for per-item positions), else None."""
+    from portlint.parsers.terraform.hcl import tree_span
+    from portlint.yamlpos import LocatedList
+
+    if expr.json:
+        if isinstance(expr.node, LocatedList):
+            return [Expr(v, s, json=True) for v, s in zip(expr.node, expr.node.spans)]
+        return None
+    node = expr.node
+    kids = _children(node)
+    if node.data == "expr_term" and len(kids) == 1 and kids[0].data == "tuple":
+        return [Expr(item, tree_span(item)) for item in _children(kids[0])]
+    return None

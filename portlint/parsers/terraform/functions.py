@@ -1,0 +1,365 @@
+"""The Terraform built-in functions that show up around ports and CIDRs.
+
+Each takes already-evaluated arguments; an Unknown argument makes the result
+Unknown unless the function can do without it. ``try`` and ``can`` are special
+(they need unevaluated arguments) and live in the evaluator.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import math
+from typing import Any, Callable
+
+from portlint.parsers.terraform.values import (
+    EvalError, Unknown, refs_in, to_bool, to_list, to_number, to_set, to_str, unknown_of,
+)
+
+
+def _strict(fn: Callable) -> Callable:
+    """Unknown anywhere in the arguments makes the result Unknown."""
+    def wrapper(*args):
+        refs = set().union(*(refs_in(a) for a in args)) if args else set()
+        if refs or any(isinstance(a, Unknown) for a in args):
+            return Unknown(refs)
+        return fn(*args)
+    return wrapper
+
+
+def _concat(*lists):
+    """Known elements stay known; an unknown list stands as one Unknown element."""
+    out: list = []
+    for value in lists:
+        if isinstance(value, Unknown):
+            out.append(value)
+        else:
+            out.extend(to_list(value))
+    return out
+
+
+def _flatten(value):
+    if isinstance(value, Unknown):
+        return value
+    out: list = []
+    for item in to_list(value):
+        if isinstance(item, list):
+            out.extend(_flatten(item))
+        else:
+            out.append(item)
+    return out
+
+
+def _merge(*maps):
+    unknown = unknown_of(*maps)
+    if unknown:
+        return unknown
+    out: dict = {}
+    for value in maps:
+        if value is None:
+            continue
+        if not isinstance(value, dict):
+            raise EvalError("merge takes maps or objects")
+        out.update(value)
+    return out
+
+
+def _lookup(mapping, key, *default):
+    unknown = unknown_of(mapping, key)
+    if unknown:
+        return unknown
+    if not isinstance(mapping, dict):
+        raise EvalError("lookup takes a map")
+    if key in mapping:
+        return mapping[key]
+    if default:
+        return default[0]
+    raise EvalError(f"key {key!r} not found")
+
+
+def _element(values, index):
+    unknown = unknown_of(values, index)
+    if unknown:
+        return unknown
+    items = to_list(values)
+    if not items:
+        raise EvalError("element of an empty list")
+    return items[int(to_number(index)) % len(items)]
+
+
+def _coalesce(*values):
+    for value in values:
+        if isinstance(value, Unknown):
+            return value
+        if value is not None and value != "":
+            return value
+    raise EvalError("no non-null arguments")
+
+
+def _coalescelist(*values):
+    for value in values:
+        if isinstance(value, Unknown):
+            return value
+        if to_list(value):
+            return value
+    raise EvalError("no non-empty lists")
+
+
+def _range(*args):
+    nums = [to_number(a) for a in args]
+    if len(nums) == 1:
+        start, end, step = 0, nums[0], 1
+    elif len(nums) == 2:
+        start, end, step = nums[0], nums[1], 1
+    else:
+        start, end, step = nums
+    if step == 0 or abs((end - start) / step) > 100000:
+        raise EvalError("range too large")
+    out = []
+    value = start
+    while (step > 0 and value < end) or (step < 0 and value > end):
+        out.append(value)
+        value += step
+    return out
+
+
+def _format(fmt, *args):
+    out, i, n, arg = [], 0, len(fmt), 0
+    while i < n:
+        ch = fmt[i]
+        if ch != "%":
+            out.append(ch)
+            i += 1
+            continue
+        j = i + 1
+        while j < n and fmt[j] in "#+-0 .123456789":
+            j += 1
+        if j >= n:
+            raise EvalError("bad format string")
+        verb = fmt[j]
+        if verb == "%":
+            out.append("%")
+        else:
+            if arg >= len(args):
+                raise EvalError("not enough format arguments")
+            value = args[arg]
+            arg += 1
+            if verb == "d":
+                out.append(str(int(to_number(value))))
+            elif verb in "fge":
+                out.append(("%" + fmt[i + 1:j + 1]) % to_number(value))
+            elif verb == "q":
+                out.append(json.dumps(to_str(value)))
+            else:
+                out.append(to_str(value) if not isinstance(value, (list, dict)) else json.dumps(value))
+        i = j + 1
+    return "".join(out)
+
+
+def _cidrsubnet(prefix, newbits, netnum):
+    net = ipaddress.ip_network(to_str(prefix), strict=False)
+    new_prefix = net.prefixlen + int(to_number(newbits))
+    subnets = net.subnets(new_prefix=new_prefix)
+    size = 2 ** (new_prefix - net.prefixlen)
+    index = int(to_number(netnum))
+    if not 0 <= index < size:
+        raise EvalError("cidrsubnet: netnum out of range")
+    base = int(net.network_address) + index * (2 ** (net.max_prefixlen - new_prefix))
+    del subnets
+    return str(ipaddress.ip_network((base, new_prefix)))
+
+
+def _cidrsubnets(prefix, *newbits):
+    net = ipaddress.ip_network(to_str(prefix), strict=False)
+    out, cursor = [], int(net.network_address)
+    for bits in newbits:
+        plen = net.prefixlen + int(to_number(bits))
+        size = 2 ** (net.max_prefixlen - plen)
+        cursor = (cursor + size - 1) // size * size
+        out.append(str(ipaddress.ip_network((cursor, plen))))
+        cursor += size
+    return out
+
+
+def _cidrhost(prefix, hostnum):
+    net = ipaddress.ip_network(to_str(prefix), strict=False)
+    num = int(to_number(hostnum))
+    base = net.broadcast_address + 1 if num < 0 else net.network_address
+    return str(base + num)
+
+
+def _cidrnetmask(prefix):
+    return str(ipaddress.ip_network(to_str(prefix), strict=False).netmask)
+
+
+def _slice(values, start, end):
+    return to_list(values)[int(to_number(start)):int(to_number(end))]
+
+
+def _index(values, value):
+    items = to_list(values)
+    if value not in items:
+        raise EvalError("value not in list")
+    return items.index(value)
+
+
+def _one(values):
+    items = to_list(values)
+    if len(items) > 1:
+        raise EvalError("one() takes at most one element")
+    return items[0] if items else None
+
+
+def _tostring(value):
+    return None if value is None else to_str(value)
+
+
+def _tonumber(value):
+    return None if value is None else to_number(value)
+
+
+def _tomap(value):
+    if not isinstance(value, dict):
+        raise EvalError("tomap takes an object")
+    return dict(value)
+
+
+def _split(sep, text):
+    text = to_str(text)
+    return [] if text == "" else text.split(to_str(sep))
+
+
+def _zipmap(keys, values):
+    return dict(zip((to_str(k) for k in to_list(keys)), to_list(values)))
+
+
+def _sort(values):
+    return sorted(to_str(v) for v in to_list(values))
+
+
+def _setop(op):
+    def run(*sets):
+        lists = [to_set(s) for s in sets]
+        result = set(map(_freeze, lists[0]))
+        for other in lists[1:]:
+            result = op(result, set(map(_freeze, other)))
+        return to_set([_thaw(v) for v in result])
+    return run
+
+
+def _freeze(v):
+    return json.dumps(v, sort_keys=True) if isinstance(v, (list, dict)) else v
+
+
+def _thaw(v):
+    return json.loads(v) if isinstance(v, str) and v[:1] in "[{" else v
+
+
+def _length(value):
+    if isinstance(value, Unknown):
+        return value
+    if isinstance(value, (list, dict, str)):
+        return len(value)
+    raise EvalError("length takes a collection or string")
+
+
+def _keys(value):
+    if not isinstance(value, dict):
+        raise EvalError("keys takes a map")
+    return sorted(value)
+
+
+def _values(value):
+    if not isinstance(value, dict):
+        raise EvalError("values takes a map")
+    return [value[k] for k in sorted(value)]
+
+
+def _contains(values, value):
+    return value in to_list(values)
+
+
+def _distinct(values):
+    out: list = []
+    for v in to_list(values):
+        if v not in out:
+            out.append(v)
+    return out
+
+
+FUNCTIONS: dict[str, Callable[..., Any]] = {
+    # collections (handle Unknown elements themselves where that is safe)
+    "concat": _concat,
+    "flatten": _flatten,
+    "merge": _merge,
+    "lookup": _lookup,
+    "element": _element,
+    "coalesce": _coalesce,
+    "coalescelist": _coalescelist,
+    "length": _length,
+    "tolist": lambda v: v if isinstance(v, Unknown) else to_list(v),
+    "toset": lambda v: v if isinstance(v, Unknown) else to_set(v),
+    "compact": _strict(lambda v: [x for x in to_list(v) if x not in ("", None)]),
+    "distinct": _strict(_distinct),
+    "contains": _strict(_contains),
+    "keys": _strict(_keys),
+    "values": _strict(_values),
+    "reverse": _strict(lambda v: list(reversed(to_list(v)))),
+    "sort": _strict(_sort),
+    "slice": _strict(_slice),
+    "index": _strict(_index),
+    "one": _strict(_one),
+    "range": _strict(_range),
+    "zipmap": _strict(_zipmap),
+    "setunion": _strict(_setop(set.union)),
+    "setintersection": _strict(_setop(set.intersection)),
+    "setsubtract": _strict(_setop(set.difference)),
+    "alltrue": _strict(lambda v: all(to_bool(x) for x in to_list(v))),
+    "anytrue": _strict(lambda v: any(to_bool(x) for x in to_list(v))),
+    "sum": _strict(lambda v: sum(to_number(x) for x in to_list(v))),
+    "chunklist": _strict(lambda v, n: [to_list(v)[i:i + int(to_number(n))]
+                                       for i in range(0, len(to_list(v)), max(1, int(to_number(n))))]),
+    "tomap": _strict(_tomap),
+    "tobool": _strict(lambda v: None if v is None else to_bool(v)),
+    "tonumber": _strict(_tonumber),
+    "tostring": _strict(_tostring),
+    # strings
+    "format": _strict(lambda fmt, *a: _format(to_str(fmt), *a)),
+    "formatlist": _strict(lambda fmt, *a: [_format(to_str(fmt), *row) for row in zip(
+        *[to_list(x) if isinstance(x, list) else [x] * max((len(y) for y in a if isinstance(y, list)), default=1)
+          for x in a])]),
+    "join": _strict(lambda sep, *lists: to_str(sep).join(to_str(x) for lst in lists for x in to_list(lst))),
+    "split": _strict(_split),
+    "lower": _strict(lambda s: to_str(s).lower()),
+    "upper": _strict(lambda s: to_str(s).upper()),
+    "title": _strict(lambda s: to_str(s).title()),
+    "trimspace": _strict(lambda s: to_str(s).strip()),
+    "trim": _strict(lambda s, chars: to_str(s).strip(to_str(chars))),
+    "trimprefix": _strict(lambda s, p: to_str(s)[len(to_str(p)):] if to_str(s).startswith(to_str(p)) else to_str(s)),
+    "trimsuffix": _strict(lambda s, p: to_str(s)[:-len(to_str(p))] if p and to_str(s).endswith(to_str(p))
+                          else to_str(s)),
+    "chomp": _strict(lambda s: to_str(s).rstrip("\r\n")),
+    "replace": _strict(lambda s, a, b: to_str(s).replace(to_str(a), to_str(b))),
+    "substr": _strict(lambda s, o, n: to_str(s)[int(to_number(o)):][: (None if int(to_number(n)) < 0
+                                                                    else int(to_number(n)))]),
+    "strrev": _strict(lambda s: to_str(s)[::-1]),
+    "startswith": _strict(lambda s, p: to_str(s).startswith(to_str(p))),
+    "endswith": _strict(lambda s, p: to_str(s).endswith(to_str(p))),
+    "strcontains": _strict(lambda s, p: to_str(p) in to_str(s)),
+    "jsonencode": _strict(lambda v: json.dumps(v, separators=(",", ":"))),
+    "jsondecode": _strict(lambda s: json.loads(to_str(s))),
+    # numbers
+    "abs": _strict(lambda n: abs(to_number(n))),
+    "ceil": _strict(lambda n: math.ceil(to_number(n))),
+    "floor": _strict(lambda n: math.floor(to_number(n))),
+    "max": _strict(lambda *n: max(to_number(x) for x in n)),
+    "min": _strict(lambda *n: min(to_number(x) for x in n)),
+    "parseint": _strict(lambda s, b: int(to_str(s), int(to_number(b)))),
+    "pow": _strict(lambda a, b: to_number(a) ** to_number(b)),
+    "signum": _strict(lambda n: (to_number(n) > 0) - (to_number(n) < 0)),
+    # networks
+    "cidrsubnet": _strict(_cidrsubnet),
+    "cidrsubnets": _strict(_cidrsubnets),
+    "cidrhost": _strict(_cidrhost),
+    "cidrnetmask": _strict(_cidrnetmask),
+}

@@ -1,0 +1,287 @@
+"""A Terraform module evaluated as Terraform would: variables, locals, count, for_each,
+dynamic blocks and calls of local modules.
+
+``Module`` holds one module directory with its input values; ``BlockView`` is
+one instance of a block (a resource instance, an ``ingress`` block, one
+iteration of a ``dynamic`` block) whose attributes are evaluated on demand, so
+attributes no adapter reads never produce unresolved noise.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+from portlint.parsers.terraform.evaluate import (
+    Namespace, Scope, as_tuple_items, evaluate, reference_text,
+)
+from portlint.parsers.terraform.hcl import Attribute, Block, Body, Expr
+from portlint.parsers.terraform.values import Unknown, refs_in, to_list, to_str
+from portlint.yamlpos import Span
+
+
+@dataclass
+class Unit:
+    """One file of a module."""
+
+    display: str
+    body: Body
+
+
+@dataclass
+class Located:
+    """A block or attribute with the file it was written in."""
+
+    item: Any
+    unit: Unit
+
+
+class BlockView:
+    """One instance of a block, with its scope; attributes are evaluated lazily."""
+
+    def __init__(self, body: Body, scope: Scope, span: Span, file: str, address: str,
+                 unresolved: frozenset[str] = frozenset(), label: str = ""):
+        self.body, self.scope, self.span, self.file = body, scope, span, file
+        self.address, self.unresolved, self.label = address, unresolved, label
+        self._cache: dict[str, Any] = {}
+
+    def has(self, name: str) -> bool:
+        return name in self.body.attributes
+
+    def get(self, name: str, default: Any = None) -> Any:
+        if name not in self.body.attributes:
+            return default
+        if name not in self._cache:
+            self._cache[name] = evaluate(self.body.attributes[name].expr, self.scope)
+        return self._cache[name]
+
+    def attribute(self, name: str) -> Attribute | None:
+        return self.body.attributes.get(name)
+
+    def reference(self, name: str) -> str | None:
+        attr = self.body.attributes.get(name)
+        return reference_text(attr.expr) if attr else None
+
+    def items(self, name: str) -> list[tuple[Any, Span]]:
+        """An attribute holding a list of objects (attributes-as-blocks), item by item."""
+        attr = self.body.attributes.get(name)
+        if attr is None:
+            return []
+        elements = as_tuple_items(attr.expr)
+        if elements is not None:
+            return [(evaluate(e, self.scope), e.span) for e in elements]
+        value = self.get(name)
+        if isinstance(value, Unknown):
+            return [(value, attr.span)]
+        return [(v, attr.span) for v in to_list(value)]
+
+    def blocks(self, kind: str) -> list["BlockView"]:
+        """Nested blocks of a kind, static ones and ``dynamic`` expansions, in file order."""
+        views: list[BlockView] = []
+        for block in self.body.blocks:
+            if block.type == kind:
+                views.append(BlockView(block.body, self.scope, block.span, self.file, self.address,
+                                       self.unresolved))
+            elif block.type == "dynamic" and block.labels and block.labels[0] == kind:
+                views.extend(self._dynamic(block, kind))
+        return views
+
+    def _dynamic(self, block: Block, kind: str) -> Iterator["BlockView"]:
+        content = next((b for b in block.body.blocks if b.type == "content"), None)
+        if content is None:
+            return
+        iterator_attr = block.body.attributes.get("iterator")
+        name = (reference_text(iterator_attr.expr) if iterator_attr else None) or kind
+        for_each_attr = block.body.attributes.get("for_each")
+        collection = evaluate(for_each_attr.expr, self.scope) if for_each_attr else []
+        for key, value, refs in _iterations(collection):
+            scope = self.scope.child({name: {"key": key, "value": value}})
+            yield BlockView(content.body, scope, block.span, self.file, self.address,
+                            self.unresolved | refs)
+
+
+def _iterations(collection: Any) -> Iterator[tuple[Any, Any, frozenset[str]]]:
+    """(key, value, unresolved refs) for each element of a for_each collection."""
+    if isinstance(collection, Unknown):
+        yield collection, collection, collection.refs
+        return
+    if isinstance(collection, dict):
+        for key, value in collection.items():
+            yield key, value, frozenset(refs_in(value))
+        return
+    if collection is None:
+        return
+    for item in to_list(collection):
+        yield item, item, frozenset(refs_in(item))
+
+
+@dataclass
+class ModuleCall:
+    """A ``module`` block and its evaluated ``source``."""
+
+    name: str
+    block: Block
+    unit: Unit
+    source: str
+
+
+@dataclass
+class Module:
+    """One module directory and the values its variables take in this instance."""
+
+    directory: Path
+    units: list[Unit]
+    inputs: dict[str, Callable[[], Any]] = field(default_factory=dict)
+    address: str = ""
+    call: str = ""
+
+    def __post_init__(self) -> None:
+        self.variables: dict[str, Located] = {}
+        self.locals: dict[str, Located] = {}
+        self.resources: dict[str, Located] = {}
+        self.module_blocks: dict[str, Located] = {}
+        for unit in self.units:
+            for block in unit.body.blocks:
+                if block.type == "variable" and block.labels:
+                    self.variables[block.labels[0]] = Located(block, unit)
+                elif block.type == "locals":
+                    for name, attr in block.body.attributes.items():
+                        self.locals[name] = Located(attr, unit)
+                elif block.type == "resource" and len(block.labels) == 2:
+                    self.resources[".".join(block.labels)] = Located(block, unit)
+                elif block.type == "module" and block.labels:
+                    self.module_blocks[block.labels[0]] = Located(block, unit)
+        self._values: dict[str, Any] = {}
+        self._busy: set[str] = set()
+        self.scope = Scope(self._resolve)
+
+    # -- names -----------------------------------------------------------------
+
+    def _memo(self, key: str, compute: Callable[[], Any]) -> Any:
+        if key in self._values:
+            return self._values[key]
+        if key in self._busy:  # a cycle: Terraform would refuse it
+            return Unknown({key})
+        self._busy.add(key)
+        try:
+            value = compute()
+        finally:
+            self._busy.discard(key)
+        self._values[key] = value
+        return value
+
+    def variable(self, name: str) -> Any:
+        return self._memo(f"var.{name}", lambda: self._variable(name))
+
+    def _variable(self, name: str) -> Any:
+        if name in self.inputs:
+            return self.inputs[name]()
+        declared = self.variables.get(name)
+        if declared is None:
+            return Unknown({f"var.{name}"})
+        default = declared.item.body.attributes.get("default")
+        if default is None:
+            return Unknown({f"var.{name}"})
+        return evaluate(default.expr, Scope(_no_names))
+
+    def local(self, name: str) -> Any:
+        located = self.locals.get(name)
+        if located is None:
+            return Unknown({f"local.{name}"})
+        return self._memo(f"local.{name}", lambda: evaluate(located.item.expr, self.scope))
+
+    def _resolve(self, name: str) -> Any:
+        if name == "var":
+            return Namespace("var", self.variable)
+        if name == "local":
+            return Namespace("local", self.local)
+        if name == "path":
+            return {"module": self.directory.as_posix(), "root": ".", "cwd": "."}
+        if name == "terraform":
+            return {"workspace": "default"}
+        if name == "module":
+            return Namespace("module", lambda call: Namespace(
+                f"module.{call}", lambda out: Unknown({f"module.{call}.{out}"}),
+                lambda _key: Namespace(f"module.{call}", lambda out: Unknown({f"module.{call}.{out}"}))))
+        if name == "data":
+            return Namespace("data", lambda kind: Namespace(
+                f"data.{kind}", lambda label: _opaque(f"data.{kind}.{label}")))
+        if name in ("count", "each", "self"):
+            raise KeyError(name)
+        if any(key.startswith(name + ".") for key in self.resources):
+            return Namespace(name, lambda label: self._resource_ref(f"{name}.{label}"))
+        raise KeyError(name)
+
+    def _resource_ref(self, address: str) -> Any:
+        located = self.resources.get(address)
+        if located is None:
+            return _opaque(address)
+
+        def attribute(attr: str) -> Any:
+            expr = located.item.body.attributes.get(attr)
+            if expr is None:
+                return Unknown({f"{address}.{attr}"})
+            scope = self.scope.child({"count": {"index": Unknown({"count.index"})},
+                                      "each": {"key": Unknown({"each.key"}), "value": Unknown({"each.value"})}})
+            return self._memo(f"{address}.{attr}", lambda: evaluate(expr.expr, scope))
+
+        view = Namespace(address, attribute)
+        view.indexer = lambda _key: view
+        return view
+
+    # -- expansion -------------------------------------------------------------
+
+    def instances(self, block: Block, unit: Unit, address: str) -> list[BlockView]:
+        """The instances ``count`` or ``for_each`` make of a resource block (none for count = 0)."""
+        attrs = block.body.attributes
+        if "count" in attrs:
+            count = evaluate(attrs["count"].expr, self.scope)
+            if isinstance(count, Unknown):
+                scope = self.scope.child({"count": {"index": count}})
+                return [BlockView(block.body, scope, block.span, unit.display, f"{address}[?]", count.refs)]
+            try:
+                n = int(count)
+            except (TypeError, ValueError):
+                return []
+            return [BlockView(block.body, self.scope.child({"count": {"index": i}}), block.span, unit.display,
+                              f"{address}[{i}]" if n > 1 else address) for i in range(max(n, 0))]
+        if "for_each" in attrs:
+            collection = evaluate(attrs["for_each"].expr, self.scope)
+            views = []
+            for key, value, refs in _iterations(collection):
+                scope = self.scope.child({"each": {"key": key, "value": value}})
+                suffix = "[?]" if isinstance(key, Unknown) else f'["{to_str(key)}"]'
+                views.append(BlockView(block.body, scope, block.span, unit.display, f"{address}{suffix}",
+                                       frozenset(refs)))
+            return views
+        return [BlockView(block.body, self.scope, block.span, unit.display, address)]
+
+    def resource_views(self, kinds: set[str]) -> Iterator[tuple[str, BlockView]]:
+        """(type, instance) for every resource of the given types."""
+        for key, located in self.resources.items():
+            kind = located.item.labels[0]
+            if kind in kinds:
+                for view in self.instances(located.item, located.unit, f"{self.address}{key}"):
+                    yield kind, view
+
+    def calls(self) -> Iterator[tuple[ModuleCall, list[BlockView]]]:
+        """Each module call with its instances (count / for_each)."""
+        for name, located in self.module_blocks.items():
+            source_attr = located.item.body.attributes.get("source")
+            source = evaluate(source_attr.expr, Scope(_no_names)) if source_attr else None
+            if not isinstance(source, str):
+                continue
+            call = ModuleCall(name, located.item, located.unit, source)
+            yield call, self.instances(located.item, located.unit, f"{self.address}module.{name}")
+
+
+def _no_names(name: str) -> Any:
+    raise KeyError(name)
+
+
+def _opaque(address: str) -> Namespace:
+    """A resource or data source whose attributes are only known after apply."""
+    view = Namespace(address, lambda attr: Unknown({f"{address}.{attr}"}))
+    view.indexer = lambda _key: view
+    return view

@@ -1,0 +1,484 @@
+"""Firewall-like Terraform resources as exposures, one adapter per resource type.
+
+Adapters read evaluated attributes through a ``BlockView`` and never see HCL.
+Each exposure points at the smallest element that grants it: the ``ingress``
+block, the rule resource, the ``allow`` block, the ``security_rule``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable, Iterator
+
+from portlint.model import Exposure, Location, PortRange
+from portlint.netscope import classify_sources
+from portlint.parsers.terraform.module import BlockView
+from portlint.parsers.terraform.values import Unknown, to_list
+from portlint.protocols import normalize_protocol
+from portlint.yamlpos import Span
+
+ALL_PORTS = PortRange(0, 65535)
+IPV4_ANY, IPV6_ANY = "0.0.0.0/0", "::/0"
+
+
+@dataclass
+class Record:
+    """Something with attributes: a BlockView, or one object of an attribute list."""
+
+    get: Callable[[str, Any], Any]
+    span: Span
+    unresolved: frozenset[str] = frozenset()
+
+
+def record_of(view: BlockView) -> Record:
+    return Record(view.get, view.span, view.unresolved)
+
+
+def records(view: BlockView, kind: str) -> list[Record]:
+    """Nested blocks of ``kind``, or the same written as an attribute list of objects."""
+    found = [record_of(v) for v in view.blocks(kind)]
+    for value, span in view.items(kind):
+        if isinstance(value, dict):
+            found.append(Record(lambda name, default=None, _v=value: _v.get(name, default), span, view.unresolved))
+        elif isinstance(value, Unknown):
+            found.append(Record(lambda name, default=None, _u=value: _u, span, view.unresolved | value.refs))
+    return found
+
+
+class Sources:
+    """Collects who can reach an exposure: addresses, tags and unresolved references."""
+
+    TAG_PREFIXES = ("sg:", "tag:", "self")
+    PUBLIC_TAG_PREFIXES = ("prefix-list:", "service-tag:")
+
+    def __init__(self) -> None:
+        self.items: list[str] = []
+        self.addresses: list[str] = []
+        self.tags: list[str] = []
+        self.unresolved: set[str] = set()
+
+    def _append(self, text: str, bucket: list[str]) -> None:
+        if text not in self.items:
+            self.items.append(text)
+            bucket.append(text)
+
+    def add(self, value: Any, prefix: str = "") -> None:
+        """Add a CIDR, a list of them, or an Unknown (a reference that could not be resolved)."""
+        if value is None or value == "":
+            return
+        if isinstance(value, Unknown):
+            self.unresolved |= value.refs
+            for ref in sorted(value.refs):
+                self._append(prefix + ref, self.tags if prefix else [])
+            return
+        if isinstance(value, list):
+            for item in value:
+                self.add(item, prefix)
+            return
+        text = prefix + str(value).strip()
+        if text != prefix:
+            self._append(text, self.tags if text.startswith(self.TAG_PREFIXES + self.PUBLIC_TAG_PREFIXES)
+                         else self.addresses)
+
+    def add_tag(self, value: Any, prefix: str) -> None:
+        """Security groups, network tags and the like: their value may stay unknown."""
+        if value is None or value == [] or value == "" or value is False:
+            return
+        for item in value if isinstance(value, list) else [value]:
+            label = (sorted(item.refs)[0] if item.refs else "?") if isinstance(item, Unknown) else str(item)
+            self._append(prefix + label, self.tags)
+
+    def scope(self) -> str:
+        scopes = []
+        if self.addresses or self.unresolved:
+            scopes.append(classify_sources(self.addresses, unresolved=bool(self.unresolved)))
+        if any(t.startswith(self.PUBLIC_TAG_PREFIXES) for t in self.tags):
+            scopes.append("restricted-public")
+        if any(t.startswith(self.TAG_PREFIXES) for t in self.tags):
+            scopes.append("private")
+        for scope in ("internet", "unknown", "restricted-public", "private", "local"):
+            if scope in scopes:
+                return scope
+        return "unknown"
+
+
+@dataclass
+class Emitter:
+    """Builds exposures for one adapter call."""
+
+    view: BlockView
+    kind_name: str
+
+    def exposure(self, span: Span, direction: str, action: str, protocol: Any, ports: Any,
+                 sources: Sources, extra_unresolved: Iterable[str] = (), policy: str = "",
+                 priority: float = 0, resource: str | None = None, raw: str = "") -> Exposure | None:
+        proto = protocol if isinstance(protocol, str) and protocol in ("all",) else normalize_protocol(protocol)
+        unresolved = set(sources.unresolved) | set(extra_unresolved) | set(self.view.unresolved)
+        traits: set[str] = set()
+        if isinstance(protocol, Unknown):
+            unresolved |= protocol.refs
+            proto = "all"
+            traits.add("unresolved-protocol")
+        if proto is None:
+            return None
+        if isinstance(ports, Unknown) or ports is None:
+            if isinstance(ports, Unknown):
+                unresolved |= ports.refs
+            traits.add("unresolved-port")
+            port_range = ALL_PORTS
+        else:
+            port_range = ports
+        if proto not in ("tcp", "udp", "sctp", "all"):
+            port_range = ALL_PORTS
+        scope = sources.scope()
+        return Exposure(
+            kind="terraform", location=Location(self.view.file, span.line, span.end_line, span.column),
+            resource=resource or self.view.address, protocol=proto, port_range=port_range,
+            sources=tuple(sources.items), scope=scope, direction=direction, action=action,
+            unresolved=tuple(sorted(unresolved)), traits=frozenset(traits), raw=raw,
+            policy=policy, priority=priority,
+        )
+
+
+def port_range(from_port: Any, to_port: Any, protocol: str | None) -> PortRange | Unknown | None:
+    """AWS-style from/to ports; ``-1`` or absent with protocol all means every port."""
+    if protocol == "all" or protocol not in ("tcp", "udp", "sctp"):
+        return ALL_PORTS
+    unknown = [v for v in (from_port, to_port) if isinstance(v, Unknown)]
+    if unknown:
+        return Unknown(set().union(*(u.refs for u in unknown)))
+    if from_port is None and to_port is None:
+        return ALL_PORTS
+    try:
+        start = int(from_port if from_port is not None else to_port)
+        end = int(to_port if to_port is not None else from_port)
+    except (TypeError, ValueError):
+        return None
+    if start == -1 and end == -1:
+        return ALL_PORTS
+    start, end = max(start, 0), min(end, 65535)
+    if end < start:
+        return None
+    return PortRange(start, end)
+
+
+def parse_port_text(text: Any) -> PortRange | Unknown | None:
+    """``"22"``, ``"1000-2000"``, ``"*"``, ``"all"``, ``"any"``, 22 -> a range."""
+    if isinstance(text, Unknown):
+        return text
+    if text is None:
+        return None
+    value = str(text).strip().lower()
+    if value in ("*", "all", "any", ""):
+        return ALL_PORTS
+    start, sep, end = value.partition("-")
+    try:
+        low, high = int(start), int(end) if sep else int(start)
+    except ValueError:
+        return None
+    if not 0 <= low <= high <= 65535:
+        return None
+    return PortRange(low, high)
+
+
+def _direction(value: Any, ingress_words: tuple[str, ...]) -> str:
+    if isinstance(value, str) and value.strip().lower() not in ingress_words:
+        return "egress"
+    return "ingress"
+
+
+# ------------------------------------------------------------------------ AWS
+
+
+def _aws_sg_rule(emit: Emitter, rec: Record, direction: str, resource: str | None = None) -> Iterator[Exposure]:
+    protocol = rec.get("protocol", None)
+    proto = normalize_protocol(protocol) if not isinstance(protocol, Unknown) else None
+    ports = port_range(rec.get("from_port", None), rec.get("to_port", None), proto) \
+        if not isinstance(protocol, Unknown) else None
+    sources = Sources()
+    sources.add(rec.get("cidr_blocks", None))
+    sources.add(rec.get("ipv6_cidr_blocks", None))
+    sources.add_tag(rec.get("security_groups", None), "sg:")
+    sources.add_tag(rec.get("source_security_group_id", None), "sg:")
+    sources.add_tag(rec.get("prefix_list_ids", None), "prefix-list:")
+    if rec.get("self", False) is True:
+        sources.items.append("self")
+    if not sources.items and not sources.unresolved:
+        return
+    exposure = emit.exposure(rec.span, direction, "allow", protocol, ports, sources, rec.unresolved,
+                             resource=resource)
+    if exposure:
+        yield exposure
+
+
+def aws_security_group(view: BlockView) -> Iterator[Exposure]:
+    emit = Emitter(view, "aws_security_group")
+    for direction in ("ingress", "egress"):
+        for rec in records(view, direction):
+            yield from _aws_sg_rule(emit, rec, direction)
+
+
+def aws_security_group_rule(view: BlockView) -> Iterator[Exposure]:
+    kind = view.get("type", "ingress")
+    direction = "egress" if kind == "egress" else "ingress"
+    yield from _aws_sg_rule(Emitter(view, "aws_security_group_rule"), record_of(view), direction)
+
+
+def _aws_vpc_rule(view: BlockView, direction: str) -> Iterator[Exposure]:
+    protocol = view.get("ip_protocol", None)
+    proto = normalize_protocol(protocol) if not isinstance(protocol, Unknown) else None
+    ports = port_range(view.get("from_port", None), view.get("to_port", None), proto)
+    sources = Sources()
+    sources.add(view.get("cidr_ipv4", None))
+    sources.add(view.get("cidr_ipv6", None))
+    sources.add_tag(view.get("referenced_security_group_id", None), "sg:")
+    sources.add_tag(view.get("prefix_list_id", None), "prefix-list:")
+    if not sources.items and not sources.unresolved:
+        return
+    exposure = Emitter(view, "").exposure(view.span, direction, "allow", protocol, ports, sources)
+    if exposure:
+        yield exposure
+
+
+def aws_vpc_security_group_ingress_rule(view: BlockView) -> Iterator[Exposure]:
+    yield from _aws_vpc_rule(view, "ingress")
+
+
+def aws_vpc_security_group_egress_rule(view: BlockView) -> Iterator[Exposure]:
+    yield from _aws_vpc_rule(view, "egress")
+
+
+def _nacl_entry(emit: Emitter, rec: Record, direction: str, policy: str, number_key: str,
+                action_key: str, resource: str | None = None) -> Iterator[Exposure]:
+    protocol = rec.get("protocol", None)
+    proto = normalize_protocol(protocol) if not isinstance(protocol, Unknown) else None
+    ports = port_range(rec.get("from_port", None), rec.get("to_port", None), proto)
+    sources = Sources()
+    sources.add(rec.get("cidr_block", None))
+    sources.add(rec.get("ipv6_cidr_block", None))
+    if not sources.items and not sources.unresolved:
+        return
+    action = str(rec.get(action_key, "allow") or "allow").lower()
+    number = rec.get(number_key, 0)
+    priority = number if isinstance(number, (int, float)) else 32766
+    exposure = emit.exposure(rec.span, direction, "deny" if action == "deny" else "allow", protocol, ports,
+                             sources, rec.unresolved, policy=policy, priority=priority, resource=resource)
+    if exposure:
+        yield exposure
+
+
+def aws_network_acl(view: BlockView) -> Iterator[Exposure]:
+    emit = Emitter(view, "aws_network_acl")
+    for direction in ("ingress", "egress"):
+        for rec in records(view, direction):
+            yield from _nacl_entry(emit, rec, direction, f"nacl:{_base_address(view.address)}", "rule_no",
+                                   "action")
+
+
+def aws_network_acl_rule(view: BlockView) -> Iterator[Exposure]:
+    direction = "egress" if view.get("egress", False) is True else "ingress"
+    acl = view.reference("network_acl_id")
+    group = _strip_attr(acl, (".id",)) if acl else str(view.get("network_acl_id", view.address))
+    prefix = view.address.rsplit("aws_network_acl_rule.", 1)[0]
+    yield from _nacl_entry(Emitter(view, ""), record_of(view), direction, f"nacl:{prefix}{group}",
+                           "rule_number", "rule_action")
+
+
+# ------------------------------------------------------------------------ GCP
+
+
+def google_compute_firewall(view: BlockView) -> Iterator[Exposure]:
+    if view.get("disabled", False) is True:
+        return
+    direction = _direction(view.get("direction", "INGRESS"), ("ingress",))
+    priority = view.get("priority", 1000)
+    priority = priority if isinstance(priority, (int, float)) else 1000
+    network = view.reference("network") or view.get("network", "default")
+    network_key = _strip_attr(network, (".name", ".id", ".self_link")) if isinstance(network, str) else "?"
+    sources = Sources()
+    if direction == "ingress":
+        sources.add(view.get("source_ranges", None))
+        sources.add_tag(view.get("source_tags", None), "tag:")
+        sources.add_tag(view.get("source_service_accounts", None), "tag:")
+        if not sources.items and not sources.unresolved:
+            sources.add(IPV4_ANY)  # GCP: an ingress rule with no source applies to every address
+    else:
+        sources.add(view.get("destination_ranges", None))
+        if not sources.items and not sources.unresolved:
+            sources.add(IPV4_ANY)
+    emit = Emitter(view, "google_compute_firewall")
+    for action in ("allow", "deny"):
+        for rec in records(view, action):
+            protocol = rec.get("protocol", None)
+            ports_value = rec.get("ports", None)
+            proto = normalize_protocol(protocol) if not isinstance(protocol, Unknown) else None
+            ranges: list[Any]
+            if isinstance(ports_value, Unknown):
+                ranges = [ports_value]
+            elif not ports_value or proto == "all":
+                ranges = [ALL_PORTS]
+            else:
+                ranges = [parse_port_text(p) for p in to_list(ports_value)]
+            for ports in ranges:
+                if ports is None:
+                    continue
+                exposure = emit.exposure(rec.span, direction, action, protocol, ports, sources, rec.unresolved,
+                                         policy=f"gcp:{network_key}", priority=priority)
+                if exposure:
+                    yield exposure
+
+
+# ------------------------------------------------------------------------ Azure
+
+
+def _azure_rule(emit: Emitter, rec: Record, policy: str, resource: str | None = None) -> Iterator[Exposure]:
+    direction = _direction(rec.get("direction", "Inbound"), ("inbound",))
+    access = str(rec.get("access", "Allow") or "Allow").lower()
+    protocol = rec.get("protocol", "*")
+    priority = rec.get("priority", 4096)
+    priority = priority if isinstance(priority, (int, float)) else 4096
+    sources = Sources()
+    side = "source" if direction == "ingress" else "destination"
+    for value in (rec.get(f"{side}_address_prefix", None), rec.get(f"{side}_address_prefixes", None)):
+        for item in (value if isinstance(value, list) else [value]):
+            sources.add(_azure_tag(item))
+    sources.add_tag(rec.get(f"{side}_application_security_group_ids", None), "sg:")
+    if not sources.items and not sources.unresolved:
+        return
+    port_values = []
+    single = rec.get("destination_port_range", None)
+    if single is not None:
+        port_values.append(single)
+    many = rec.get("destination_port_ranges", None)
+    if isinstance(many, Unknown):
+        port_values.append(many)
+    elif many:
+        port_values.extend(to_list(many))
+    if not port_values:
+        port_values = ["*"]
+    for value in port_values:
+        ports = parse_port_text(value)
+        if ports is None:
+            continue
+        exposure = emit.exposure(rec.span, direction, "deny" if access == "deny" else "allow", protocol, ports,
+                                 sources, rec.unresolved, policy=policy, priority=priority, resource=resource)
+        if exposure:
+            yield exposure
+
+
+#: Azure service tags that mean "anyone": Internet, any, and every Azure customer's address.
+AZURE_INTERNET_TAGS = frozenset({"*", "any", "internet", "azurecloud"})
+AZURE_PRIVATE_TAGS = frozenset({"virtualnetwork", "azureloadbalancer"})
+
+
+def _azure_tag(value: Any) -> Any:
+    if not isinstance(value, str):
+        return value
+    lowered = value.strip().lower()
+    if lowered in AZURE_INTERNET_TAGS or lowered.startswith("azurecloud."):
+        return IPV4_ANY if lowered != "internet" else "Internet"
+    if lowered in AZURE_PRIVATE_TAGS:
+        return value
+    from portlint.netscope import parse_network
+
+    if parse_network(value) is None:
+        return f"service-tag:{value}"  # a Microsoft service's ranges: public, but not everyone
+    return value
+
+
+def azurerm_network_security_group(view: BlockView) -> Iterator[Exposure]:
+    emit = Emitter(view, "azurerm_network_security_group")
+    for rec in records(view, "security_rule"):
+        yield from _azure_rule(emit, rec, f"nsg:{_base_address(view.address)}")
+
+
+def azurerm_network_security_rule(view: BlockView) -> Iterator[Exposure]:
+    ref = view.reference("network_security_group_name")
+    prefix = view.address.rsplit("azurerm_network_security_rule.", 1)[0]
+    if ref and ref.startswith("azurerm_network_security_group."):
+        group = prefix + _strip_attr(ref, (".name",))
+    else:
+        name = view.get("network_security_group_name", None)
+        group = f"name:{name}" if isinstance(name, str) else view.address
+    yield from _azure_rule(Emitter(view, ""), record_of(view), f"nsg:{group}")
+
+
+# ------------------------------------------------------------------------ others
+
+
+def digitalocean_firewall(view: BlockView) -> Iterator[Exposure]:
+    emit = Emitter(view, "digitalocean_firewall")
+    for kind, direction, side in (("inbound_rule", "ingress", "source"), ("outbound_rule", "egress", "destination")):
+        for rec in records(view, kind):
+            sources = Sources()
+            sources.add(rec.get(f"{side}_addresses", None))
+            for tag_key in ("droplet_ids", "tags", "load_balancer_uids", "kubernetes_ids"):
+                sources.add_tag(rec.get(f"{side}_{tag_key}", None), "tag:")
+            if not sources.items and not sources.unresolved:
+                continue
+            protocol = rec.get("protocol", None)
+            ports = parse_port_text(rec.get("port_range", "all"))
+            exposure = emit.exposure(rec.span, direction, "allow", protocol, ports, sources, rec.unresolved)
+            if exposure:
+                yield exposure
+
+
+def hcloud_firewall(view: BlockView) -> Iterator[Exposure]:
+    emit = Emitter(view, "hcloud_firewall")
+    for rec in records(view, "rule"):
+        direction = _direction(rec.get("direction", "in"), ("in",))
+        sources = Sources()
+        sources.add(rec.get("source_ips" if direction == "ingress" else "destination_ips", None))
+        if not sources.items and not sources.unresolved:
+            continue
+        ports = parse_port_text(rec.get("port", "any"))
+        exposure = emit.exposure(rec.span, direction, "allow", rec.get("protocol", None), ports, sources,
+                                 rec.unresolved)
+        if exposure:
+            yield exposure
+
+
+def openstack_networking_secgroup_rule_v2(view: BlockView) -> Iterator[Exposure]:
+    direction = _direction(view.get("direction", "ingress"), ("ingress",))
+    protocol = view.get("protocol", None)
+    proto = "all" if protocol in (None, "", "any") else protocol
+    low, high = view.get("port_range_min", None), view.get("port_range_max", None)
+    ports: Any = ALL_PORTS if low is None and high is None else port_range(low, high, normalize_protocol(proto))
+    sources = Sources()
+    sources.add(view.get("remote_ip_prefix", None))
+    sources.add_tag(view.get("remote_group_id", None), "sg:")
+    if not sources.items and not sources.unresolved:
+        sources.add(IPV6_ANY if str(view.get("ethertype", "IPv4")).lower() == "ipv6" else IPV4_ANY)
+    exposure = Emitter(view, "").exposure(view.span, direction, "allow", proto, ports, sources)
+    if exposure:
+        yield exposure
+
+
+def _strip_attr(text: str, suffixes: tuple[str, ...]) -> str:
+    for suffix in suffixes:
+        if text.endswith(suffix):
+            return text[: -len(suffix)]
+    return text
+
+
+def _base_address(address: str) -> str:
+    """``aws_network_acl.main[0]`` -> ``aws_network_acl.main`` (instances share a policy name)."""
+    return address.split("[", 1)[0]
+
+
+ADAPTERS: dict[str, Callable[[BlockView], Iterator[Exposure]]] = {
+    "aws_security_group": aws_security_group,
+    "aws_default_security_group": aws_security_group,
+    "aws_security_group_rule": aws_security_group_rule,
+    "aws_vpc_security_group_ingress_rule": aws_vpc_security_group_ingress_rule,
+    "aws_vpc_security_group_egress_rule": aws_vpc_security_group_egress_rule,
+    "aws_network_acl": aws_network_acl,
+    "aws_default_network_acl": aws_network_acl,
+    "aws_network_acl_rule": aws_network_acl_rule,
+    "google_compute_firewall": google_compute_firewall,
+    "azurerm_network_security_group": azurerm_network_security_group,
+    "azurerm_network_security_rule": azurerm_network_security_rule,
+    "digitalocean_firewall": digitalocean_firewall,
+    "hcloud_firewall": hcloud_firewall,
+    "openstack_networking_secgroup_rule_v2": openstack_networking_secgroup_rule_v2,
+}

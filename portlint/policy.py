@@ -1,0 +1,146 @@
+"""Effective exposure of ordered rule sets: NACLs, NSG and GCP priorities, firewall files.
+
+Within one policy (``Exposure.policy``) and direction, rules are evaluated as
+the firewall does: lowest priority number first, file order breaking ties,
+and at equal priority a deny before an allow (GCP's rule). An allow that an
+earlier deny covers completely exposes nothing; a partial cover narrows the
+allow's ports (when the deny covers all its sources) or its sources (when the
+deny covers all its ports). Exposures without a policy pass through untouched.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass, replace
+from typing import Iterable
+
+from portlint.model import Exposure, PortRange
+from portlint.netscope import classify_sources, parse_network
+
+_EVERYONE = ("0.0.0.0/0", "::/0")
+_EVERYONE_WORDS = frozenset({"*", "any", "all", "internet", "anywhere"})
+
+
+@dataclass(frozen=True, slots=True)
+class Shadowed:
+    """An allow rule that exposes nothing because ``by`` (a deny) comes first and covers it."""
+
+    exposure: Exposure
+    by: Exposure
+
+
+def _networks(sources: Iterable[str]) -> tuple[list, set[str]]:
+    """Split sources into IP networks and opaque words (tags, references)."""
+    nets, words = [], set()
+    for source in sources:
+        word = source.strip()
+        if word.lower() in _EVERYONE_WORDS:
+            nets.extend(ipaddress.ip_network(n) for n in _EVERYONE)
+            continue
+        net = parse_network(word)
+        if net is None:
+            words.add(word)
+        else:
+            nets.append(net)
+    return nets, words
+
+
+def _protocol_covers(deny: str, allow: str) -> bool:
+    return deny == "all" or deny == allow
+
+
+def _sources_covered(allow: Exposure, deny: Exposure) -> bool:
+    allow_nets, allow_words = _networks(allow.sources)
+    deny_nets, deny_words = _networks(deny.sources)
+    everyone = any(n.prefixlen == 0 for n in deny_nets)
+    if allow_words and not (everyone or allow_words <= deny_words):
+        return False
+    return all(any(net.version == d.version and net.subnet_of(d) for d in deny_nets) for net in allow_nets)
+
+
+def _subtract_sources(allow: Exposure, deny: Exposure) -> tuple[str, ...] | None:
+    """Allow sources minus deny sources, or None when they cannot be subtracted exactly."""
+    allow_nets, allow_words = _networks(allow.sources)
+    deny_nets, deny_words = _networks(deny.sources)
+    if allow_words - deny_words and deny_words:
+        return None
+    remaining: list = []
+    for net in allow_nets:
+        pieces = [net]
+        for d in deny_nets:
+            next_pieces = []
+            for piece in pieces:
+                if piece.version != d.version or not piece.overlaps(d):
+                    next_pieces.append(piece)
+                elif piece.subnet_of(d):
+                    continue
+                else:
+                    next_pieces.extend(piece.address_exclude(d))
+            pieces = next_pieces
+            if len(pieces) > 256:  # keep the result readable; stay conservative
+                return None
+        remaining.extend(ipaddress.collapse_addresses(pieces) if pieces else [])
+    words = sorted(allow_words - deny_words)
+    return tuple(str(n) for n in remaining) + tuple(words)
+
+
+def _subtract_ports(ports: PortRange, deny: PortRange) -> list[PortRange]:
+    out = []
+    if deny.start > ports.start:
+        out.append(PortRange(ports.start, min(ports.end, deny.start - 1)))
+    if deny.end < ports.end:
+        out.append(PortRange(max(ports.start, deny.end + 1), ports.end))
+    return out
+
+
+def _narrow(allow: Exposure, deny: Exposure) -> list[Exposure] | None:
+    """The parts of ``allow`` that ``deny`` leaves; None when it does not apply at all."""
+    if not _protocol_covers(deny.protocol, allow.protocol) or not deny.port_range.overlaps(allow.port_range):
+        return None
+    if "unresolved-port" in deny.traits or deny.unresolved:
+        return None  # a deny we cannot read is not trusted to hide anything
+    if _sources_covered(allow, deny):
+        return [replace(allow, port_range=r) for r in _subtract_ports(allow.port_range, deny.port_range)]
+    if deny.port_range.contains(allow.port_range):
+        remaining = _subtract_sources(allow, deny)
+        if remaining is None or tuple(remaining) == tuple(allow.sources):
+            return None
+        if not remaining:
+            return []
+        return [replace(allow, sources=remaining, scope=classify_sources(remaining, bool(allow.unresolved)))]
+    return None
+
+
+def evaluate_policies(exposures: list[Exposure]) -> tuple[list[Exposure], list[Shadowed]]:
+    """Effective exposures (in input order) and the allows that earlier denies hide."""
+    groups: dict[tuple[str, str], list[tuple[int, Exposure]]] = {}
+    passthrough: list[tuple[int, Exposure]] = []
+    for index, exposure in enumerate(exposures):
+        if exposure.policy:
+            groups.setdefault((exposure.policy, exposure.direction), []).append((index, exposure))
+        else:
+            passthrough.append((index, exposure))
+    result = list(passthrough)
+    shadowed: list[Shadowed] = []
+    for members in groups.values():
+        ordered = sorted(members, key=lambda item: (item[1].priority, item[1].action != "deny", item[0]))
+        denies: list[Exposure] = []
+        for index, exposure in ordered:
+            if exposure.action == "deny":
+                denies.append(exposure)
+                result.append((index, exposure))
+                continue
+            parts = [exposure]
+            for deny in denies:
+                next_parts: list[Exposure] = []
+                for part in parts:
+                    narrowed = _narrow(part, deny)
+                    next_parts.extend([part] if narrowed is None else narrowed)
+                if not next_parts and parts:
+                    shadowed.append(Shadowed(exposure, deny))
+                parts = next_parts
+                if not parts:
+                    break
+            result.extend((index, part) for part in parts)
+    result.sort(key=lambda item: item[0])
+    return [exposure for _, exposure in result], shadowed

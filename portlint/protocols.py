@@ -1,0 +1,32 @@
+"""IP protocol names as portlint writes them, from the spellings of every format."""
+
+from __future__ import annotations
+
+#: IANA protocol numbers portlint names (others keep their number as text).
+PROTOCOL_NUMBERS = {
+    1: "icmp", 2: "igmp", 4: "ipip", 6: "tcp", 17: "udp", 41: "ipv6", 47: "gre", 50: "esp",
+    51: "ah", 58: "icmpv6", 89: "ospf", 103: "pim", 112: "vrrp", 132: "sctp",
+}
+_ALIASES = {
+    "-1": "all", "all": "all", "any": "all", "*": "all", "ip": "all",
+    "icmp-v6": "icmpv6", "ipv6-icmp": "icmpv6", "icmp6": "icmpv6",
+}
+#: Protocols whose exposures have ports; the others are judged as a whole.
+PORTED = frozenset({"tcp", "udp", "sctp", "all"})
+
+
+def normalize_protocol(value: object) -> str | None:
+    """``"-1"``, ``"Tcp"``, ``6``, ``"17"`` ... -> ``all``, ``tcp``, ``tcp``, ``udp``; None if not a protocol."""
+    if isinstance(value, bool) or value is None:
+        return None
+    text = str(value).strip().lower()
+    if not text:
+        return None
+    if text in _ALIASES:
+        return _ALIASES[text]
+    if text.lstrip("-").isdigit():
+        number = int(text)
+        if number == -1:
+            return "all"
+        return PROTOCOL_NUMBERS.get(number, str(number)) if 0 <= number <= 255 else None
+    return text if text.replace("-", "").isalnum() else None
