@@ -21,7 +21,8 @@ IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 INTERNET_SHARE = 1 / 16
 
 #: Words that mean "everyone", compared case-insensitively.
-INTERNET_WORDS = frozenset({"*", "any", "all", "internet", "anywhere", "0.0.0.0/0", "::/0"})
+INTERNET_WORDS = frozenset({"*", "any", "all", "internet", "anywhere", "0.0.0.0/0", "::/0",
+                            "azurecloud"})  # every Azure customer's address: anyone can rent one
 
 #: Cloud tags and words that mean "inside the private network".
 PRIVATE_WORDS = frozenset({
@@ -102,6 +103,8 @@ def classify_sources(sources: Iterable[str], unresolved: bool = False) -> str:
             else:
                 unresolved = True
             continue
+        if net.network_address.is_unspecified and net.prefixlen == net.max_prefixlen:
+            return "internet"  # a source of 0.0.0.0 or :: is always meant as "any"
         scope = network_scope(net)
         if scope == "internet":
             return "internet"

@@ -18,7 +18,7 @@ from portlint.model import Exposure, PortRange
 from portlint.netscope import classify_sources, parse_network
 
 _EVERYONE = ("0.0.0.0/0", "::/0")
-_EVERYONE_WORDS = frozenset({"*", "any", "all", "internet", "anywhere"})
+_EVERYONE_WORDS = frozenset({"*", "any", "all", "internet", "anywhere", "azurecloud"})
 
 
 @dataclass(frozen=True, slots=True)

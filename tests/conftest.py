@@ -51,3 +51,21 @@ def shared_dir() -> Path:
     if not SHARED.is_dir():
         pytest.skip("../shared is not present beside this checkout (only CI and developer machines have it)")
     return SHARED
+
+
+def run_tree(tmp_path, files: dict, **options):
+    """Write ``files`` under tmp_path and run the whole pipeline on it."""
+    from portlint.engine import run
+
+    for name, text in files.items():
+        target = tmp_path / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(dedent(text))
+    options.setdefault("environ", {})
+    return run([tmp_path], Options(cwd=tmp_path, **options))
+
+
+def summary(exposures):
+    """(file, line, end_line, resource, direction, action, protocol, 'a-b', scope) per exposure."""
+    return [(e.location.file, e.location.line, e.location.end_line, e.resource, e.direction, e.action,
+             e.protocol, str(e.port_range), e.scope) for e in exposures]

@@ -7,18 +7,20 @@ from typing import Iterable
 from portlint.checks import Hit, Rule, RuleContext
 from portlint.checks.describe import compose_fix, ports_label, reach_phrase, services_label
 from portlint.model import Exposure, Severity
+from portlint.protocols import PORTED
 
 #: Ranges wider than this are judged by ``wide-port-range-public``, not service by service.
 WIDE_RANGE = 100
 
 
 def _public_ingress(e: Exposure) -> bool:
+    """An allowed inbound exposure from the internet, on a protocol that has ports."""
     return (e.scope == "internet" and e.action == "allow" and e.direction == "ingress"
-            and "unresolved-port" not in e.traits)
+            and e.protocol in PORTED and "unresolved-port" not in e.traits)
 
 
 def _is_all(e: Exposure) -> bool:
-    return e.service_ports.is_all or e.protocol == "all"
+    return e.service_ports.is_all
 
 
 class RiskyServicePublic(Rule):
@@ -120,8 +122,7 @@ class AllPortsPublic(Rule):
         covered = ctx.risks.matching(e.protocol, e.service_ports)
         extra = f", including {len(covered)} services on the risk list" if covered else ""
         if e.protocol == "all":
-            what = "Every port of every protocol" if e.service_ports.is_all \
-                else f"Every protocol on ports {e.service_ports}"
+            what = "Every port of every protocol"
         else:
             what = f"Every {e.protocol.upper()} port"
         yield Hit(e, f"{what} {reach_phrase(e)} ({e.resource}){extra}")

@@ -140,6 +140,7 @@ class Module:
         self.variables: dict[str, Located] = {}
         self.locals: dict[str, Located] = {}
         self.resources: dict[str, Located] = {}
+        self.resource_blocks: list[Located] = []  # every block, even a duplicate name Terraform would refuse
         self.module_blocks: dict[str, Located] = {}
         for unit in self.units:
             for block in unit.body.blocks:
@@ -149,7 +150,8 @@ class Module:
                     for name, attr in block.body.attributes.items():
                         self.locals[name] = Located(attr, unit)
                 elif block.type == "resource" and len(block.labels) == 2:
-                    self.resources[".".join(block.labels)] = Located(block, unit)
+                    self.resources.setdefault(".".join(block.labels), Located(block, unit))
+                    self.resource_blocks.append(Located(block, unit))
                 elif block.type == "module" and block.labels:
                     self.module_blocks[block.labels[0]] = Located(block, unit)
         self._values: dict[str, Any] = {}
@@ -259,9 +261,10 @@ class Module:
 
     def resource_views(self, kinds: set[str]) -> Iterator[tuple[str, BlockView]]:
         """(type, instance) for every resource of the given types."""
-        for key, located in self.resources.items():
+        for located in self.resource_blocks:
             kind = located.item.labels[0]
             if kind in kinds:
+                key = ".".join(located.item.labels)
                 for view in self.instances(located.item, located.unit, f"{self.address}{key}"):
                     yield kind, view
 

@@ -375,10 +375,10 @@ def _azure_tag(value: Any) -> Any:
     if not isinstance(value, str):
         return value
     lowered = value.strip().lower()
-    if lowered in AZURE_INTERNET_TAGS or lowered.startswith("azurecloud."):
-        return IPV4_ANY if lowered != "internet" else "Internet"
-    if lowered in AZURE_PRIVATE_TAGS:
-        return value
+    if lowered in AZURE_INTERNET_TAGS or lowered in AZURE_PRIVATE_TAGS:
+        return value.strip()
+    if lowered.startswith("azurecloud."):
+        return "AzureCloud"
     from portlint.netscope import parse_network
 
     if parse_network(value) is None:
