@@ -97,7 +97,7 @@ def collect(paths: Sequence[Path], options: Options) -> tuple[list[ParseOutcome]
     by_name = {p.name: p for p in parsers}
     for name in sorted(claimed):
         outcomes.extend(_parse_safely(by_name[name], claimed[name], ctx))
-    files = sum(len(files) for files in claimed.values())
+    files = len({f.display for group in claimed.values() for f in group} | {o.file for o in outcomes})
     return outcomes, errors, files
 
 

@@ -21,7 +21,11 @@ def test_examples_snapshot(run_cli, monkeypatch):
     assert result.stdout == SNAPSHOT.read_text()
 
 
-def test_safe_example_is_clean(run_cli, monkeypatch):
+import pytest
+
+
+@pytest.mark.parametrize("folder", ["examples/compose/internal-tools", "examples/terraform/aws-safe"])
+def test_safe_examples_are_clean(run_cli, monkeypatch, folder):
     monkeypatch.chdir(REPO)
-    result = run_cli("check", "examples/compose/internal-tools")
+    result = run_cli("check", folder)
     assert result.exit_code == 0, result.stdout

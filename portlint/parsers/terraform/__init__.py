@@ -173,7 +173,8 @@ class _Run:
             if directory in called:
                 continue
             self._evaluate(directory, self.root_inputs(directory), address="", depth=0, stack=())
-        files = list(dict.fromkeys(self.claimed + list(self.errors) + list(self.exposures)))
+        read = [display for display, _ in self.texts.values()]
+        files = list(dict.fromkeys(self.claimed + read + list(self.errors) + list(self.exposures)))
         for file in files:
             yield ParseOutcome(file, tuple(self.exposures.get(file, ())), tuple(self.errors.get(file, ())))
 

@@ -413,8 +413,8 @@ def _for_parts(node):
 
 
 def _iterate(names, collection_value):
-    if isinstance(collection_value, dict):
-        pairs = list(collection_value.items())
+    if isinstance(collection_value, dict):  # lexical key order, as Terraform iterates maps
+        pairs = sorted(collection_value.items())
     else:
         pairs = list(enumerate(to_list(collection_value)))
     for key, value in pairs:

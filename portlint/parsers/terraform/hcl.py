@@ -83,16 +83,37 @@ def load_hcl(text: str) -> Body:
     except UnexpectedInput as exc:
         line = getattr(exc, "line", 1) or 1
         column = getattr(exc, "column", 1) or 1
-        expected = sorted(getattr(exc, "expected", None) or getattr(exc, "allowed", None) or ())
-        hint = f" (expected one of: {', '.join(expected[:6])})" if expected else ""
-        token = getattr(exc, "token", None)
-        found = f"unexpected {token!r}" if token is not None else "unexpected input"
-        raise HCLSyntaxError(f"invalid HCL: {found}{hint}", max(line, 1), max(column, 1)) from None
+        raise HCLSyntaxError(f"invalid HCL: {_describe(exc)}", max(line, 1), max(column, 1)) from None
     except LarkError as exc:
         raise HCLSyntaxError(f"invalid HCL: {exc}", 1) from None
     except RecursionError:
         raise HCLSyntaxError("invalid HCL: nesting too deep", 1) from None
     return _body(tree.children[0])
+
+
+_TERMINALS = {
+    "RBRACE": "'}'", "LBRACE": "'{'", "RSQB": "']'", "LSQB": "'['", "RPAR": "')'", "LPAR": "'('",
+    "EQ": "'='", "COMMA": "','", "COLON": "':'", "DBLQUOTE": "a string", "INT_LITERAL": "a number",
+    "NAME": "a name", "NL_OR_COMMENT": "a new line",
+}
+
+
+def _describe(exc) -> str:
+    """A short, human message for a Lark parse error."""
+    token = getattr(exc, "token", None)
+    if token is None:
+        char = getattr(exc, "char", None)
+        found = f"unexpected character {char!r}" if char else "unexpected input"
+    elif token.type == "$END":
+        found = "unexpected end of file"
+    else:
+        text = str(token).strip() or str(token)
+        found = f"unexpected {text[:24]!r}"
+    expected = getattr(exc, "expected", None) or getattr(exc, "allowed", None) or ()
+    words = sorted({_TERMINALS[t] for t in expected if t in _TERMINALS})
+    if {"a string", "a number"} & set(words):
+        words = ["a value"]
+    return found + (f", expected {' or '.join(words)}" if words else "")
 
 
 def _name_of(node) -> str:

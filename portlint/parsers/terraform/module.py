@@ -106,8 +106,9 @@ def _iterations(collection: Any) -> Iterator[tuple[Any, Any, frozenset[str]]]:
     if isinstance(collection, Unknown):
         yield collection, collection, collection.refs
         return
-    if isinstance(collection, dict):
-        for key, value in collection.items():
+    if isinstance(collection, dict):  # Terraform walks maps in lexical key order
+        for key in sorted(collection):
+            value = collection[key]
             yield key, value, frozenset(refs_in(value))
         return
     if collection is None:
