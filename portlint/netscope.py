@@ -53,7 +53,11 @@ def parse_network(text: str) -> IPNetwork | None:
     try:
         return ipaddress.ip_network(text, strict=False)
     except ValueError:
-        return None
+        pass
+    if text.endswith("/0") and len(text) < 48:
+        # "/0" or "junk/0": whatever the address, a zero-length prefix is every address
+        return ipaddress.ip_network("::/0" if ":" in text else "0.0.0.0/0")
+    return None
 
 
 def network_scope(net: IPNetwork) -> str:

@@ -356,7 +356,7 @@ def _azure_rule(emit: Emitter, rec: Record, policy: str, resource: str | None = 
         port_values.extend(to_list(many))
     if not port_values:
         port_values = ["*"]
-    for value in port_values:
+    for value in [part for v in port_values for part in (v.split(",") if isinstance(v, str) else [v])]:
         ports = parse_port_text(value)
         if ports is None:
             continue
