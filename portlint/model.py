@@ -109,6 +109,8 @@ class Exposure:
     unresolved: tuple[str, ...] = ()
     traits: frozenset[str] = frozenset()
     raw: str = ""
+    #: the container image behind the exposure, when the format names one (Compose, Kubernetes)
+    image: str = ""
     #: ordered rule sets (NACLs, NSGs, GCP networks, firewall files): the set's name and
     #: this rule's place in it (lower first); empty for sources without ordering.
     policy: str = ""

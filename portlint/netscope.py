@@ -85,6 +85,16 @@ def _public_share(nets: Iterable[IPNetwork], version: int) -> float:
     return covered / _GLOBAL_V6.num_addresses
 
 
+def public_share(sources: Iterable[str], version: int) -> float:
+    """Share of the IPv4 space (or IPv6 global unicast space) that the public sources cover."""
+    nets = []
+    for source in sources:
+        net = parse_network(str(source))
+        if net is not None and network_scope(net) in ("restricted-public", "internet"):
+            nets.append(net)
+    return _public_share(nets, version)
+
+
 def classify_sources(sources: Iterable[str], unresolved: bool = False) -> str:
     """Scope of a set of sources (CIDRs, addresses, tags) that may reach an exposure.
 

@@ -11,6 +11,8 @@ _ALIASES = {
     "-1": "all", "all": "all", "any": "all", "*": "all", "ip": "all",
     "icmp-v6": "icmpv6", "ipv6-icmp": "icmpv6", "icmp6": "icmpv6",
 }
+KNOWN_NAMES = frozenset(PROTOCOL_NUMBERS.values()) | {"all"}
+
 #: Protocols whose exposures have ports; the others are judged as a whole.
 PORTED = frozenset({"tcp", "udp", "sctp", "all"})
 
@@ -29,4 +31,4 @@ def normalize_protocol(value: object) -> str | None:
         if number == -1:
             return "all"
         return PROTOCOL_NUMBERS.get(number, str(number)) if 0 <= number <= 255 else None
-    return text if text.replace("-", "").isalnum() else None
+    return text if text in KNOWN_NAMES else None

@@ -1,11 +1,16 @@
-"""The data rules judge with: the risk list (and, later, the port registry).
+"""The data rules judge with: the risk list and the port registry, shipped in ``rules/``.
 
 The top-level ``rules/`` folder of the repository ships inside the wheel as
-``portlint/_rules``; a source checkout reads it in place.
+``portlint/_rules``; a source checkout reads it in place. A risk list is
+validated against ``portlint/schemas/risks.schema.json`` when it is loaded,
+except the shipped one when its content is the one the tests validated (its
+hash is pinned in ``rules/risks.yaml.sha256``), which keeps jsonschema out of
+every pre-commit run.
 """
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -13,6 +18,7 @@ from pathlib import Path
 from portlint.model import PortRange, Severity
 
 _PACKAGE_DIR = Path(__file__).resolve().parent
+DEFAULT_RULE = "PL101"
 
 
 def data_dir() -> Path:
@@ -29,6 +35,10 @@ PROTOCOL_SETS = {
 }
 
 
+class ReferenceDataError(Exception):
+    """A risk list or registry file that does not follow its schema."""
+
+
 @dataclass(frozen=True, slots=True)
 class RiskEntry:
     """A service that must not face the internet, and why."""
@@ -41,6 +51,7 @@ class RiskEntry:
     reason: str
     sources: tuple[str, ...]
     categories: frozenset[str] = frozenset()
+    rule: str = DEFAULT_RULE
 
     def matches(self, protocol: str, ports: PortRange) -> bool:
         if protocol != "all" and protocol not in self.protocols:
@@ -51,8 +62,8 @@ class RiskEntry:
         return ", ".join(str(r) for r in self.ports)
 
     def label(self) -> str:
-        """``RDP (3389/tcp)``: the service with its ports and protocols."""
-        protos = "/".join(sorted(self.protocols)) if len(self.protocols) < 3 else "any"
+        """``RDP (3389/tcp, udp)``: the service with its ports and protocols."""
+        protos = ", ".join(sorted(self.protocols)) if len(self.protocols) < 3 else "any"
         return f"{self.service} ({self.ports_text()}/{protos})"
 
 
@@ -62,10 +73,14 @@ class RiskList:
         self.sources = sources
         self.by_id = {e.id: e for e in entries}
 
-    def matching(self, protocol: str, ports: PortRange) -> list[RiskEntry]:
-        """Entries the exposure touches, most severe first."""
-        found = [e for e in self.entries if e.matches(protocol, ports)]
+    def matching(self, protocol: str, ports: PortRange, rule: str | None = None) -> list[RiskEntry]:
+        """Entries the exposure touches, most severe first; only those of ``rule`` if given."""
+        found = [e for e in self.entries if e.matches(protocol, ports) and (rule is None or e.rule == rule)]
         return sorted(found, key=lambda e: (-e.severity, e.ports[0].start))
+
+    def source_url(self, reference: str) -> str | None:
+        entry = self.sources.get(reference.split(":", 1)[0])
+        return entry.get("url") if entry else None
 
 
 def _parse_port_item(item: object) -> PortRange:
@@ -86,16 +101,93 @@ def risk_list_from_data(data: dict) -> RiskList:
             reason=" ".join(raw["reason"].split()),
             sources=tuple(raw.get("sources", ())),
             categories=frozenset(raw.get("categories", ())),
+            rule=raw.get("rule", DEFAULT_RULE),
         )
         for raw in data["entries"]
     ]
     return RiskList(entries, data.get("sources", {}))
 
 
+def validate_risk_data(data: object, origin: str) -> None:
+    """Raise ReferenceDataError naming the first schema problem and where it is."""
+    from portlint.schemas import load_schema
+
+    from jsonschema import Draft202012Validator
+
+    errors = sorted(Draft202012Validator(load_schema("risks")).iter_errors(data), key=lambda e: list(e.path))
+    if errors:
+        first = errors[0]
+        path = "$" + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in first.path)
+        raise ReferenceDataError(f"{origin}: {path}: {first.message}")
+    entries = data["entries"]  # type: ignore[index]
+    known = set(data["sources"])  # type: ignore[index]
+    for index, entry in enumerate(entries):
+        for ref in entry["sources"]:
+            if ref.split(":", 1)[0] not in known:
+                raise ReferenceDataError(f"{origin}: $.entries[{index}].sources: unknown source {ref!r}")
+
+
+def risk_file_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def load_risk_list_from(path: Path) -> RiskList:
+    import yaml
+
+    text = path.read_text(encoding="utf-8")
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    data = yaml.load(text, Loader=loader)  # noqa: S506
+    pinned = path.with_name(path.name + ".sha256")
+    trusted = pinned.is_file() and pinned.read_text().strip() == risk_file_hash(text)
+    if not trusted:
+        validate_risk_data(data, str(path))
+    return risk_list_from_data(data)
+
+
 @lru_cache(maxsize=1)
 def load_risk_list() -> RiskList:
+    return load_risk_list_from(data_dir() / "risks.yaml")
+
+
+@dataclass(frozen=True, slots=True)
+class ImageEntry:
+    service: str
+    category: str  # "database" or "admin"
+
+
+def image_key(image: str) -> tuple[str, str]:
+    """(repository path, last component) of an image reference, without registry, tag or digest."""
+    ref = image.strip().lower().split("@", 1)[0]
+    parts = ref.split("/")
+    if len(parts) > 1 and ("." in parts[0] or ":" in parts[0] or parts[0] == "localhost"):
+        registry, parts = parts[0], parts[1:]
+        if registry.endswith("quay.io"):
+            parts = ["quay.io"] + parts
+    last = parts[-1].split(":", 1)[0]
+    path = "/".join(parts[:-1] + [last])
+    if path.startswith("library/"):
+        path = path[len("library/"):]
+    return path, last
+
+
+@lru_cache(maxsize=1)
+def load_images() -> dict[str, ImageEntry]:
     import yaml
 
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    with open(data_dir() / "risks.yaml", encoding="utf-8") as fh:
-        return risk_list_from_data(yaml.load(fh, Loader=loader))  # noqa: S506
+    with open(data_dir() / "images.yaml", encoding="utf-8") as fh:
+        data = yaml.load(fh, Loader=loader)  # noqa: S506
+    table: dict[str, ImageEntry] = {}
+    for item in data["images"]:
+        for pattern in item["match"]:
+            table[pattern.lower()] = ImageEntry(item["service"], item["category"])
+    return table
+
+
+def image_entry(image: str) -> ImageEntry | None:
+    """What a container image runs, when it is a database or admin tool portlint knows."""
+    if not image:
+        return None
+    path, last = image_key(image)
+    table = load_images()
+    return table.get(path) or table.get(last)

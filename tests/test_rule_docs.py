@@ -11,7 +11,7 @@ from portlint.engine import Options, run
 
 SECTIONS = ("## What it does", "## Why is this bad?", "## Example", "## Use instead", "## References")
 _BLOCK = re.compile(r"## (Example|Use instead)\n```(\w+)\n(.*?)```", re.DOTALL)
-FILE_FOR_LANGUAGE = {"yaml": "compose.yaml"}
+FILE_FOR_LANGUAGE = {"yaml": "compose.yaml", "hcl": "main.tf"}
 
 RULES = builtin_rules()
 

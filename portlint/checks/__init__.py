@@ -59,11 +59,13 @@ class Rule:
 
 def builtin_rules() -> list[type[Rule]]:
     """Entry point of the built-in rules; imports them only when asked."""
-    from portlint.checks import compose_rules, internet, unresolved
+    from portlint.checks import compose_rules, internet, private, registry_rules, unresolved
 
     return [
         *internet.RULES,
+        *private.RULES,
         *compose_rules.RULES,
+        *registry_rules.RULES,
         *unresolved.RULES,
     ]
 

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from typing import Iterable
 
 from portlint.checks import Hit, Rule, RuleContext
+from portlint.checks.describe import compose_fix, ports_label, reach_phrase
 from portlint.model import Exposure, Severity
+from portlint.reference import image_entry
+
+WILDCARD_BINDS = frozenset({"0.0.0.0", "::"})
 
 
 class HostNetwork(Rule):
@@ -14,7 +19,8 @@ class HostNetwork(Rule):
     ## What it does
     Reports `network_mode: host` in Compose (and host networking in other
     formats): every port the container listens on opens directly on the host's
-    interfaces.
+    interfaces. Ports the file names for such a service (in `ports` or
+    `expose`) are judged one by one by the other rules too.
 
     ## Why is this bad?
     The file no longer says which ports are exposed: whatever the image listens
@@ -49,8 +55,154 @@ class HostNetwork(Rule):
 
     def check(self, e: Exposure, ctx: RuleContext) -> Iterable[Hit]:
         if "host-network" in e.traits and e.protocol == "all":
-            yield Hit(e, f"{e.resource} uses host networking: every port it listens on is open on "
-                         "all host interfaces, and port mappings no longer apply")
+            entry = image_entry(e.image)
+            what = f" ({entry.service} listens straight on the host)" if entry else ""
+            yield Hit(e, f"{e.resource} uses host networking{what}: every port it listens on is open on "
+                         "all host interfaces, and port mappings no longer apply",
+                      Severity.HIGH if entry and entry.category == "database" else None)
 
 
-RULES = [HostNetwork]
+class DatabasePublishedOnAllInterfaces(Rule):
+    """A database or admin tool image is published on every host interface.
+
+    ## What it does
+    Reports a Compose service whose image is a database, message broker or
+    admin tool (postgres, mysql, redis, mongo, rabbitmq, adminer, pgadmin,
+    portainer ...) and that publishes a port without a host address, so on
+    every interface. It covers what the risk list cannot see from the port
+    number: a database moved to another port, or an admin UI on 8080. When
+    the port itself is on the risk list, PL101 reports it instead.
+
+    ## Why is this bad?
+    Docker writes its own iptables rules for published ports, which bypass host
+    firewalls such as ufw and firewalld: "the firewall blocks it" is usually
+    not true. These services are meant for the application next to them.
+
+    ## Example
+    ```yaml
+    services:
+      db:
+        image: postgres:16
+        ports:
+          - "15432:15432"
+    ```
+
+    ## Use instead
+    ```yaml
+    services:
+      db:
+        image: postgres:16
+        ports:
+          - "127.0.0.1:15432:15432"
+    ```
+
+    ## References
+    - Docker documentation, packet filtering and firewalls (published ports bypass ufw).
+    """
+
+    code = "PL302"
+    name = "database-published-all-interfaces"
+    severity = Severity.HIGH
+    summary = "A database or admin tool image publishes a port on every host interface."
+
+    def check(self, e: Exposure, ctx: RuleContext) -> Iterable[Hit]:
+        if "published" not in e.traits or e.scope != "internet" or e.action != "allow":
+            return
+        if not set(e.sources) <= WILDCARD_BINDS or "unresolved-port" in e.traits:
+            return
+        entry = image_entry(e.image)
+        if entry is None:
+            return
+        if any(r.severity >= Severity.MEDIUM for r in ctx.risks.matching(e.protocol, e.service_ports)):
+            return  # the port itself is on the risk list: reported by the risk rules
+        severity = Severity.HIGH if entry.category == "database" else Severity.MEDIUM
+        yield Hit(e, f"{e.resource} runs {entry.service} ({e.image}) and {ports_label(e)} {reach_phrase(e)}; "
+                     f"Docker bypasses host firewalls such as ufw{compose_fix(e)}", severity)
+
+
+class DuplicateHostPort(Rule):
+    """Two services publish the same host port and protocol.
+
+    ## What it does
+    Reports a Compose port entry whose host port, protocol and address collide
+    with an earlier entry in the same file (the same service or another one).
+    A binding on all interfaces collides with every address. Host ranges that
+    map onto one container port are left out: Docker picks a free port in them.
+
+    ## Why is this bad?
+    The second container cannot bind the port, so `docker compose up` fails,
+    or, with overrides and profiles, only some environments break.
+
+    ## Example
+    ```yaml
+    services:
+      blue:
+        image: example/app
+        ports:
+          - "8080:80"
+      green:
+        image: example/app
+        ports:
+          - "8080:80"
+    ```
+
+    ## Use instead
+    ```yaml
+    services:
+      blue:
+        image: example/app
+        ports:
+          - "8080:80"
+      green:
+        image: example/app
+        ports:
+          - "8081:80"
+    ```
+
+    ## References
+    - Compose specification, `ports`.
+    """
+
+    code = "PL303"
+    name = "duplicate-host-port"
+    severity = Severity.MEDIUM
+    summary = "Two port entries publish the same host port and protocol."
+
+    def finish(self, exposures: list[Exposure], ctx: RuleContext) -> Iterable[Hit]:
+        by_file: dict[str, list[Exposure]] = defaultdict(list)
+        for e in exposures:
+            if "published" in e.traits and not e.traits & {"ephemeral-host-port", "unresolved-host-port"} \
+                    and e.scope != "unknown" and _fixed(e):
+                by_file[e.location.file].append(e)
+        for entries in by_file.values():
+            for index, later in enumerate(entries):
+                for earlier in entries[:index]:
+                    if earlier.location == later.location or not _collide(earlier, later):
+                        continue
+                    overlap = earlier.port_range.intersection(later.port_range)
+                    yield Hit(later, f"{later.resource} publishes host port {overlap}/{later.protocol}, "
+                                     f"already published by {earlier.resource} at line {earlier.location.line}; "
+                                     "the second container cannot start")
+                    break
+
+
+def _fixed(e: Exposure) -> bool:
+    """A one-to-one mapping: Docker binds exactly these host ports."""
+    target = e.target_port_range or e.port_range
+    return e.port_range.size == target.size
+
+
+def _collide(a: Exposure, b: Exposure) -> bool:
+    if a.protocol != b.protocol or not a.port_range.overlaps(b.port_range):
+        return False
+    sa, sb = set(a.sources), set(b.sources)
+    return bool(sa & sb) or bool((sa | sb) & WILDCARD_BINDS and _same_family(sa, sb))
+
+
+def _same_family(a: set[str], b: set[str]) -> bool:
+    def families(sources: set[str]) -> set[int]:
+        return {6 if ":" in s else 4 for s in sources}
+    return bool(families(a) & families(b))
+
+
+RULES = [HostNetwork, DatabasePublishedOnAllInterfaces, DuplicateHostPort]

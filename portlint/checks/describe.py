@@ -62,3 +62,17 @@ def compose_fix(exposure: Exposure) -> str:
     host = exposure.port_range if "ephemeral-host-port" not in exposure.traits else target
     proto = "" if exposure.protocol == "tcp" else f"/{exposure.protocol}"
     return f"; bind it to loopback (\"127.0.0.1:{host}:{target}{proto}\") or put it behind a proxy"
+
+
+def services_in_range(entries: list[RiskEntry], exposure: Exposure, limit: int = 4) -> str:
+    """``PostgreSQL (5432), VNC (5900-5906)``: risky services inside an exposure's range."""
+    ports = exposure.service_ports
+    labels = []
+    for entry in entries:
+        inside = [r.intersection(ports) for r in entry.ports]
+        text = ", ".join(str(r) for r in inside if r is not None)
+        label = f"{entry.service} ({text})"
+        if label not in labels:
+            labels.append(label)
+    shown = ", ".join(labels[:limit])
+    return shown + (f" and {len(labels) - limit} more" if len(labels) > limit else "")

@@ -2,41 +2,69 @@
 
 from __future__ import annotations
 
-from typing import Iterable
+from typing import ClassVar, Iterable
 
 from portlint.checks import Hit, Rule, RuleContext
-from portlint.checks.describe import compose_fix, ports_label, reach_phrase, services_label
+from portlint.checks.describe import (
+    compose_fix, ports_label, reach_phrase, services_in_range, services_label,
+)
 from portlint.model import Exposure, Severity
+from portlint.netscope import INTERNET_SHARE, is_internet_literal, public_share
 from portlint.protocols import PORTED
 
 #: Ranges wider than this are judged by ``wide-port-range-public``, not service by service.
 WIDE_RANGE = 100
+#: Traits that mean the ports or protocol of an exposure are not known to be real.
+_UNCERTAIN = frozenset({"unresolved-port", "invalid-ports", "invalid-protocol"})
 
 
-def _public_ingress(e: Exposure) -> bool:
+def public_ingress(e: Exposure) -> bool:
     """An allowed inbound exposure from the internet, on a protocol that has ports."""
     return (e.scope == "internet" and e.action == "allow" and e.direction == "ingress"
-            and e.protocol in PORTED and "unresolved-port" not in e.traits)
+            and e.protocol in PORTED and not e.traits & _UNCERTAIN)
 
 
 def _is_all(e: Exposure) -> bool:
     return e.service_ports.is_all
 
 
-class RiskyServicePublic(Rule):
+class RiskEntryRule(Rule):
+    """Shared logic of the rules that report risk-list entries (each entry names its rule)."""
+
+    severity = Severity.HIGH
+    fix_hint: ClassVar[str] = ""
+
+    def check(self, e: Exposure, ctx: RuleContext) -> Iterable[Hit]:
+        if not public_ingress(e) or _is_all(e) or e.service_ports.size > WIDE_RANGE:
+            return
+        if "host-network" in e.traits and e.protocol == "all":
+            return
+        entries = ctx.risks.matching(e.protocol, e.service_ports, rule=self.code)
+        if not entries:
+            return
+        if e.service_ports.size == 1:
+            what = f"{services_label(entries)} ({ports_label(e)}) {reach_phrase(e)}"
+        else:
+            reach = reach_phrase(e).replace("is ", "are ", 1)
+            what = f"Ports {ports_label(e)} {reach}, including {services_in_range(entries, e)}"
+        yield Hit(e, f"{what}{compose_fix(e)}{self.fix_hint}", entries[0].severity)
+
+
+class RiskyServicePublic(RiskEntryRule):
     """A service on the risk list is reachable from the internet.
 
     ## What it does
     Reports an allow rule, port mapping or listener that makes a port on
-    portlint's risk list (RDP, Telnet, SMB, databases, the Docker API ...)
-    reachable from the internet. The severity is the risk entry's severity.
-    A remapped port keeps the identity of the service behind it: Compose's
-    `13389:3389` is RDP.
+    portlint's risk list (remote administration, databases, the Docker and
+    Kubernetes APIs ...) reachable from the internet. The severity is the risk
+    entry's severity. A remapped port keeps the identity of the service behind
+    it: Compose's `13389:3389` is RDP. UDP reflectors and clear-text protocols
+    have rules of their own (PL105, PL106).
 
     ## Why is this bad?
     These services are scanned for continuously. Exposed databases are emptied
     and ransomed, remote-admin ports are brute-forced, and unauthenticated APIs
-    (Docker, Redis) give control of the host.
+    (Docker, Redis, the kubelet) give control of the host.
 
     ## Example
     ```yaml
@@ -57,74 +85,65 @@ class RiskyServicePublic(Rule):
     ```
 
     ## References
-    - `portlint port PORT` shows each risk entry with its sources.
-    - AWS Security Hub EC2.19; CIS AWS Foundations 5.2-5.4; CIS Azure 7.1-7.4.
+    - `portlint port PORT` shows each risk entry with its reason and sources.
+    - AWS Security Hub EC2.19; CIS AWS Foundations 5.2-5.4; CIS Azure 7.1-7.4; CIS GCP 3.6-3.7.
     """
 
     code = "PL101"
     name = "risky-service-public"
-    severity = Severity.HIGH
     summary = "A service on the risk list is reachable from the internet."
-
-    def check(self, e: Exposure, ctx: RuleContext) -> Iterable[Hit]:
-        if not _public_ingress(e) or _is_all(e) or e.service_ports.size > WIDE_RANGE:
-            return
-        if "host-network" in e.traits and e.protocol == "all":
-            return
-        entries = ctx.risks.matching(e.protocol, e.service_ports)
-        if not entries:
-            return
-        message = f"{services_label(entries)} ({ports_label(e)}) {reach_phrase(e)}{compose_fix(e)}"
-        yield Hit(e, message, entries[0].severity)
 
 
 class AllPortsPublic(Rule):
-    """Every port, or every protocol, is open to the internet.
+    """Every port is open to the internet.
 
     ## What it does
-    Reports an allow rule that opens all ports (`0-65535`, `protocol = "-1"`,
-    `all`) to the internet.
+    Reports an allow rule that opens every port (`0-65535`, `protocol = "-1"`,
+    `all`, `*`) to the internet.
 
     ## Why is this bad?
     Whatever listens on the machine, now or later, is exposed: databases,
     admin interfaces, debug ports. The rule no longer says what it is for.
 
     ## Example
-    ```yaml
-    services:
-      sandbox:
-        image: example/sandbox
-        ports:
-          - "1-65535:1-65535"
+    ```hcl
+    resource "aws_security_group_rule" "debug" {
+      type              = "ingress"
+      from_port         = 0
+      to_port           = 0
+      protocol          = "-1"
+      cidr_blocks       = ["0.0.0.0/0"]
+      security_group_id = aws_security_group.app.id
+    }
     ```
 
     ## Use instead
-    ```yaml
-    services:
-      sandbox:
-        image: example/sandbox
-        ports:
-          - "443:8443"
+    ```hcl
+    resource "aws_security_group_rule" "https" {
+      type              = "ingress"
+      from_port         = 443
+      to_port           = 443
+      protocol          = "tcp"
+      cidr_blocks       = ["0.0.0.0/0"]
+      security_group_id = aws_security_group.app.id
+    }
     ```
 
     ## References
-    - AWS Security Hub EC2.19; CIS AWS Foundations 5.2.
+    - AWS Security Hub EC2.19; CIS AWS Foundations 5.2 (no unrestricted ingress).
     """
 
     code = "PL102"
     name = "all-ports-public"
     severity = Severity.CRITICAL
-    summary = "All ports or all protocols are open to the internet."
+    summary = "Every port is open to the internet."
 
     def check(self, e: Exposure, ctx: RuleContext) -> Iterable[Hit]:
-        if not _public_ingress(e) or not _is_all(e) or "host-network" in e.traits:
+        if not public_ingress(e) or not _is_all(e) or "host-network" in e.traits:
             return
         covered = ctx.risks.matching(e.protocol, e.service_ports)
         extra = f", including {len(covered)} services on the risk list" if covered else ""
-        if e.protocol == "all":
-            what = "Every port of every protocol"
-        else:
-            what = f"Every {e.protocol.upper()} port"
+        what = "Every port of every protocol" if e.protocol == "all" else f"Every {e.protocol.upper()} port"
         yield Hit(e, f"{what} {reach_phrase(e)} ({e.resource}){extra}")
 
 
@@ -159,7 +178,7 @@ class WidePortRangePublic(Rule):
     ```
 
     ## References
-    - AWS Security Hub EC2.19 (ports with high risk inside open ranges).
+    - AWS Security Hub EC2.19 (high-risk ports inside open ranges).
     """
 
     code = "PL103"
@@ -168,15 +187,161 @@ class WidePortRangePublic(Rule):
     summary = "More than 100 ports are open to the internet at once."
 
     def check(self, e: Exposure, ctx: RuleContext) -> Iterable[Hit]:
-        if not _public_ingress(e) or _is_all(e) or e.service_ports.size <= WIDE_RANGE:
+        if not public_ingress(e) or _is_all(e) or e.service_ports.size <= WIDE_RANGE:
             return
         if "ephemeral-host-port" in e.traits:
             return
         covered = ctx.risks.matching(e.protocol, e.service_ports)
-        names = f", covering {services_label(covered)}" if covered else ""
+        names = f", covering {services_in_range(covered, e)}" if covered else ""
         severity = max([self.severity, *(c.severity for c in covered)])
         yield Hit(e, f"Port range {ports_label(e)} ({e.service_ports.size} ports) {reach_phrase(e)}{names}",
                   severity)
 
 
-RULES = [RiskyServicePublic, AllPortsPublic, WidePortRangePublic]
+class InternetEquivalentSources(Rule):
+    """Sources that add up to the internet without saying so.
+
+    ## What it does
+    Reports an allow rule whose sources are not `0.0.0.0/0` or `::/0` but
+    together cover at least a sixteenth of the IPv4 space or of IPv6 global
+    unicast space, for example `0.0.0.0/1` plus `128.0.0.0/1`, or `0.0.0.0/2`.
+    The exposure itself is judged as public by the other rules; this rule
+    points out that the rule is written so that reviewers and scanners that
+    match `0.0.0.0/0` miss it.
+
+    ## Why is this bad?
+    Split or oversized ranges are either a mistake (a typo in the prefix
+    length) or a way around a policy check. Either way the port is open to most
+    of the internet.
+
+    ## Example
+    ```hcl
+    resource "aws_security_group_rule" "halves" {
+      type              = "ingress"
+      from_port         = 8443
+      to_port           = 8443
+      protocol          = "tcp"
+      cidr_blocks       = ["0.0.0.0/1", "128.0.0.0/1"]
+      security_group_id = aws_security_group.app.id
+    }
+    ```
+
+    ## Use instead
+    ```hcl
+    resource "aws_security_group_rule" "partner" {
+      type              = "ingress"
+      from_port         = 8443
+      to_port           = 8443
+      protocol          = "tcp"
+      cidr_blocks       = ["198.51.100.0/24"]
+      security_group_id = aws_security_group.app.id
+    }
+    ```
+
+    ## References
+    - RFC 4632 (CIDR notation); portlint's scope model in the README.
+    """
+
+    code = "PL104"
+    name = "internet-equivalent-sources"
+    severity = Severity.MEDIUM
+    summary = "Sources cover the internet without saying 0.0.0.0/0."
+
+    def check(self, e: Exposure, ctx: RuleContext) -> Iterable[Hit]:
+        if e.scope != "internet" or e.action != "allow" or e.direction != "ingress":
+            return
+        if e.traits & {"published", "host-network"} or any(is_internet_literal(s) for s in e.sources):
+            return
+        v4, v6 = public_share(e.sources, 4), public_share(e.sources, 6)
+        if max(v4, v6) < INTERNET_SHARE:
+            return  # the internet through a word such as AzureCloud: judged elsewhere
+        share = f"{v4:.0%} of the IPv4 space" if v4 >= v6 else f"{v6:.0%} of IPv6 global unicast space"
+        yield Hit(e, f"{e.resource}: sources {', '.join(e.sources[:4])} together cover {share}; "
+                     "this is the internet written another way")
+
+
+class UdpAmplificationPublic(RiskEntryRule):
+    """A UDP service used for reflection and amplification is reachable from the internet.
+
+    ## What it does
+    Reports UDP services on the risk list that attackers use to reflect and
+    amplify traffic (NTP, SNMP, SSDP, Memcached, DNS, CLDAP, WS-Discovery ...)
+    when they are open to the internet. The severity is the risk entry's.
+
+    ## Why is this bad?
+    A spoofed request of a few bytes makes the server send a reply tens to
+    thousands of times larger to the victim. Exposed reflectors get your
+    addresses blocklisted and your bandwidth used for someone else's attack.
+
+    ## Example
+    ```yaml
+    services:
+      ntp:
+        image: example/chrony
+        ports:
+          - "123:123/udp"
+    ```
+
+    ## Use instead
+    ```yaml
+    services:
+      ntp:
+        image: example/chrony
+        ports:
+          - "10.0.0.2:123:123/udp"
+    ```
+
+    ## References
+    - CISA alert TA14-017A, UDP-based amplification attacks.
+    - CIS Microsoft Azure Foundations 7.3 (UDP services from the internet).
+    """
+
+    code = "PL105"
+    name = "udp-amplification-public"
+    summary = "A UDP reflection/amplification service is reachable from the internet."
+    fix_hint = ""
+
+
+class CleartextProtocolPublic(RiskEntryRule):
+    """A clear-text protocol is reachable from the internet.
+
+    ## What it does
+    Reports protocols on the risk list that carry credentials or data without
+    encryption (FTP, Telnet, plain LDAP, POP3/IMAP, MQTT, plain-HTTP admin
+    ports such as 8080) when they are open to the internet. The severity is the
+    risk entry's.
+
+    ## Why is this bad?
+    Anyone on the path can read the passwords and the data, and the services
+    behind these ports are old and often poorly hardened.
+
+    ## Example
+    ```yaml
+    services:
+      files:
+        image: example/vsftpd
+        ports:
+          - "21:21"
+    ```
+
+    ## Use instead
+    ```yaml
+    services:
+      files:
+        image: example/sftp
+        ports:
+          - "127.0.0.1:2222:22"
+    ```
+
+    ## References
+    - AWS Trusted Advisor, security groups with specific ports unrestricted (20, 21).
+    - CIS Microsoft Azure Foundations 7.3 (LDAP 389).
+    """
+
+    code = "PL106"
+    name = "cleartext-protocol-public"
+    summary = "A clear-text protocol is reachable from the internet."
+
+
+RULES = [RiskyServicePublic, AllPortsPublic, WidePortRangePublic, InternetEquivalentSources,
+         UdpAmplificationPublic, CleartextProtocolPublic]

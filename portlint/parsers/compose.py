@@ -113,6 +113,7 @@ class _FileReader:
     def __init__(self, file: str, env: Mapping[str, str]):
         self.file = file
         self.env = env
+        self.image = ""
         self.exposures: list[Exposure] = []
         self.errors: list[InputError] = []
 
@@ -137,6 +138,8 @@ class _FileReader:
         if not isinstance(service, dict):
             self.error(span, f"{resource} must be a mapping, found {_type_name(service)}")
             return
+        image = service.get("image")
+        self.image = self.expand(image, []) if isinstance(image, str) else ""
         host_network = self._host_network(service, resource)
         for key, reader in (("ports", self._port_entry), ("expose", self._expose_entry)):
             entries = service.get(key)
@@ -163,7 +166,7 @@ class _FileReader:
             kind="compose", location=self.location(service.spans["network_mode"]),
             resource=resource, protocol="all", port_range=PortRange(0, 65535),
             sources=ALL_INTERFACES, scope="internet", unresolved=tuple(unresolved),
-            traits=frozenset({"host-network"}), raw=f"network_mode: {mode}",
+            traits=frozenset({"host-network"}), raw=f"network_mode: {mode}", image=self.image,
         ))
         return True
 
@@ -223,5 +226,5 @@ class _FileReader:
             protocol=spec.protocol, port_range=port_range,
             target_port_range=target if published and not host_network else None,
             sources=sources, scope=scope, unresolved=tuple(unresolved),
-            traits=frozenset(traits), raw=raw.replace(UNRESOLVED_MARK, ""),
+            traits=frozenset(traits), raw=raw.replace(UNRESOLVED_MARK, ""), image=self.image,
         ))

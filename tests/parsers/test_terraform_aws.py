@@ -189,5 +189,5 @@ def test_network_acl_rules_in_order(tmp_path):
     assert [(s.exposure.location.line, s.by.location.line) for s in report.shadowed] == [(34, 4)]
     assert not any("RDP" in f.message for f in report.findings)
     assert [(f.rule_id, f.location.line) for f in report.findings] == [
-        ("PL103", 13), ("PL103", 13), ("PL101", 23)]
+        ("PL103", 13), ("PL103", 13), ("PL101", 23), ("PL503", 34)]
     assert "MySQL" in report.findings[0].message

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from portlint.model import Severity
 from tests.conftest import run_tree, summary
 
 
@@ -69,7 +70,10 @@ def test_gcp_allow_deny_priority_and_defaults(tmp_path):
         ("fw.tf", 28, 31, "google_compute_firewall.tagged", "ingress", "allow", "tcp", "5432", "private"),
         ("fw.tf", 49, 51, "google_compute_firewall.egress", "egress", "allow", "all", "0-65535", "internet"),
     ]
-    assert [(f.rule_id, f.location.line) for f in report.findings] == [("PL101", 15), ("PL102", 19)]
+    assert [(f.rule_id, f.location.line) for f in report.findings if f.severity >= Severity.MEDIUM] == [
+        ("PL101", 15), ("PL101", 15), ("PL102", 19)]
+    assert "Ports 8000-8080/tcp are reachable from the internet (0.0.0.0/0), including Hadoop HDFS NameNode" \
+        in report.findings[1].message
 
 
 def test_gcp_lower_priority_deny_does_not_shadow(tmp_path):
@@ -177,7 +181,7 @@ def test_azure_nsg_inline_and_rule_resources(tmp_path):
                       (43, "tcp", "1433", "internet"), (57, "all", "3389", "internet")]
     # the all-protocol allow at 57 is not fully covered by the TCP-only deny: it stays
     assert [(f.rule_id, f.location.line) for f in report.findings] == [
-        ("PL101", 18), ("PL101", 43), ("PL101", 57)]
+        ("PL101", 18), ("PL503", 18), ("PL101", 43), ("PL101", 57)]
 
 
 def test_azure_outbound_is_egress_and_service_tags(tmp_path):

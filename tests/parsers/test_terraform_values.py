@@ -133,7 +133,8 @@ def test_dynamic_blocks_over_lists_sets_and_maps(tmp_path):
     assert [(e.location.line, e.location.end_line, str(e.port_range), e.scope) for e in report.exposures] == [
         (10, 18, "80", "internet"), (10, 18, "443", "internet"),
         (19, 29, "6379", "internet"), (19, 29, "22", "private")]
-    assert [(f.rule_id, f.location.line) for f in report.findings] == [("PL101", 19)]
+    assert [(f.rule_id, f.location.line) for f in report.findings] == [("PL101", 19), ("PL201", 19)]
+    assert report.findings[1].severity.label == "low"  # SSH to 10.0.0.0/8
 
 
 def test_count_and_for_each_on_resources(tmp_path):
@@ -225,8 +226,8 @@ def test_local_module_call_points_into_the_module(tmp_path):
         ("modules/db-sg/main.tf", 5, "module.db_sg.aws_security_group.this", "3306", "internet"),
         ("modules/db-sg/main.tf", 5, "module.internal.aws_security_group.this", "5432", "private"),
     ]
-    assert [(f.rule_id, f.resource if hasattr(f, "resource") else f.exposure.resource) for f in report.findings] \
-        == [("PL101", "module.db_sg.aws_security_group.this")]
+    assert [(f.rule_id, f.exposure.resource) for f in report.findings] == [
+        ("PL101", "module.db_sg.aws_security_group.this"), ("PL201", "module.internal.aws_security_group.this")]
 
 
 def test_community_security_group_module(tmp_path):

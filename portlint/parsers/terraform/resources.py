@@ -21,6 +21,13 @@ ALL_PORTS = PortRange(0, 65535)
 IPV4_ANY, IPV6_ANY = "0.0.0.0/0", "::/0"
 
 
+@dataclass(frozen=True)
+class InvalidPorts:
+    """A port specification Terraform or the cloud would reject (``from_port > to_port``, 70000)."""
+
+    text: str
+
+
 @dataclass
 class Record:
     """Something with attributes: a BlockView, or one object of an attribute list."""
@@ -120,8 +127,14 @@ class Emitter:
             proto = "all"
             traits.add("unresolved-protocol")
         if proto is None:
-            return None
-        if isinstance(ports, Unknown) or ports is None:
+            traits.add("invalid-protocol")
+            raw = raw or ("no protocol given" if protocol is None else f"protocol {protocol!r} is not an IP protocol")
+            proto = "all"
+        if isinstance(ports, InvalidPorts):
+            traits.add("invalid-ports")
+            raw = raw or ports.text
+            port_range = ALL_PORTS
+        elif isinstance(ports, Unknown) or ports is None:
             if isinstance(ports, Unknown):
                 unresolved |= ports.refs
             traits.add("unresolved-port")
@@ -140,7 +153,7 @@ class Emitter:
         )
 
 
-def port_range(from_port: Any, to_port: Any, protocol: str | None) -> PortRange | Unknown | None:
+def port_range(from_port: Any, to_port: Any, protocol: str | None) -> PortRange | Unknown | InvalidPorts:
     """AWS-style from/to ports; ``-1`` or absent with protocol all means every port."""
     if protocol == "all" or protocol not in ("tcp", "udp", "sctp"):
         return ALL_PORTS
@@ -153,31 +166,30 @@ def port_range(from_port: Any, to_port: Any, protocol: str | None) -> PortRange 
         start = int(from_port if from_port is not None else to_port)
         end = int(to_port if to_port is not None else from_port)
     except (TypeError, ValueError):
-        return None
+        return InvalidPorts(f"ports {from_port!r}-{to_port!r} are not numbers")
     if start == -1 and end == -1:
         return ALL_PORTS
-    start, end = max(start, 0), min(end, 65535)
+    if not (0 <= start <= 65535 and 0 <= end <= 65535):
+        return InvalidPorts(f"port range {start}-{end} is outside 0-65535")
     if end < start:
-        return None
+        return InvalidPorts(f"from_port {start} is greater than to_port {end}")
     return PortRange(start, end)
 
 
-def parse_port_text(text: Any) -> PortRange | Unknown | None:
+def parse_port_text(text: Any) -> PortRange | Unknown | InvalidPorts:
     """``"22"``, ``"1000-2000"``, ``"*"``, ``"all"``, ``"any"``, 22 -> a range."""
     if isinstance(text, Unknown):
         return text
-    if text is None:
-        return None
-    value = str(text).strip().lower()
+    value = "" if text is None else str(text).strip().lower()
     if value in ("*", "all", "any", ""):
         return ALL_PORTS
     start, sep, end = value.partition("-")
     try:
         low, high = int(start), int(end) if sep else int(start)
     except ValueError:
-        return None
+        return InvalidPorts(f"{text!r} is not a port or port range")
     if not 0 <= low <= high <= 65535:
-        return None
+        return InvalidPorts(f"{text!r} is not a valid port range (0-65535, low to high)")
     return PortRange(low, high)
 
 
@@ -320,8 +332,6 @@ def google_compute_firewall(view: BlockView) -> Iterator[Exposure]:
             else:
                 ranges = [parse_port_text(p) for p in to_list(ports_value)]
             for ports in ranges:
-                if ports is None:
-                    continue
                 exposure = emit.exposure(rec.span, direction, action, protocol, ports, sources, rec.unresolved,
                                          policy=f"gcp:{network_key}", priority=priority)
                 if exposure:
@@ -358,8 +368,6 @@ def _azure_rule(emit: Emitter, rec: Record, policy: str, resource: str | None = 
         port_values = ["*"]
     for value in [part for v in port_values for part in (v.split(",") if isinstance(v, str) else [v])]:
         ports = parse_port_text(value)
-        if ports is None:
-            continue
         exposure = emit.exposure(rec.span, direction, "deny" if access == "deny" else "allow", protocol, ports,
                                  sources, rec.unresolved, policy=policy, priority=priority, resource=resource)
         if exposure:

@@ -1,0 +1,89 @@
+"""Rules about exposure inside private networks."""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+from portlint.checks import Hit, Rule, RuleContext
+from portlint.checks.describe import ports_label, services_label
+from portlint.model import Exposure, Severity
+from portlint.netscope import network_scope, parse_network
+from portlint.protocols import PORTED
+
+#: Private networks at least this wide (by prefix length) count as "very broad".
+BROAD_PREFIX = {4: 12, 6: 32}
+
+
+def broad_private_sources(sources: Iterable[str]) -> list[str]:
+    found = []
+    for source in sources:
+        net = parse_network(source)
+        if net is not None and network_scope(net) == "private" and net.prefixlen <= BROAD_PREFIX[net.version]:
+            found.append(source)
+    return found
+
+
+class RiskyServiceBroadPrivate(Rule):
+    """A risky service is open to a very broad private range.
+
+    ## What it does
+    Reports a risky service (any entry of the risk list) opened to a private
+    range of `/12` or wider in IPv4 (`10.0.0.0/8`, `172.16.0.0/12`) or `/32` or
+    wider in IPv6 ULA space. The severity is two steps below the risk entry's:
+    critical services give medium, high ones low.
+
+    ## Why is this bad?
+    "Everything internal" includes every laptop, build agent and compromised
+    container on the network. Attackers who land anywhere inside move sideways
+    through exactly these ports.
+
+    ## Example
+    ```hcl
+    resource "aws_security_group_rule" "redis" {
+      type              = "ingress"
+      from_port         = 6379
+      to_port           = 6379
+      protocol          = "tcp"
+      cidr_blocks       = ["10.0.0.0/8"]
+      security_group_id = aws_security_group.cache.id
+    }
+    ```
+
+    ## Use instead
+    ```hcl
+    resource "aws_security_group_rule" "redis" {
+      type                     = "ingress"
+      from_port                = 6379
+      to_port                  = 6379
+      protocol                 = "tcp"
+      source_security_group_id = aws_security_group.app.id
+      security_group_id        = aws_security_group.cache.id
+    }
+    ```
+
+    ## References
+    - CIS Controls v8, 12.2 (establish and maintain a secure network architecture: segmentation).
+    """
+
+    code = "PL201"
+    name = "risky-service-broad-private"
+    severity = Severity.LOW
+    summary = "A risky service is open to a very broad private range."
+
+    def check(self, e: Exposure, ctx: RuleContext) -> Iterable[Hit]:
+        if e.scope != "private" or e.action != "allow" or e.direction != "ingress":
+            return
+        if e.protocol not in PORTED or e.service_ports.size > 100 or "published" in e.traits:
+            return
+        broad = broad_private_sources(e.sources)
+        if not broad:
+            return
+        entries = [r for r in ctx.risks.matching(e.protocol, e.service_ports) if r.severity >= Severity.MEDIUM]
+        if not entries:
+            return
+        severity = Severity(max(int(entries[0].severity) - 2, int(Severity.INFO)))
+        yield Hit(e, f"{services_label(entries)} ({ports_label(e)}) is open to the broad private range "
+                     f"{', '.join(broad)}; allow only the hosts or security groups that need it", severity)
+
+
+RULES = [RiskyServiceBroadPrivate]
