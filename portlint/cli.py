@@ -24,26 +24,41 @@ def _use_colour(flag: bool | None) -> bool:
     return sys.stdout.isatty() and "NO_COLOR" not in os.environ
 
 
-def _options(exclude, env_file, var_file=(), var=(), ignore=(), select=()):
+def _options(exclude, env_file, var_file=(), var=(), ignore=(), select=(), config=None, rules_dir=()):
+    """Engine options from the command line, over the settings of ``.portlint.yaml``."""
+    from portlint.config import ConfigError, find_config, load_config
     from portlint.engine import Options
 
+    cwd = Path.cwd()
+    try:
+        settings = load_config(config or find_config(cwd))
+    except ConfigError as exc:
+        raise click.UsageError(f"invalid configuration: {exc}") from None
     variables = {}
     for item in var:
         name, sep, value = item.partition("=")
         if not sep or not name.strip():
             raise click.BadParameter(f"{item!r} is not NAME=VALUE", param_hint="--var")
         variables[name.strip()] = value
-    return Options(exclude=tuple(exclude), env_files=tuple(env_file), var_files=tuple(var_file),
-                   variables=variables, ignore=_split_codes(ignore), select=_split_codes(select))
+    options = Options(
+        exclude=tuple(settings.exclude) + tuple(exclude), env_files=tuple(env_file), var_files=tuple(var_file),
+        variables=variables, ignore=_split_codes(list(settings.ignore) + list(ignore)),
+        select=_split_codes(list(select) or settings.select), rules_dirs=tuple(settings.rules_dirs) + tuple(rules_dir),
+        severity=settings.severity, cwd=cwd,
+    )
+    options.fail_on = settings.fail_on  # type: ignore[attr-defined]
+    return options
 
 
 def _run(paths, options, with_findings: bool):
     from portlint.engine import run
     from portlint.plugins import PluginError
 
+    from portlint.declarative import RuleFileError
+
     try:
         return run([Path(p) for p in paths] or [Path(".")], options, with_findings=with_findings)
-    except PluginError as exc:
+    except (PluginError, RuleFileError) as exc:
         raise click.UsageError(str(exc)) from None
     except FileNotFoundError as exc:
         raise click.BadParameter(f"path {exc} does not exist", param_hint="PATHS") from None
@@ -57,6 +72,10 @@ _var_file = click.option("--var-file", multiple=True,
                          help="Terraform variables file for root modules, after the automatic ones (repeatable).")
 _var = click.option("--var", multiple=True, metavar="NAME=VALUE",
                     help="Terraform variable for root modules; wins over every file (repeatable).")
+_config = click.option("--config", type=click.Path(path_type=Path, dir_okay=False, exists=True),
+                       help="Settings file (default: .portlint.yaml in the current folder, if any).")
+_rules_dir = click.option("--rules-dir", multiple=True, type=click.Path(path_type=Path, file_okay=False),
+                          help="Folder of declarative YAML rules to add (repeatable).")
 _env_file = click.option("--env-file", multiple=True, type=click.Path(path_type=Path, dir_okay=False, exists=True),
                          help="Compose interpolation values, instead of the .env beside each file (repeatable).")
 
@@ -71,8 +90,8 @@ def cli() -> None:
 @_paths
 @click.option("--format", "-f", "fmt", type=click.Choice(["text", "json"]), default="text",
               show_default=True, help="Output format.")
-@click.option("--fail-on", type=click.Choice(SEVERITY_CHOICES), default="medium", show_default=True,
-              help="Exit 1 when a finding is at or above this severity.")
+@click.option("--fail-on", type=click.Choice(SEVERITY_CHOICES), default=None,
+              help="Exit 1 when a finding is at or above this severity (default: medium).")
 @_exclude
 @_env_file
 @_var_file
@@ -80,8 +99,10 @@ def cli() -> None:
 @click.option("--ignore", multiple=True, metavar="CODES", help="Rule codes or names to skip (comma-separated).")
 @click.option("--select", multiple=True, metavar="CODES", help="Only run these rule codes or names.")
 @click.option("--color/--no-color", default=None, help="Colour the text output (default: on a terminal).")
+@_config
+@_rules_dir
 @click.pass_context
-def check(ctx, paths, fmt, fail_on, exclude, env_file, var_file, var, ignore, select, color):
+def check(ctx, paths, fmt, fail_on, exclude, env_file, var_file, var, ignore, select, color, config, rules_dir):
     """Check PATHS (files or folders; default: .) for risky port exposure.
 
     Exit status: 0 clean, 1 findings at or above --fail-on, 2 usage or input errors.
@@ -90,9 +111,11 @@ def check(ctx, paths, fmt, fail_on, exclude, env_file, var_file, var, ignore, se
     from portlint.formatters import CHECK_FORMATS, get_renderer
     from portlint.model import Severity
 
-    report = _run(paths, _options(exclude, env_file, var_file, var, ignore, select), with_findings=True)
+    options = _options(exclude, env_file, var_file, var, ignore, select, config, rules_dir)
+    report = _run(paths, options, with_findings=True)
     text = get_renderer(CHECK_FORMATS, fmt)(report, {"color": _use_colour(color)})
     click.echo(text, nl=False, color=_use_colour(color))
+    fail_on = fail_on or options.fail_on or "medium"
     threshold = None if fail_on == "never" else Severity.parse(fail_on)
     ctx.exit(exit_code(report, threshold))
 
@@ -105,14 +128,25 @@ def check(ctx, paths, fmt, fail_on, exclude, env_file, var_file, var, ignore, se
 @_env_file
 @_var_file
 @_var
+@_config
 @click.pass_context
-def inventory(ctx, paths, fmt, exclude, env_file, var_file, var):
+def inventory(ctx, paths, fmt, exclude, env_file, var_file, var, config):
     """List every exposure found in PATHS, risky or not: the port map of the tree."""
     from portlint.formatters import INVENTORY_FORMATS, get_renderer
 
-    report = _run(paths, _options(exclude, env_file, var_file, var), with_findings=False)
+    report = _run(paths, _options(exclude, env_file, var_file, var, config=config), with_findings=False)
     click.echo(get_renderer(INVENTORY_FORMATS, fmt)(report, {}), nl=False)
     ctx.exit(2 if report.errors else 0)
+
+
+def _register_reference_commands() -> None:
+    from portlint.cli_reference import explain, port, rules
+
+    for command in (rules, explain, port):
+        cli.add_command(command)
+
+
+_register_reference_commands()
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -6,12 +6,13 @@ No printing here; the CLI renders the ``Report`` with a formatter.
 from __future__ import annotations
 
 import os
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping, Sequence
 
-from portlint.checks import Hit, Rule, RuleContext, builtin_rules, iter_rule_classes
+from portlint.checks import Hit, Rule, RuleContext, iter_rule_classes
 from portlint.discovery import discover
 from portlint.model import Exposure, Finding, InputError, ParseOutcome, Report, Severity
 from portlint.parsers import ParseContext, Parser, SourceFile, load_parsers, read_text_or_none
@@ -31,6 +32,8 @@ class Options:
     environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
     ignore: frozenset[str] = frozenset()
     select: frozenset[str] = frozenset()
+    rules_dirs: tuple[Path, ...] = ()
+    severity: Mapping[str, str] = field(default_factory=dict)
     cwd: Path = field(default_factory=Path.cwd)
 
 
@@ -129,13 +132,32 @@ def _owner(parsers: list[Parser], path: Path, text: str | None) -> Parser | None
     return None
 
 
-def load_rules(options: Options) -> list[Rule]:
-    """Built-in and plug-in rules, minus those ``--ignore``d or not ``--select``ed."""
+CODE_PATTERN = re.compile(r"^[A-Z]{2,5}[0-9]{3}$")
+
+
+def available_rules(options: Options) -> list[type[Rule]]:
+    """Built-in, plug-in and declarative rule classes; codes and names must be unique."""
+    from portlint.declarative import load_rules_dir
+    from portlint.plugins import PluginError
+
     classes = list(iter_rule_classes(load_entry_points("portlint.rules")))
-    if not classes:  # pragma: no cover - the built-in entry point is always there
-        classes = builtin_rules()
-    rules = []
+    for directory in options.rules_dirs:
+        classes.extend(load_rules_dir(directory, lambda p: display_path(p, options.cwd)))
+    seen: dict[str, type[Rule]] = {}
     for cls in classes:
+        if not CODE_PATTERN.match(getattr(cls, "code", "")):
+            raise PluginError(f"rule {cls.__name__}: code {getattr(cls, 'code', None)!r} is not like ABC123")
+        for key in (cls.code, cls.name):
+            if key in seen and seen[key] is not cls:
+                raise PluginError(f"rule {key!r} is defined twice ({seen[key].__module__} and {cls.__module__})")
+            seen[key] = cls
+    return classes
+
+
+def load_rules(options: Options) -> list[Rule]:
+    """The rules to run: available ones minus ``ignore``, limited to ``select`` when given."""
+    rules = []
+    for cls in available_rules(options):
         ids = {cls.code, cls.name}
         if ids & options.ignore:
             continue
@@ -145,16 +167,20 @@ def load_rules(options: Options) -> list[Rule]:
     return rules
 
 
-def evaluate(exposures: list[Exposure], rules: list[Rule], ctx: RuleContext) -> list[Finding]:
+def evaluate(exposures: list[Exposure], rules: list[Rule], ctx: RuleContext,
+             severity: Mapping[str, str] | None = None) -> list[Finding]:
+    """Run every rule; the engine stamps code, name and (configured) severity on each hit."""
     findings = []
+    overrides = severity or {}
     for rule in rules:
+        forced = overrides.get(rule.code) or overrides.get(rule.name)
         hits: list[Hit] = []
         for exposure in exposures:
             hits.extend(rule.check(exposure, ctx))
         hits.extend(rule.finish(exposures, ctx))
         for hit in hits:
-            findings.append(Finding(rule.code, rule.name, hit.severity or rule.severity, hit.message,
-                                    hit.exposure))
+            level = Severity.parse(forced) if forced else hit.severity or rule.severity
+            findings.append(Finding(rule.code, rule.name, level, hit.message, hit.exposure))
     findings.sort(key=lambda f: (f.location.file, f.location.line, f.location.column, f.rule_id))
     return findings
 
@@ -176,7 +202,7 @@ def run(paths: Sequence[Path], options: Options, with_findings: bool = True) -> 
     report.errors.sort(key=lambda e: (e.file, e.line, e.column))
     if with_findings:
         ctx = RuleContext(risks=load_risk_list(), shadowed=report.shadowed)
-        report.findings = evaluate(report.exposures, load_rules(options), ctx)
+        report.findings = evaluate(report.exposures, load_rules(options), ctx, options.severity)
     return report
 
 

@@ -1,0 +1,127 @@
+"""Third-party rules: declarative YAML folders, the config file, and an installed entry point."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import venv
+from importlib import metadata
+
+import pytest
+
+from portlint.declarative import RuleFileError, load_rule_file
+from portlint.engine import Options, available_rules, run
+from portlint.plugins import PluginError, find_entry_points, load_entry_points
+from tests.conftest import REPO, dedent
+
+GRAFANA = 'services:\n  g:\n    image: grafana/grafana:11\n    ports: ["3000:3000"]\n'
+
+
+def test_declarative_rules_run_and_their_examples_hold(tmp_path):
+    rules_dir = REPO / "examples" / "rules-dir"
+    classes = [c for c in available_rules(Options(environ={}, rules_dirs=(rules_dir,))) if c.code.startswith("ACME")]
+    assert [c.code for c in classes] == ["ACME201", "ACME202"]
+    grafana = classes[0]
+    for kind, expect in (("fail", True), ("pass", False)):
+        folder = tmp_path / kind
+        folder.mkdir()
+        for name, text in grafana.examples[kind].items():
+            (folder / name).write_text(text)
+        report = run([folder], Options(environ={}, cwd=tmp_path, rules_dirs=(rules_dir,), select=frozenset({"ACME201"})))
+        assert bool(report.findings) is expect
+    assert "## Example" in grafana.doc() and "## Use instead" in grafana.doc()
+
+
+@pytest.mark.parametrize("text, line, fragment", [
+    ("code: X1\nname: bad-rule\n", 1, "$.code"),
+    ("rules:\n  - code: ACME301\n    name: a-b\n    severity: high\n    summary: Something.\n"
+     "    message: hello there\n    match:\n      ports: [99999]\n", 8, "$.rules[0].match.ports[0]"),
+    ("rules:\n  - code: ACME301\n    name: a-b\n    severity: urgent\n    summary: Something.\n"
+     "    message: hello there\n    match: {scope: [internet]}\n", 4, "$.rules[0].severity"),
+    ("rules: [\n", 2, "invalid YAML"),
+])
+def test_invalid_rule_files_point_at_file_and_line(tmp_path, text, line, fragment):
+    path = tmp_path / "bad.yaml"
+    path.write_text(text)
+    with pytest.raises(RuleFileError) as info:
+        load_rule_file(path, "rules/bad.yaml")
+    assert info.value.file == "rules/bad.yaml" and info.value.line == line and fragment in info.value.message
+
+
+def test_cli_reports_bad_rule_file_as_usage_error(run_cli, tmp_path):
+    (tmp_path / "rules").mkdir()
+    (tmp_path / "rules" / "bad.yaml").write_text("code: X1\nname: bad\n")
+    (tmp_path / "compose.yaml").write_text(GRAFANA)
+    result = run_cli("check", "--rules-dir", tmp_path / "rules", tmp_path)
+    assert result.exit_code == 2 and "bad.yaml:1: $.code" in result.stderr
+
+
+def test_config_file(run_cli, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "compose.yaml").write_text(GRAFANA)
+    (tmp_path / "rules").mkdir()
+    (tmp_path / "rules" / "r.yaml").write_text((REPO / "examples" / "rules-dir" / "acme-public-admin.yaml").read_text())
+    (tmp_path / ".portlint.yaml").write_text(dedent("""
+        fail-on: critical
+        rules-dir: [rules]
+        ignore: [PL101]
+        severity:
+          no-public-grafana: critical
+    """))
+    result = run_cli("check", "--format", "json")
+    import json
+
+    doc = json.loads(result.stdout)
+    assert [(f["rule_id"], f["severity"]) for f in doc["findings"]] == [("ACME201", "critical")]
+    assert result.exit_code == 1
+    assert run_cli("check", "--fail-on", "never").exit_code == 0
+
+
+def test_invalid_config_is_reported_with_its_line(run_cli, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".portlint.yaml").write_text("exclude: [vendor]\nfail-on: sometimes\n")
+    result = run_cli("check")
+    assert result.exit_code == 2 and ".portlint.yaml:2: $.fail-on" in result.stderr
+
+
+def test_duplicate_rule_codes_are_refused(tmp_path):
+    (tmp_path / "dup.yaml").write_text(dedent("""
+        code: PL101
+        name: my-own-rule
+        severity: high
+        summary: Clashes with a built-in.
+        message: clash
+        match: {ports: [1]}
+    """))
+    with pytest.raises(PluginError, match="PL101"):
+        available_rules(Options(environ={}, rules_dirs=(tmp_path,)))
+
+
+def test_entry_points_are_found_without_importing(monkeypatch):
+    fake = metadata.EntryPoint(name="acme", value="portlint_missing_module:rules", group="portlint.rules")
+    monkeypatch.setattr("portlint.plugins._all_entry_points", lambda: metadata.EntryPoints([fake]))
+    names = [name for name, _, _ in find_entry_points("portlint.rules")]
+    assert names == ["builtin", "acme"]
+    with pytest.raises(PluginError, match="cannot load portlint.rules entry point 'acme'"):
+        load_entry_points("portlint.rules")
+
+
+def test_installed_example_plugin_rule_runs(tmp_path):
+    """pip-install examples/plugin into a venv that sees this portlint, and see ACME101 run."""
+    env_dir = tmp_path / "venv"
+    venv.EnvBuilder(with_pip=True, system_site_packages=True).create(env_dir)
+    python = str(env_dir / "bin" / "python")
+    install = subprocess.run([python, "-m", "pip", "install", "-q", "--no-deps",
+                              str(REPO / "examples" / "plugin" / "portlint-example-rules")],
+                             capture_output=True, text=True)
+    assert install.returncode == 0, install.stderr
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "compose.yaml").write_text('services:\n  ci:\n    image: jenkins/jenkins:lts\n    ports: ["8080:8080"]\n')
+    env = {"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin"}
+    rules = subprocess.run([python, "-m", "portlint", "rules"], cwd=project, capture_output=True, text=True, env=env)
+    assert "ACME101  no-public-ci" in rules.stdout and "portlint_example_rules" in rules.stdout, rules.stderr
+    check = subprocess.run([python, "-m", "portlint", "check", "."], cwd=project, capture_output=True, text=True,
+                           env=env)
+    assert "compose.yaml:4:13: ACME101 [high] services.ci runs the CI server jenkins/jenkins:lts" in check.stdout
+    assert check.returncode == 1
