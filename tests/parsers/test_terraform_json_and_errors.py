@@ -103,13 +103,13 @@ def test_strange_but_valid_expressions_never_crash(tmp_path):
     assert exposure.scope == "unknown" and exposure.unresolved
 
 
-def test_compose_only_run_does_not_import_hcl2(tmp_path):
+def test_compose_only_run_imports_neither_hcl2_nor_jsonschema(tmp_path):
     (tmp_path / "compose.yaml").write_text('services:\n  a:\n    ports: ["80:80"]\n')
     code = ("import sys; from portlint.cli import main; main(['check', '.']); "
-            "print('hcl2' in sys.modules, 'lark' in sys.modules)")
+            "print('hcl2' in sys.modules, 'lark' in sys.modules, 'jsonschema' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True,
                          env={"PYTHONPATH": str(REPO)}).stdout
-    assert out.strip().endswith("False False")
+    assert out.strip().endswith("False False False")
 
 
 def test_python_hcl2_still_hides_positions_in_serialized_output():
