@@ -86,10 +86,52 @@ def cli() -> None:
     """Find risky network port exposure in infrastructure configuration."""
 
 
+def _check_formats() -> list[str]:
+    from portlint.formatters import CHECK_FORMATS
+
+    return list(CHECK_FORMATS)
+
+
+def _parse_reports(values: Sequence[str]) -> list[tuple[str, Path]]:
+    pairs = []
+    for value in values:
+        fmt, sep, target = value.partition(":")
+        if not sep or fmt not in _check_formats() or not target:
+            raise click.BadParameter(f"{value!r} is not FORMAT:FILE with FORMAT one of {', '.join(_check_formats())}",
+                                     param_hint="--report")
+        pairs.append((fmt, Path(target)))
+    return pairs
+
+
+class _Progress:
+    """A one-line counter on stderr, shown only on a terminal and only for runs that take a while."""
+
+    def __init__(self) -> None:
+        import time
+
+        self.clock = time.monotonic
+        self.start = self.clock()
+        self.shown = False
+
+    def __call__(self, done: int, total: int) -> None:
+        if self.clock() - self.start < 0.5 and not self.shown:
+            return
+        self.shown = True
+        click.echo(f"\rportlint: {done}/{total} files parsed", nl=False, err=True)
+
+    def close(self) -> None:
+        if self.shown:
+            click.echo("\r\x1b[K", nl=False, err=True)
+
+
 @cli.command()
 @_paths
-@click.option("--format", "-f", "fmt", type=click.Choice(["text", "json"]), default="text",
-              show_default=True, help="Output format.")
+@click.option("--format", "-f", "fmt", type=click.Choice(_check_formats()), default=None,
+              help="Output format (default: text; github when run in GitHub Actions).")
+@click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False),
+              help="Write the output to FILE instead of standard output.")
+@click.option("--report", "reports", multiple=True, metavar="FORMAT:FILE",
+              help="Also write FORMAT to FILE, e.g. sarif:portlint.sarif (repeatable).")
 @click.option("--fail-on", type=click.Choice(SEVERITY_CHOICES), default=None,
               help="Exit 1 when a finding is at or above this severity (default: medium).")
 @_exclude
@@ -102,7 +144,8 @@ def cli() -> None:
 @_config
 @_rules_dir
 @click.pass_context
-def check(ctx, paths, fmt, fail_on, exclude, env_file, var_file, var, ignore, select, color, config, rules_dir):
+def check(ctx, paths, fmt, output, reports, fail_on, exclude, env_file, var_file, var, ignore, select, color,
+          config, rules_dir):
     """Check PATHS (files or folders; default: .) for risky port exposure.
 
     Exit status: 0 clean, 1 findings at or above --fail-on, 2 usage or input errors.
@@ -112,12 +155,37 @@ def check(ctx, paths, fmt, fail_on, exclude, env_file, var_file, var, ignore, se
     from portlint.model import Severity
 
     options = _options(exclude, env_file, var_file, var, ignore, select, config, rules_dir)
-    report = _run(paths, options, with_findings=True)
-    text = get_renderer(CHECK_FORMATS, fmt)(report, {"color": _use_colour(color)})
-    click.echo(text, nl=False, color=_use_colour(color))
+    extra = _parse_reports(reports)
+    progress = _Progress() if sys.stderr.isatty() else None
+    options.progress = progress
+    try:
+        report = _run(paths, options, with_findings=True)
+    finally:
+        if progress:
+            progress.close()
     fail_on = fail_on or options.fail_on or "medium"
     threshold = None if fail_on == "never" else Severity.parse(fail_on)
+    if fmt is None:
+        fmt = "github" if os.environ.get("GITHUB_ACTIONS") == "true" and not output else "text"
+    colour = _use_colour(color) and output is None
+    render_options = {"color": colour, "fail_on": threshold}
+    for extra_fmt, target in extra:
+        text = get_renderer(CHECK_FORMATS, extra_fmt)(report, {**render_options, "color": False})
+        _write(target, text)
+    text = get_renderer(CHECK_FORMATS, fmt)(report, render_options)
+    if output is not None:
+        _write(output, text)
+    else:
+        click.echo(text, nl=False, color=colour)
     ctx.exit(exit_code(report, threshold))
+
+
+def _write(target: Path, text: str) -> None:
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise click.FileError(str(target), hint=exc.strerror or str(exc)) from None
 
 
 @cli.command()

@@ -10,7 +10,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping, Sequence
+from typing import Callable, Mapping, Sequence
 
 from portlint.checks import Hit, Rule, RuleContext, iter_rule_classes
 from portlint.discovery import discover
@@ -33,6 +33,8 @@ class Options:
     ignore: frozenset[str] = frozenset()
     select: frozenset[str] = frozenset()
     rules_dirs: tuple[Path, ...] = ()
+    #: called with (files parsed, files to parse) as parsing goes on
+    progress: Callable[[int, int], None] | None = None
     severity: Mapping[str, str] = field(default_factory=dict)
     cwd: Path = field(default_factory=Path.cwd)
 
@@ -98,17 +100,23 @@ def collect(paths: Sequence[Path], options: Options) -> tuple[list[ParseOutcome]
     )
     outcomes: list[ParseOutcome] = []
     by_name = {p.name: p for p in parsers}
+    total = sum(len(group) for group in claimed.values())
     for name in sorted(claimed):
-        outcomes.extend(_parse_safely(by_name[name], claimed[name], ctx))
+        outcomes.extend(_parse_safely(by_name[name], claimed[name], ctx, options.progress, len(outcomes), total))
     files = len({f.display for group in claimed.values() for f in group} | {o.file for o in outcomes})
     return outcomes, errors, files
 
 
-def _parse_safely(parser: Parser, files: list[SourceFile], ctx: ParseContext) -> list[ParseOutcome]:
+def _parse_safely(parser: Parser, files: list[SourceFile], ctx: ParseContext,
+                  progress: Callable[[int, int], None] | None = None, done: int = 0,
+                  total: int = 0) -> list[ParseOutcome]:
     """Run a parser; a crash inside it becomes an input error on the files it left, never a traceback."""
     outcomes: list[ParseOutcome] = []
     try:
-        outcomes.extend(parser.parse(files, ctx))
+        for outcome in parser.parse(files, ctx):
+            outcomes.append(outcome)
+            if progress:
+                progress(min(done + len(outcomes), total), total)
     except Exception as exc:  # a parser bug must not hide the rest of the tree
         done = {o.file for o in outcomes}
         message = f"internal error in the {parser.name} parser: {type(exc).__name__}: {exc}"
@@ -202,7 +210,9 @@ def run(paths: Sequence[Path], options: Options, with_findings: bool = True) -> 
     report.errors.sort(key=lambda e: (e.file, e.line, e.column))
     if with_findings:
         ctx = RuleContext(risks=load_risk_list(), shadowed=report.shadowed)
-        report.findings = evaluate(report.exposures, load_rules(options), ctx, options.severity)
+        rules = load_rules(options)
+        report.rules = [type(rule) for rule in rules]
+        report.findings = evaluate(report.exposures, rules, ctx, options.severity)
     return report
 
 

@@ -219,6 +219,8 @@ class Report:
     exposures: list[Exposure] = field(default_factory=list)
     #: allows that an earlier deny hides completely (see portlint.policy)
     shadowed: list = field(default_factory=list)
+    #: the rule classes that ran (formatters describe them, e.g. in SARIF)
+    rules: list = field(default_factory=list)
     files_scanned: int = 0
 
     def count_by_severity(self) -> dict[str, int]:

@@ -41,8 +41,9 @@ def findings_for(text: str, **kw):
 
 @pytest.fixture
 def run_cli():
-    def invoke(*args, **kw):
-        return CliRunner().invoke(cli, [str(a) for a in args], catch_exceptions=False, **kw)
+    def invoke(*args, env=None, **kw):
+        clean = {"GITHUB_ACTIONS": None, "NO_COLOR": None, **(env or {})}
+        return CliRunner().invoke(cli, [str(a) for a in args], catch_exceptions=False, env=clean, **kw)
     return invoke
 
 

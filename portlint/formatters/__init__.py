@@ -11,6 +11,11 @@ from portlint.model import Report
 CHECK_FORMATS = {
     "text": "portlint.formatters.text:render_check",
     "json": "portlint.formatters.json_report:render_check",
+    "sarif": "portlint.formatters.sarif:render_check",
+    "github": "portlint.formatters.github:render_check",
+    "markdown": "portlint.formatters.github:render_markdown",
+    "gitlab": "portlint.formatters.gitlab:render_check",
+    "junit": "portlint.formatters.junit:render_check",
 }
 INVENTORY_FORMATS = {
     "table": "portlint.formatters.text:render_inventory",

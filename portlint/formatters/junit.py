@@ -1,0 +1,38 @@
+"""JUnit XML: one test case per finding (a failure) and per input error (an error)."""
+
+from __future__ import annotations
+
+from xml.etree import ElementTree as ET
+
+from portlint.model import Report
+
+
+def render_check(report: Report, options: dict) -> str:
+    threshold = options.get("fail_on")
+    failing = [f for f in report.findings if threshold is None or f.severity >= threshold]
+    suite = ET.Element("testsuite", {
+        "name": "portlint", "tests": str(max(len(report.findings) + len(report.errors), 1)),
+        "failures": str(len(failing)), "errors": str(len(report.errors)), "skipped": "0",
+    })
+    for f in report.findings:
+        loc = f.location
+        case = ET.SubElement(suite, "testcase", {
+            "classname": loc.file, "name": f"{f.rule_id} {f.exposure.resource} line {loc.line}",
+            "file": loc.file, "line": str(loc.line)})
+        if f in failing:
+            failure = ET.SubElement(case, "failure", {"message": f.message, "type": f"{f.rule_id} {f.rule_name}"})
+            failure.text = f"{loc.file}:{loc.line}:{loc.column}: {f.rule_id} [{f.severity.label}] {f.message}"
+        else:
+            ET.SubElement(case, "system-out").text = f"[{f.severity.label}] below the fail threshold: {f.message}"
+    for e in report.errors:
+        case = ET.SubElement(suite, "testcase", {"classname": e.file, "name": f"input {e.file} line {e.line}",
+                                                  "file": e.file, "line": str(e.line)})
+        error = ET.SubElement(case, "error", {"message": e.message, "type": "input-error"})
+        error.text = f"{e.file}:{e.line}:{e.column}: {e.message}"
+    if not report.findings and not report.errors:
+        ET.SubElement(suite, "testcase", {"classname": "portlint", "name": f"{report.files_scanned} files checked"})
+    root = ET.Element("testsuites", {"name": "portlint", "tests": suite.get("tests"),
+                                     "failures": suite.get("failures"), "errors": suite.get("errors")})
+    root.append(suite)
+    ET.indent(root)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
