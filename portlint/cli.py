@@ -121,7 +121,7 @@ class _Progress:
 
     def close(self) -> None:
         if self.shown:
-            click.echo("\r\x1b[K", nl=False, err=True)
+            click.echo("\r" + " " * 60 + "\r", nl=False, err=True)
 
 
 @cli.command()

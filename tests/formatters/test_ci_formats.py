@@ -140,3 +140,20 @@ def test_bad_report_spec_is_a_usage_error(run_cli, project):
 @pytest.mark.parametrize("fmt", ["json", "sarif", "gitlab", "junit"])
 def test_machine_readable_runs_keep_stderr_clean(run_cli, project, fmt):
     assert run_cli("check", "--format", fmt, ".").stderr == ""
+
+
+def test_progress_counter_waits_then_clears(monkeypatch, capsys):
+    from portlint import cli
+
+    clock = iter([0.0, 0.1, 0.7, 0.8])
+    progress = cli._Progress.__new__(cli._Progress)
+    progress.clock = lambda: next(clock)
+    progress.start = progress.clock()
+    progress.shown = False
+    progress(1, 100)                 # 0.1 s: too early, nothing shown
+    assert capsys.readouterr().err == ""
+    progress(50, 100)                # 0.7 s: a long run, show it
+    progress(100, 100)
+    progress.close()
+    err = capsys.readouterr().err
+    assert "portlint: 50/100 files parsed" in err and err.endswith("\r" + " " * 60 + "\r")
