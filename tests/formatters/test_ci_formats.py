@@ -157,3 +157,19 @@ def test_progress_counter_waits_then_clears(monkeypatch, capsys):
     progress.close()
     err = capsys.readouterr().err
     assert "portlint: 50/100 files parsed" in err and err.endswith("\r" + " " * 60 + "\r")
+
+
+def test_action_and_hook_manifests():
+    import yaml
+
+    from tests.conftest import REPO
+
+    action = yaml.safe_load((REPO / "action.yml").read_text())
+    assert action["runs"]["using"] == "composite"
+    assert {"paths", "format", "fail-on", "sarif-file", "upload-sarif"} <= set(action["inputs"])
+    scripts = " ".join(step.get("run", "") for step in action["runs"]["steps"])
+    assert "portlint check" in scripts and "--report \"sarif:" in scripts
+    hooks = {h["id"]: h for h in yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text())}
+    assert hooks["portlint"]["entry"] == "portlint check" and hooks["portlint-all"]["pass_filenames"] is False
+    for hook in hooks.values():
+        assert {"id", "name", "entry", "language"} <= set(hook)
