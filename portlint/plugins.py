@@ -15,6 +15,10 @@ BUILTINS: dict[str, dict[str, str]] = {
     "portlint.parsers": {
         "compose": "portlint.parsers.compose:ComposeParser",
         "terraform": "portlint.parsers.terraform:TerraformParser",
+        "firewall": "portlint.parsers.firewall:FirewallParser",
+        "cloudformation": "portlint.parsers.cloudformation:CloudFormationParser",
+        "kubernetes": "portlint.parsers.kubernetes:KubernetesParser",
+        "ansible": "portlint.parsers.ansible:AnsibleParser",
     },
     "portlint.rules": {
         "builtin": "portlint.checks:builtin_rules",

@@ -56,7 +56,7 @@ def reach_phrase(exposure: Exposure) -> str:
 
 def compose_fix(exposure: Exposure) -> str:
     """A loopback-bind suggestion for published Compose ports, else empty."""
-    if "published" not in exposure.traits or exposure.scope != "internet":
+    if exposure.kind != "compose" or "published" not in exposure.traits or exposure.scope != "internet":
         return ""
     target = exposure.service_ports
     host = exposure.port_range if "ephemeral-host-port" not in exposure.traits else target

@@ -1,0 +1,276 @@
+"""Ansible ``ufw`` and ``firewalld`` tasks in playbooks, task files and roles.
+
+Tasks are read in order, inside ``block``/``rescue``/``always`` and the
+``tasks``/``pre_tasks``/``post_tasks``/``handlers`` of plays. ufw rules are
+evaluated first-match in task order (``insert`` moves a rule up), with ufw's
+default of denying incoming traffic unless a ``policy`` task says otherwise.
+firewalld ports and services open in their zone: ``public``, ``external`` and
+``dmz`` (and the default zone, public) face the internet; ``internal``,
+``home``, ``work`` and ``trusted`` are private. Rich rules are read for their
+source, port or service and accept/reject/drop action.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from pathlib import Path
+from typing import Any, Iterable, Iterator
+
+from portlint.model import Exposure, InputError, Location, ParseOutcome, PortRange
+from portlint.netscope import classify_sources
+from portlint.parsers import ParseContext, SourceFile
+from portlint.yamlpos import LocatedDict, LocatedList, Span, YAMLLoadError, load_all
+
+UFW_MODULES = ("ufw", "community.general.ufw")
+FIREWALLD_MODULES = ("firewalld", "ansible.posix.firewalld")
+_SNIFF = re.compile(r"^\s*-?\s*(community\.general\.ufw|ansible\.posix\.firewalld|ufw|firewalld)\s*:", re.MULTILINE)
+ANY = ("0.0.0.0/0", "::/0")
+ALL_PORTS = PortRange(0, 65535)
+PUBLIC_ZONES = frozenset({"public", "external", "dmz", "drop", "block"})
+BLOCK_KEYS = ("block", "rescue", "always")
+PLAY_KEYS = ("pre_tasks", "tasks", "post_tasks", "handlers")
+
+#: ufw application profiles and firewalld services that the port registry names differently.
+NAMED_SERVICES: dict[str, list[tuple[str, int, int]]] = {
+    "openssh": [("tcp", 22, 22)], "ssh": [("tcp", 22, 22)], "http": [("tcp", 80, 80)],
+    "https": [("tcp", 443, 443)], "nginx full": [("tcp", 80, 80), ("tcp", 443, 443)],
+    "nginx http": [("tcp", 80, 80)], "nginx https": [("tcp", 443, 443)], "apache": [("tcp", 80, 80)],
+    "apache full": [("tcp", 80, 80), ("tcp", 443, 443)], "apache secure": [("tcp", 443, 443)],
+    "mysql": [("tcp", 3306, 3306)], "postgresql": [("tcp", 5432, 5432)], "redis": [("tcp", 6379, 6379)],
+    "mongodb": [("tcp", 27017, 27017)], "ftp": [("tcp", 21, 21)], "telnet": [("tcp", 23, 23)],
+    "rdp": [("tcp", 3389, 3389)], "vnc-server": [("tcp", 5900, 5903)], "samba": [("tcp", 139, 139),
+    ("tcp", 445, 445), ("udp", 137, 138)], "nfs": [("tcp", 2049, 2049)], "dns": [("tcp", 53, 53), ("udp", 53, 53)],
+    "ntp": [("udp", 123, 123)], "snmp": [("udp", 161, 161)], "docker-swarm": [("tcp", 2377, 2377),
+    ("tcp", 7946, 7946), ("udp", 7946, 7946), ("udp", 4789, 4789)], "kube-apiserver": [("tcp", 6443, 6443)],
+    "elasticsearch": [("tcp", 9200, 9200), ("tcp", 9300, 9300)], "memcache": [("tcp", 11211, 11211)],
+    "ldap": [("tcp", 389, 389)], "cockpit": [("tcp", 9090, 9090)], "smtp": [("tcp", 25, 25)],
+}
+
+
+class AnsibleParser:
+    name = "ansible"
+
+    def claims(self, path: Path, text: str | None) -> bool:
+        if text is None or path.suffix not in (".yml", ".yaml"):
+            return False
+        return _SNIFF.search(text) is not None
+
+    def parse(self, files: Iterable[SourceFile], ctx: ParseContext) -> Iterator[ParseOutcome]:
+        for source in files:
+            yield parse_tasks(source)
+
+
+def _service_ports(name: str) -> list[tuple[str, PortRange]] | None:
+    known = NAMED_SERVICES.get(name.strip().lower())
+    if known:
+        return [(proto, PortRange(low, high)) for proto, low, high in known]
+    from portlint.registry import load_registry
+
+    found = [s for s in load_registry().by_name(name) if s.name.lower() == name.strip().lower()]
+    if not found:
+        return None
+    service = found[0]
+    protocol = "tcp" if "tcp" in service.protocols else sorted(service.protocols)[0]
+    return [(protocol, service.ports)]
+
+
+def _ufw_ports(text: str) -> tuple[PortRange, str | None]:
+    """ufw ports: ``22``, ``8000:8100`` or ``8000-8100``, optionally ``/tcp``."""
+    body, _, proto = str(text).partition("/")
+    low, sep, high = body.replace("-", ":").partition(":")
+    start, end = int(low), int(high) if sep else int(low)
+    if not 0 <= start <= end <= 65535:
+        raise ValueError(f"port {text!r} is not a port or range within 0-65535")
+    return PortRange(start, end), (proto.strip().lower() or None)
+
+
+class _TaskReader:
+    def __init__(self, file: str):
+        self.file = file
+        self.exposures: list[Exposure] = []
+        self.errors: list[InputError] = []
+        self.order = 0
+        self.ufw_default_allow: Span | None = None
+
+    def location(self, span: Span) -> Location:
+        return Location(self.file, span.line, span.end_line, span.column)
+
+    def walk(self, items: Any) -> None:
+        if not isinstance(items, list):
+            return
+        spans = items.spans if isinstance(items, LocatedList) else []
+        for index, item in enumerate(items):
+            if not isinstance(item, dict):
+                continue
+            span = spans[index] if index < len(spans) else Span(1, 1, 1)
+            if "hosts" in item or "import_playbook" in item:
+                for key in PLAY_KEYS:
+                    self.walk(item.get(key))
+                continue
+            for key in BLOCK_KEYS:
+                if key in item:
+                    self.walk(item[key])
+            for module in UFW_MODULES:
+                if module in item:
+                    self._guard(self._ufw, item[module], span, item)
+            for module in FIREWALLD_MODULES:
+                if module in item:
+                    self._guard(self._firewalld, item[module], span, item)
+
+    def _guard(self, reader, args: Any, span: Span, task: dict) -> None:
+        if isinstance(args, str):  # free-form "rule=allow port=22"
+            try:
+                args = dict(part.split("=", 1) for part in shlex.split(args) if "=" in part)
+            except ValueError:
+                args = {}
+        if not isinstance(args, dict):
+            return
+        if any("{{" in str(v) for v in args.values()):
+            unresolved = [k for k, v in args.items() if "{{" in str(v)]
+            self._unresolved(span, task, unresolved)
+            return
+        try:
+            reader(args, span, task)
+        except ValueError as exc:
+            self.errors.append(InputError(self.file, span.line, f"{_task_name(task)}: {exc}", span.column))
+
+    def _unresolved(self, span: Span, task: dict, keys: list[str]) -> None:
+        self.exposures.append(Exposure(
+            kind="ansible", location=self.location(span), resource=_task_name(task), protocol="all",
+            port_range=ALL_PORTS, sources=("{{ templated }}",), scope="unknown",
+            unresolved=tuple(f"{k} (Jinja template)" for k in keys), traits=frozenset({"unresolved-port"})))
+
+    # -- ufw --------------------------------------------------------------------------
+
+    def _ufw(self, args: dict, span: Span, task: dict) -> None:
+        if str(args.get("delete", "no")).lower() in ("yes", "true"):
+            return
+        direction = str(args.get("direction", "in")).lower()
+        if "policy" in args and "rule" not in args:
+            if str(args["policy"]).lower() == "allow" and direction in ("in", "incoming"):
+                self.ufw_default_allow = span
+            return
+        rule = str(args.get("rule", "")).lower()
+        if rule not in ("allow", "deny", "reject", "limit"):
+            return
+        action = "allow" if rule in ("allow", "limit") else "deny"
+        direction = "egress" if direction in ("out", "outgoing") else "ingress"
+        source = args.get("from_ip", args.get("src", args.get("from", "any")))
+        sources = ANY if str(source).lower() in ("any", "") else (str(source),)
+        self.order += 1
+        priority = int(args["insert"]) if str(args.get("insert", "")).isdigit() else 1000 + self.order
+        entries: list[tuple[str, PortRange]] = []
+        if "name" in args or "app" in args:
+            named = _service_ports(str(args.get("name", args.get("app"))))
+            if named is None:
+                raise ValueError(f"unknown ufw application profile {args.get('name', args.get('app'))!r}")
+            entries = named
+        elif "port" in args or "to_port" in args:
+            ports, suffix = _ufw_ports(str(args.get("port", args.get("to_port"))))
+            proto = str(args.get("proto", args.get("protocol", suffix or "any"))).lower()
+            entries = [("all" if proto in ("any", "") else proto, ports)]
+        else:
+            proto = str(args.get("proto", "any")).lower()
+            entries = [("all" if proto in ("any", "") else proto, ALL_PORTS)]
+        for protocol, ports in entries:
+            self.exposures.append(Exposure(
+                kind="ansible", location=self.location(span), resource=f"ufw: {_task_name(task)}",
+                protocol=protocol, port_range=ports, sources=sources, scope=classify_sources(sources),
+                direction=direction, action=action, policy=f"ufw:{self.file}", priority=priority))
+
+    def finish(self) -> None:
+        if self.ufw_default_allow is not None:
+            self.exposures.append(Exposure(
+                kind="ansible", location=self.location(self.ufw_default_allow), resource="ufw: default policy allow",
+                protocol="all", port_range=ALL_PORTS, sources=ANY, scope="internet", action="allow",
+                policy=f"ufw:{self.file}", priority=float("inf")))
+
+    # -- firewalld ----------------------------------------------------------------------
+
+    def _firewalld(self, args: dict, span: Span, task: dict) -> None:
+        state = str(args.get("state", "enabled")).lower()
+        if state not in ("enabled", "present"):
+            return
+        zone = str(args.get("zone", "public")).lower()
+        zone_sources = ANY if zone in PUBLIC_ZONES else (f"zone:{zone}",)
+        resource = f"firewalld: {_task_name(task)}"
+        if "rich_rule" in args:
+            self._rich_rule(str(args["rich_rule"]), span, resource, zone_sources)
+            return
+        entries: list[tuple[str, PortRange]] = []
+        if "port" in args:
+            body, _, proto = str(args["port"]).partition("/")
+            ports, _ = _ufw_ports(body)
+            entries = [((proto or "tcp").lower(), ports)]
+        elif "service" in args:
+            named = _service_ports(str(args["service"]))
+            if named is None:
+                raise ValueError(f"unknown firewalld service {args['service']!r}")
+            entries = named
+        elif "source" in args:
+            return  # binds a source range to the zone; exposure comes from the zone's ports
+        for protocol, ports in entries:
+            scope = classify_sources(zone_sources) if zone in PUBLIC_ZONES else "private"
+            self.exposures.append(Exposure(
+                kind="ansible", location=self.location(span), resource=resource, protocol=protocol,
+                port_range=ports, sources=zone_sources, scope=scope))
+
+    def _rich_rule(self, text: str, span: Span, resource: str, zone_sources: tuple[str, ...]) -> None:
+        try:
+            words = shlex.split(text)
+        except ValueError:
+            words = text.replace('"', " ").replace("'", " ").split()
+        fields: dict[str, str] = {}
+        for i, word in enumerate(words):
+            if "=" in word:
+                key, _, value = word.partition("=")
+                context = words[i - 1] if i and "=" not in words[i - 1] else ""
+                fields[f"{context}.{key}" if context else key] = value
+        action = next((w for w in words if w in ("accept", "reject", "drop")), None)
+        if action is None:
+            return
+        source = fields.get("source.address") or fields.get("address")
+        if source and "not" not in words:
+            sources, scope = (source,), classify_sources((source,))
+        elif source:  # "source not address=X": everyone but X
+            sources, scope = ANY, "internet"
+        else:
+            sources, scope = zone_sources, "internet" if zone_sources == ANY else "private"
+        entries: list[tuple[str, PortRange]] = []
+        if "port.port" in fields:
+            ports, _ = _ufw_ports(fields["port.port"])
+            entries = [(fields.get("port.protocol", fields.get("protocol", "tcp")).lower(), ports)]
+        elif "service.name" in fields:
+            entries = _service_ports(fields["service.name"]) or []
+        else:
+            entries = [("all", ALL_PORTS)]
+        priority = int(fields["priority"]) if fields.get("priority", "").lstrip("-").isdigit() else 0
+        for protocol, ports in entries:
+            self.exposures.append(Exposure(
+                kind="ansible", location=self.location(span), resource=resource, protocol=protocol,
+                port_range=ports, sources=sources, scope=scope,
+                action="allow" if action == "accept" else "deny", policy=f"firewalld:{resource.split(':')[0]}",
+                priority=priority))
+
+
+def _task_name(task: dict) -> str:
+    return str(task.get("name", "unnamed task"))
+
+
+def parse_tasks(source: SourceFile) -> ParseOutcome:
+    file = source.display
+    try:
+        documents = load_all(source.text)
+    except YAMLLoadError as exc:
+        return ParseOutcome(file, errors=(InputError(file, exc.line, exc.message, exc.column),))
+    reader = _TaskReader(file)
+    for doc in documents:
+        if isinstance(doc, list):
+            reader.walk(doc)
+        elif isinstance(doc, LocatedDict):
+            for key in (*PLAY_KEYS, *BLOCK_KEYS):
+                reader.walk(doc.get(key))
+    reader.finish()
+    return ParseOutcome(file, tuple(reader.exposures), tuple(reader.errors))
+

@@ -1,0 +1,126 @@
+"""Ansible ufw and firewalld tasks, in playbooks, blocks and task files."""
+
+from __future__ import annotations
+
+from tests.conftest import run_tree
+
+PLAYBOOK = """
+- hosts: web
+  become: true
+  tasks:
+    - name: Deny telnet
+      community.general.ufw:
+        rule: deny
+        port: "23"
+    - name: Allow SSH from the office
+      ufw:
+        rule: allow
+        port: "22"
+        proto: tcp
+        from_ip: 203.0.113.0/24
+    - name: Legacy range
+      community.general.ufw:
+        rule: allow
+        port: "20:30"
+        proto: tcp
+    - block:
+        - name: Redis for everyone
+          ufw:
+            rule: allow
+            port: 6379/tcp
+      rescue:
+        - name: nothing
+          debug: {msg: x}
+    - name: Remove old rule
+      ufw:
+        rule: allow
+        port: "3389"
+        delete: yes
+    - name: Templated port
+      ufw:
+        rule: allow
+        port: "{{ app_port }}"
+"""
+
+FIREWALLD = """
+- name: Open https
+  ansible.posix.firewalld:
+    service: https
+    permanent: true
+    state: enabled
+- name: MySQL in the public zone
+  firewalld:
+    port: 3306/tcp
+    zone: public
+    state: enabled
+- name: Postgres inside
+  firewalld:
+    port: 5432/tcp
+    zone: internal
+    state: enabled
+- name: Allow ssh service
+  firewalld:
+    service: ssh
+    state: enabled
+- name: Closed
+  firewalld:
+    service: telnet
+    state: disabled
+- name: RDP from the jump host only
+  firewalld:
+    rich_rule: 'rule family="ipv4" source address="198.51.100.7/32" port port="3389" protocol="tcp" accept'
+    state: enabled
+- name: Drop VNC
+  firewalld:
+    rich_rule: rule family=ipv4 port port=5900 protocol=tcp drop
+    state: enabled
+"""
+
+
+def test_ufw_playbook_in_task_order(tmp_path):
+    report = run_tree(tmp_path, {"playbooks/site.yml": PLAYBOOK})
+    assert not report.errors
+    allows = [(e.location.line, e.protocol, str(e.port_range), e.scope) for e in report.exposures
+              if e.action == "allow"]
+    assert allows == [(8, "tcp", "22", "restricted-public"), (14, "tcp", "20-22", "internet"),
+                      (14, "tcp", "24-30", "internet"), (20, "tcp", "6379", "internet"),
+                      (32, "all", "0-65535", "unknown")]
+    findings = sorted((f.location.line, f.rule_id) for f in report.findings if f.severity.label != "low")
+    assert findings == [(14, "PL101"), (14, "PL106"), (20, "PL101")]
+    assert [f.rule_id for f in report.findings if f.location.line == 32] == ["PL501"]
+
+
+def test_firewalld_tasks_zones_services_and_rich_rules(tmp_path):
+    report = run_tree(tmp_path, {"roles/db/tasks/main.yml": FIREWALLD})
+    assert not report.errors
+    rows = [(e.location.line, e.action, e.protocol, str(e.port_range), e.scope) for e in report.exposures]
+    assert rows == [
+        (1, "allow", "tcp", "443", "internet"),
+        (6, "allow", "tcp", "3306", "internet"),
+        (11, "allow", "tcp", "5432", "private"),
+        (16, "allow", "tcp", "22", "internet"),
+        (24, "allow", "tcp", "3389", "restricted-public"),
+        (28, "deny", "tcp", "5900", "internet"),
+    ]
+    assert sorted((f.location.line, f.rule_id) for f in report.findings) == [(6, "PL101"), (16, "PL101")]
+
+
+def test_default_policy_allow(tmp_path):
+    report = run_tree(tmp_path, {"fw.yml": """
+        - name: open by default
+          ufw:
+            policy: allow
+            direction: incoming
+        - name: but not SMB
+          ufw:
+            rule: deny
+            port: "445"
+        """})
+    defaults = [(e.location.line, e.resource, str(e.port_range)) for e in report.exposures if e.action == "allow"]
+    assert defaults == [(1, "ufw: default policy allow", "0-444"), (1, "ufw: default policy allow", "446-65535")]
+    assert {f.rule_id for f in report.findings} == {"PL103"}  # everything but 445, covering SSH, RDP ...
+
+
+def test_unknown_service_is_an_error(tmp_path):
+    report = run_tree(tmp_path, {"t.yml": "- firewalld:\n    service: no-such-thing\n    state: enabled\n"})
+    assert [(e.line, "unknown firewalld service" in e.message) for e in report.errors] == [(1, True)]

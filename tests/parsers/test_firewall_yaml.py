@@ -1,0 +1,150 @@
+"""portlint's firewall format: schema errors with lines, order, priorities, groups, default policy."""
+
+from __future__ import annotations
+
+from tests.conftest import run_tree, summary
+
+EDGE = """
+firewall:
+  name: edge
+  default: deny
+  groups:
+    office: [203.0.113.0/24, "2001:db8::/48"]
+  rules:
+    - name: block-telnet
+      action: deny
+      ports: [23]
+      sources: [any]
+    - name: admin-from-office
+      action: allow
+      ports: [22, 3389]
+      sources: ["@office"]
+    - name: web
+      action: allow
+      ports: [80, 443]
+    - name: legacy
+      action: allow
+      ports: ["20-30"]
+      sources: [internet]
+    - name: db
+      action: allow
+      ports: [5432]
+      priority: 2000
+    - name: block-db
+      action: deny
+      ports: [5432]
+      priority: 10
+    - name: dns
+      action: allow
+      protocol: udp
+      ports: [53]
+      sources: [10.0.0.0/8]
+    - name: disabled-redis
+      action: allow
+      ports: [6379]
+      enabled: false
+"""
+
+
+def test_rules_in_order_with_priorities_and_groups(tmp_path):
+    report = run_tree(tmp_path, {"edge.firewall.yaml": EDGE})
+    assert not report.errors
+    allows = [(e.location.line, e.resource, e.protocol, str(e.port_range), e.scope)
+              for e in report.exposures if e.action == "allow"]
+    assert allows == [
+        (11, "firewall edge / rule admin-from-office", "tcp", "22", "restricted-public"),
+        (11, "firewall edge / rule admin-from-office", "tcp", "3389", "restricted-public"),
+        (15, "firewall edge / rule web", "tcp", "80", "internet"),
+        (15, "firewall edge / rule web", "tcp", "443", "internet"),
+        (18, "firewall edge / rule legacy", "tcp", "20-22", "internet"),   # 23 is denied above
+        (18, "firewall edge / rule legacy", "tcp", "24-30", "internet"),
+        (30, "firewall edge / rule dns", "udp", "53", "private"),
+    ]
+    assert report.exposures[1].sources == ("203.0.113.0/24", "2001:db8::/48")
+    assert [(s.exposure.location.line, s.by.location.line) for s in report.shadowed] == [(22, 26)]
+    codes = sorted((f.location.line, f.rule_id) for f in report.findings)
+    assert codes == [(18, "PL101"), (18, "PL101"), (18, "PL106"), (22, "PL503"), (30, "PL201")]
+
+
+def test_partial_deny_narrows_sources(tmp_path):
+    report = run_tree(tmp_path, {"fw.yaml": """
+        firewall:
+          rules:
+            - name: no-ssh-from-the-internet-range
+              action: deny
+              ports: [22]
+              sources: [0.0.0.0/1]
+            - name: ssh
+              action: allow
+              ports: [22]
+              sources: [0.0.0.0/0]
+        """})
+    (allow,) = [e for e in report.exposures if e.action == "allow"]
+    assert allow.sources == ("128.0.0.0/1",) and allow.scope == "internet"
+
+
+def test_default_allow_opens_what_is_not_denied(tmp_path):
+    report = run_tree(tmp_path, {"fw.yaml": """
+        firewall:
+          name: permissive
+          default: allow
+          rules:
+            - action: deny
+              protocol: any
+              ports: ["0-1023"]
+        """})
+    defaults = [(e.location.line, e.protocol, str(e.port_range)) for e in report.exposures
+                if e.resource.endswith("default allow") and e.direction == "ingress"]
+    assert defaults == [(3, "all", "1024-65535")]
+    assert [f.rule_id for f in report.findings if f.location.line == 3][0] in ("PL103", "PL102")
+
+
+def test_schema_errors_are_reported_with_line_and_path(tmp_path):
+    report = run_tree(tmp_path, {"bad.yaml": """
+        firewall:
+          default: maybe
+          rules:
+            - name: ok
+              action: allow
+              ports: [22]
+              sources: [10.0.0.0/8]
+            - name: typo
+              action: permit
+              ports: [70000]
+              colour: blue
+        """, "good.yaml": "firewall:\n  rules:\n    - action: allow\n      ports: [23]\n"})
+    errors = [(e.file, e.line, e.message.split(":")[0]) for e in report.errors]
+    assert errors == [
+        ("bad.yaml", 2, "$.firewall.default"),
+        ("bad.yaml", 8, "$.firewall.rules[1]"),
+        ("bad.yaml", 9, "$.firewall.rules[1].action"),
+        ("bad.yaml", 10, "$.firewall.rules[1].ports[0]"),
+    ]
+    assert "colour" in report.errors[1].message
+    assert [(f.location.file, f.rule_id) for f in report.findings] == [("good.yaml", "PL106")]
+
+
+def test_unknown_group_and_bad_range(tmp_path):
+    report = run_tree(tmp_path, {"fw.yaml": """
+        firewall:
+          rules:
+            - action: allow
+              ports: [5432]
+              sources: ["@partners"]
+            - name: backwards
+              action: allow
+              ports: ["9000-8000"]
+        """})
+    assert [(e.line, "low to high" in e.message) for e in report.errors] == [(6, True)]
+    (exposure,) = report.exposures
+    assert exposure.scope == "unknown" and exposure.unresolved == ("@partners",)
+    assert [f.rule_id for f in report.findings] == ["PL501"]
+
+
+def test_detection_by_key_and_by_name(tmp_path):
+    report = run_tree(tmp_path, {
+        "net/rules.yml": "firewall:\n  rules: []\n",
+        "net/edge.firewall.yaml": "firewall:\n  rules: []\n",
+        "net/values.yaml": "replicas: 2\n",
+    })
+    assert report.files_scanned == 2 and not report.errors
