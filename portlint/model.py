@@ -111,6 +111,9 @@ class Exposure:
     raw: str = ""
     #: the container image behind the exposure, when the format names one (Compose, Kubernetes)
     image: str = ""
+    #: the enclosing resource (Terraform resource, Compose service, CloudFormation resource,
+    #: Kubernetes object) when it is larger than ``location``
+    context: Location | None = None
     #: ordered rule sets (NACLs, NSGs, GCP networks, firewall files): the set's name and
     #: this rule's place in it (lower first); empty for sources without ordering.
     policy: str = ""
@@ -139,7 +142,14 @@ class Exposure:
             "scope": self.scope,
             "unresolved": list(self.unresolved),
             "traits": sorted(self.traits),
+            **_context_dict(self.context),
         }
+
+
+def _context_dict(context: Location | None) -> dict:
+    if context is None:
+        return {}
+    return {"context": {"line": context.line, "end_line": context.end_line}}
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,6 +208,7 @@ class Finding:
             "sources": list(e.sources),
             "scope": e.scope,
             "fingerprint": self.fingerprint,
+            **_context_dict(e.context),
         }
 
 

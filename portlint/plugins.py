@@ -19,6 +19,7 @@ BUILTINS: dict[str, dict[str, str]] = {
         "cloudformation": "portlint.parsers.cloudformation:CloudFormationParser",
         "kubernetes": "portlint.parsers.kubernetes:KubernetesParser",
         "ansible": "portlint.parsers.ansible:AnsibleParser",
+        "terraform-plan": "portlint.parsers.terraform_plan:TerraformPlanParser",
     },
     "portlint.rules": {
         "builtin": "portlint.checks:builtin_rules",

@@ -47,7 +47,7 @@ def run_cli():
     return invoke
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def shared_dir() -> Path:
     if not SHARED.is_dir():
         pytest.skip("../shared is not present beside this checkout (only CI and developer machines have it)")

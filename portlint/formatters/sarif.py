@@ -61,6 +61,14 @@ def sarif_document(report: Report, root: Path | None = None) -> dict:
         }
         if f.rule_id in index:
             result["ruleIndex"] = index[f.rule_id]
+        context = f.exposure.context
+        if context is not None and not loc.file.startswith("/"):
+            result["relatedLocations"] = [{
+                "id": 1,
+                "message": {"text": f"enclosing resource {f.exposure.resource}"},
+                "physicalLocation": {"artifactLocation": {"uri": context.file, "uriBaseId": "%SRCROOT%"},
+                                     "region": {"startLine": context.line, "endLine": context.end_line}},
+            }]
         results.append(result)
     notifications = [{
         "level": "error",

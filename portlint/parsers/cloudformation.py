@@ -218,7 +218,7 @@ class _Template:
                         spans = rules.spans if isinstance(rules, LocatedList) else [span] * len(rules)
                         for rule, rule_span in zip(rules, spans):
                             if isinstance(rule, dict):
-                                yield from self._rule(name, rule, rule_span, direction)
+                                yield from self._rule(name, rule, rule_span, direction, span)
             elif kind == "AWS::EC2::NetworkAclEntry":
                 yield from self._nacl(name, props, span)
             else:
@@ -252,7 +252,8 @@ class _Template:
             scope = "private" if tags else "unknown"
         return tuple(items), unresolved, scope
 
-    def _rule(self, name: str, rule: dict, span: Span, direction: str) -> Iterator[Exposure]:
+    def _rule(self, name: str, rule: dict, span: Span, direction: str,
+              context: Span | None = None) -> Iterator[Exposure]:
         protocol_raw = self.value(rule.get("IpProtocol"))
         sources, unresolved, scope = self._sources(rule, direction)
         if not sources:
@@ -269,11 +270,13 @@ class _Template:
                                                     self.value(rule.get("ToPort")), protocol)
         traits |= port_traits
         unresolved += port_refs
-        raw = f"IpProtocol {protocol_raw}" if "invalid-protocol" in traits else \
-            ("invalid FromPort/ToPort" if "invalid-ports" in traits else "")
+        raw = f"IpProtocol {protocol_raw!r} is not an IP protocol" if "invalid-protocol" in traits else \
+            (f"{protocol} needs FromPort and ToPort from low to high within 0-65535" if "invalid-ports" in traits
+             else "")
         yield Exposure(kind="cloudformation", location=self._location(span), resource=name, protocol=protocol,
                        port_range=ports, sources=sources, scope=scope, direction=direction,
-                       unresolved=tuple(dict.fromkeys(unresolved)), traits=frozenset(traits), raw=raw)
+                       unresolved=tuple(dict.fromkeys(unresolved)), traits=frozenset(traits), raw=raw,
+                       context=self._location(context) if context else None)
 
     @staticmethod
     def _ports(low: Any, high: Any, protocol: str) -> tuple[PortRange, set[str], list[str]]:
@@ -282,11 +285,10 @@ class _Template:
         refs = [r for v in (low, high) if isinstance(v, Unresolved) for r in v.refs]
         if refs:
             return ALL_PORTS, {"unresolved-port"}, refs
-        if low is None and high is None:
-            return ALL_PORTS, set(), []
+        if low is None or high is None:
+            return ALL_PORTS, {"invalid-ports"}, []  # tcp/udp need both ends of the range
         try:
-            start = int(low if low is not None else high)
-            end = int(high if high is not None else low)
+            start, end = int(low), int(high)
         except (TypeError, ValueError):
             return ALL_PORTS, {"invalid-ports"}, []
         if start == -1 and end == -1:
@@ -317,7 +319,8 @@ class _Template:
                        port_range=ports, sources=sources, scope=scope,
                        direction="egress" if str(egress).lower() == "true" else "ingress",
                        action="deny" if action == "deny" else "allow", unresolved=tuple(unresolved + refs),
-                       traits=frozenset(traits), policy=f"cfn-nacl:{self.file}:{acl_key}",
+                       traits=frozenset(traits), raw=f"{protocol} needs a PortRange with From and To"
+                       if "invalid-ports" in traits else "", context=self._location(span), policy=f"cfn-nacl:{self.file}:{acl_key}",
                        priority=int(number) if str(number).isdigit() else 32766)
 
 

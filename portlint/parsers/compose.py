@@ -114,6 +114,7 @@ class _FileReader:
         self.file = file
         self.env = env
         self.image = ""
+        self.service_span: Span | None = None
         self.exposures: list[Exposure] = []
         self.errors: list[InputError] = []
 
@@ -138,6 +139,7 @@ class _FileReader:
         if not isinstance(service, dict):
             self.error(span, f"{resource} must be a mapping, found {_type_name(service)}")
             return
+        self.service_span = span
         image = service.get("image")
         self.image = self.expand(image, []) if isinstance(image, str) else ""
         host_network = self._host_network(service, resource)
@@ -167,6 +169,7 @@ class _FileReader:
             resource=resource, protocol="all", port_range=PortRange(0, 65535),
             sources=ALL_INTERFACES, scope="internet", unresolved=tuple(unresolved),
             traits=frozenset({"host-network"}), raw=f"network_mode: {mode}", image=self.image,
+            context=self.location(self.service_span) if self.service_span else None,
         ))
         return True
 
@@ -227,4 +230,5 @@ class _FileReader:
             target_port_range=target if published and not host_network else None,
             sources=sources, scope=scope, unresolved=tuple(unresolved),
             traits=frozenset(traits), raw=raw.replace(UNRESOLVED_MARK, ""), image=self.image,
+            context=self.location(self.service_span) if self.service_span else None,
         ))

@@ -193,7 +193,7 @@ class _Object:
                   sources: tuple[str, ...], scope: str, traits: frozenset[str], image: str = "") -> Exposure:
         return Exposure(kind="kubernetes", location=self.location(span), resource=self.resource, protocol=protocol,
                         port_range=ports, target_port_range=target, sources=sources, scope=scope,
-                        traits=traits, image=image)
+                        traits=traits, image=image, context=self.location(self.obj.span))
 
     def _pod(self, spec: LocatedDict) -> Iterator[Exposure]:
         host_network = spec.get("hostNetwork") is True

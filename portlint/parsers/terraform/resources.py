@@ -144,8 +144,12 @@ class Emitter:
         if proto not in ("tcp", "udp", "sctp", "all"):
             port_range = ALL_PORTS
         scope = sources.scope()
+        view_span = self.view.span
+        context = None if view_span == span else Location(self.view.file, view_span.line, view_span.end_line,
+                                                           view_span.column)
         return Exposure(
             kind="terraform", location=Location(self.view.file, span.line, span.end_line, span.column),
+            context=context,
             resource=resource or self.view.address, protocol=proto, port_range=port_range,
             sources=tuple(sources.items), scope=scope, direction=direction, action=action,
             unresolved=tuple(sorted(unresolved)), traits=frozenset(traits), raw=raw,
@@ -160,11 +164,10 @@ def port_range(from_port: Any, to_port: Any, protocol: str | None) -> PortRange 
     unknown = [v for v in (from_port, to_port) if isinstance(v, Unknown)]
     if unknown:
         return Unknown(set().union(*(u.refs for u in unknown)))
-    if from_port is None and to_port is None:
-        return ALL_PORTS
+    if from_port is None or to_port is None:
+        return InvalidPorts(f"{protocol} needs both from_port and to_port")
     try:
-        start = int(from_port if from_port is not None else to_port)
-        end = int(to_port if to_port is not None else from_port)
+        start, end = int(from_port), int(to_port)
     except (TypeError, ValueError):
         return InvalidPorts(f"ports {from_port!r}-{to_port!r} are not numbers")
     if start == -1 and end == -1:
