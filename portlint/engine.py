@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import re
 from collections import defaultdict
+from functools import partial
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Mapping, Sequence
@@ -96,7 +97,7 @@ def collect(paths: Sequence[Path], options: Options) -> tuple[list[ParseOutcome]
     ctx = ParseContext(
         environ=dict(options.environ), env_files=tuple(options.env_files),
         var_files=tuple(options.var_files), variables=dict(options.variables),
-        read_text=read_text_or_none, display_path=lambda p: display_path(p, options.cwd),
+        read_text=read_text_or_none, display_path=partial(display_path, cwd=options.cwd),
     )
     outcomes: list[ParseOutcome] = []
     by_name = {p.name: p for p in parsers}
@@ -207,7 +208,7 @@ def run(paths: Sequence[Path], options: Options, with_findings: bool = True) -> 
         exposures.extend(outcome.exposures)
         report.errors.extend(outcome.errors)
     report.exposures, report.shadowed = evaluate_policies(exposures)
-    report.errors.sort(key=lambda e: (e.file, e.line, e.column))
+    report.errors = sorted(set(report.errors), key=lambda e: (e.file, e.line, e.column, e.message))
     if with_findings:
         ctx = RuleContext(risks=load_risk_list(), shadowed=report.shadowed)
         rules = load_rules(options)

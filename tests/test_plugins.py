@@ -5,8 +5,6 @@ from __future__ import annotations
 import subprocess
 import sys
 import venv
-from importlib import metadata
-
 import pytest
 
 from portlint.declarative import RuleFileError, load_rule_file
@@ -98,11 +96,11 @@ def test_duplicate_rule_codes_are_refused(tmp_path):
 
 
 def test_entry_points_are_found_without_importing(monkeypatch):
-    fake = metadata.EntryPoint(name="acme", value="portlint_missing_module:rules", group="portlint.rules")
-    monkeypatch.setattr("portlint.plugins._all_entry_points", lambda: metadata.EntryPoints([fake]))
+    fake = ("portlint.rules", "acme", "portlint_missing_module:rules", "acme-rules")
+    monkeypatch.setattr("portlint.plugins._all_entry_points", lambda: (fake,))
     names = [name for name, _, _ in find_entry_points("portlint.rules")]
     assert names == ["builtin", "acme"]
-    with pytest.raises(PluginError, match="cannot load portlint.rules entry point 'acme'"):
+    with pytest.raises(PluginError, match="acme-rules: cannot load portlint.rules entry point 'acme'"):
         load_entry_points("portlint.rules")
 
 
@@ -125,3 +123,17 @@ def test_installed_example_plugin_rule_runs(tmp_path):
                            env=env)
     assert "compose.yaml:4:13: ACME101 [high] services.ci runs the CI server jenkins/jenkins:lts" in check.stdout
     assert check.returncode == 1
+
+
+def test_entry_point_scan_matches_importlib_metadata():
+    """The fast scan finds what importlib.metadata finds for portlint's groups."""
+    from importlib import metadata
+
+    from portlint.plugins import _all_entry_points
+
+    _all_entry_points.cache_clear()
+    ours = {(g, n, v) for g, n, v, _ in _all_entry_points()}
+    groups = {g for g, _, _, _ in _all_entry_points()} | {"portlint.rules", "portlint.parsers"}
+    theirs = {(ep.group, ep.name, ep.value) for group in groups
+              for ep in metadata.entry_points().select(group=group)}
+    assert ours == theirs

@@ -318,3 +318,22 @@ def test_unresolved_values_are_kept_and_reported(tmp_path):
     assert [(f.rule_id, f.location.line, f.severity.label) for f in report.findings] == [
         ("PL501", 3, "medium"), ("PL501", 10, "low"), ("PL101", 17, "high")]
     assert "var.admin_cidr" in report.findings[0].message
+
+
+def test_worker_processes_give_the_same_result(tmp_path, monkeypatch):
+    import portlint.parsers.terraform as terraform
+
+    files = {"modules/sg/main.tf": 'variable "port" {}\nresource "aws_security_group_rule" "r" {\n'
+                                   '  type = "ingress"\n  from_port = var.port\n  to_port = var.port\n'
+                                   '  protocol = "tcp"\n  cidr_blocks = ["0.0.0.0/0"]\n}\n'}
+    for i in range(6):
+        files[f"live{i}/main.tf"] = f'module "m" {{\n  source = "../modules/sg"\n  port = {3384 + i}\n}}\n'
+        files[f"solo{i}/main.tf"] = SG
+    serial = run_tree(tmp_path, files)
+    monkeypatch.setattr(terraform, "PARALLEL_MIN_FILES", 2)
+    monkeypatch.setattr(terraform.os, "cpu_count", lambda: 4)
+    assert len(terraform._chunks([], 4)) == 0
+    parallel = run_tree(tmp_path, files)
+    key = lambda f: (f.location.file, f.location.line, f.rule_id, f.message)  # noqa: E731
+    assert sorted(map(key, serial.findings)) == sorted(map(key, parallel.findings))
+    assert len([f for f in parallel.findings if "RDP" in f.message]) == 1  # module call live5 -> 3389

@@ -12,6 +12,8 @@ python-hcl2 is imported only here, and only when Terraform files are present.
 
 from __future__ import annotations
 
+import os
+import re
 from collections import defaultdict
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
@@ -22,6 +24,9 @@ from portlint.parsers import ParseContext, SourceFile
 MODULE_SUFFIXES = (".tf", ".tf.json")
 VARS_SUFFIXES = (".tfvars", ".tfvars.json")
 MAX_MODULE_DEPTH = 8
+#: Below this many files one process is faster than starting workers.
+PARALLEL_MIN_FILES = 24
+_LOCAL_SOURCE = re.compile(r'\bsource\s*=\s*"(\.\.?(?:/[^"]*)?)"')
 
 
 def _is_module_file(name: str) -> bool:
@@ -39,10 +44,57 @@ class TerraformParser:
         return _is_module_file(path.name) or _is_vars_file(path.name)
 
     def parse(self, files: Iterable[SourceFile], ctx: ParseContext) -> Iterator[ParseOutcome]:
-        run = _Run(ctx)
-        for source in files:
-            run.register(source)
-        yield from run.outcomes()
+        files = list(files)
+        chunks = _chunks(files, os.cpu_count() or 1)
+        if len(files) < PARALLEL_MIN_FILES or len(chunks) < 2:
+            yield from _run_files(files, ctx)
+            return
+        from concurrent.futures import ProcessPoolExecutor
+        import multiprocessing
+
+        method = "fork" if "fork" in multiprocessing.get_all_start_methods() else None
+        with ProcessPoolExecutor(max_workers=len(chunks), mp_context=multiprocessing.get_context(method)) as pool:
+            for outcomes in pool.map(_run_files, chunks, [ctx] * len(chunks)):
+                yield from outcomes
+
+
+def _run_files(files: list[SourceFile], ctx: ParseContext) -> list[ParseOutcome]:
+    run = _Run(ctx)
+    for source in files:
+        run.register(source)
+    return list(run.outcomes())
+
+
+def _chunks(files: list[SourceFile], workers: int) -> list[list[SourceFile]]:
+    """Split files into independent groups for worker processes, keeping each module
+    together with the modules it calls (connected by a cheap look at local ``source``)."""
+    if workers < 2:
+        return [files]
+    by_dir: dict[Path, list[SourceFile]] = defaultdict(list)
+    for source in files:
+        by_dir[source.path.resolve().parent].append(source)
+    parent = {d: d for d in by_dir}
+
+    def find(d: Path) -> Path:
+        while parent[d] != d:
+            parent[d] = parent[parent[d]]
+            d = parent[d]
+        return d
+
+    for directory, sources in by_dir.items():
+        for source in sources:
+            for target in _LOCAL_SOURCE.findall(source.text):
+                called = (directory / target).resolve()
+                if called in parent:
+                    parent[find(called)] = find(directory)
+    groups: dict[Path, list[SourceFile]] = defaultdict(list)
+    for directory, sources in by_dir.items():
+        groups[find(directory)].extend(sources)
+    count = min(workers, 8, len(groups))
+    chunks: list[list[SourceFile]] = [[] for _ in range(count)]
+    for group in sorted(groups.values(), key=len, reverse=True):
+        min(chunks, key=len).extend(group)
+    return [chunk for chunk in chunks if chunk]
 
 
 class _Run:
