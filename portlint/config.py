@@ -42,8 +42,8 @@ def load_config(path: Path | None, shown: str | None = None) -> Config:
     from jsonschema import Draft202012Validator
     from jsonschema.exceptions import best_match
 
-    from portlint.schemas import load_schema
-    from portlint.yamlpos import YAMLLoadError, load_one
+    from portlint.schemas import json_path, load_schema
+    from portlint.yamlpos import YAMLLoadError, load_one, span_at
 
     shown = shown or str(path)
     try:
@@ -56,9 +56,7 @@ def load_config(path: Path | None, shown: str | None = None) -> Config:
     error = best_match(Draft202012Validator(load_schema("config")).iter_errors(doc))
     if error is not None:
         where = list(error.absolute_path)
-        line = doc.spans[where[0]].line if where and hasattr(doc, "spans") and where[0] in doc.spans else 1
-        dotted = "$" + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in where)
-        raise ConfigError(shown, line, f"{dotted}: {error.message}")
+        raise ConfigError(shown, span_at(doc, where).line, f"{json_path(where)}: {error.message}")
     base = path.parent
     return Config(
         fail_on=doc.get("fail-on"), exclude=list(doc.get("exclude", [])), ignore=list(doc.get("ignore", [])),

@@ -86,25 +86,12 @@ def make_rule(spec: dict, origin: str) -> type[Rule]:
     )
 
 
-def _error_line(doc: Any, path: list) -> int:
-    node, line = doc, getattr(getattr(doc, "span", None), "line", 1)
-    for key in path:
-        spans = getattr(node, "spans", None)
-        try:
-            if spans is not None:
-                line = spans[key].line
-            node = node[key]
-        except (KeyError, IndexError, TypeError):
-            break
-    return line
-
-
 def load_rule_file(path: Path, shown: str) -> list[type[Rule]]:
     from jsonschema import Draft202012Validator
     from jsonschema.exceptions import best_match
 
-    from portlint.schemas import load_schema
-    from portlint.yamlpos import YAMLLoadError, load_one
+    from portlint.schemas import json_path, load_schema
+    from portlint.yamlpos import YAMLLoadError, load_one, span_at
 
     try:
         doc = load_one(path.read_text(encoding="utf-8"))
@@ -118,8 +105,7 @@ def load_rule_file(path: Path, shown: str) -> list[type[Rule]]:
         while best.context:  # anyOf: explain the branch that got furthest
             best = max(best.context, key=lambda e: len(list(e.absolute_path)))
         where = list(best.absolute_path)
-        dotted = "$" + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in where)
-        raise RuleFileError(shown, _error_line(doc, where), f"{dotted}: {best.message}")
+        raise RuleFileError(shown, span_at(doc, where).line, f"{json_path(where)}: {best.message}")
     specs = doc["rules"] if "rules" in doc else [doc]
     return [make_rule(dict(spec), shown) for spec in specs]
 

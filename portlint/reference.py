@@ -110,15 +110,14 @@ def risk_list_from_data(data: dict) -> RiskList:
 
 def validate_risk_data(data: object, origin: str) -> None:
     """Raise ReferenceDataError naming the first schema problem and where it is."""
-    from portlint.schemas import load_schema
+    from portlint.schemas import json_path, load_schema
 
     from jsonschema import Draft202012Validator
 
     errors = sorted(Draft202012Validator(load_schema("risks")).iter_errors(data), key=lambda e: list(e.path))
     if errors:
         first = errors[0]
-        path = "$" + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in first.path)
-        raise ReferenceDataError(f"{origin}: {path}: {first.message}")
+        raise ReferenceDataError(f"{origin}: {json_path(first.path)}: {first.message}")
     entries = data["entries"]  # type: ignore[index]
     known = set(data["sources"])  # type: ignore[index]
     for index, entry in enumerate(entries):

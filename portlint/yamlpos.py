@@ -127,6 +127,20 @@ PositionLoader.add_constructor("tag:yaml.org,2002:float", _construct_float)
 PositionLoader.add_multi_constructor("!", _construct_tagged_value)
 
 
+def span_at(document: object, path: list) -> Span:
+    """The span of the value at ``path`` (keys and indexes), or of the deepest parent found."""
+    node, span = document, getattr(document, "span", Span(1, 1, 1))
+    for key in path:
+        spans = getattr(node, "spans", None)
+        try:
+            if spans is not None:
+                span = spans[key]
+            node = node[key]  # type: ignore[index]
+        except (KeyError, IndexError, TypeError):
+            break
+    return span
+
+
 class YAMLLoadError(Exception):
     """A YAML document that cannot be loaded, with a 1-based position."""
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from typing import Iterable
 
 from portlint.checks import Hit, Rule, RuleContext

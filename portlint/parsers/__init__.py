@@ -61,6 +61,18 @@ class Parser(Protocol):
         """Parse the claimed files; one outcome per file, errors included."""
 
 
+def yaml_documents(source: SourceFile) -> tuple[list, ParseOutcome | None]:
+    """Every document of a YAML file, or an outcome holding the syntax error."""
+    from portlint.model import InputError
+    from portlint.yamlpos import YAMLLoadError, load_all
+
+    try:
+        return load_all(source.text), None
+    except YAMLLoadError as exc:
+        error = InputError(source.display, exc.line, exc.message, exc.column)
+        return [], ParseOutcome(source.display, errors=(error,))
+
+
 def load_parsers() -> list[Parser]:
     """Every parser registered under ``portlint.parsers``, built-ins included, by name."""
     from portlint.plugins import load_entry_points

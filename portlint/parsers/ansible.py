@@ -19,8 +19,8 @@ from typing import Any, Iterable, Iterator
 
 from portlint.model import Exposure, InputError, Location, ParseOutcome, PortRange
 from portlint.netscope import classify_sources
-from portlint.parsers import ParseContext, SourceFile
-from portlint.yamlpos import LocatedDict, LocatedList, Span, YAMLLoadError, load_all
+from portlint.parsers import ParseContext, SourceFile, yaml_documents
+from portlint.yamlpos import LocatedDict, LocatedList, Span
 
 UFW_MODULES = ("ufw", "community.general.ufw")
 FIREWALLD_MODULES = ("firewalld", "ansible.posix.firewalld")
@@ -260,10 +260,9 @@ def _task_name(task: dict) -> str:
 
 def parse_tasks(source: SourceFile) -> ParseOutcome:
     file = source.display
-    try:
-        documents = load_all(source.text)
-    except YAMLLoadError as exc:
-        return ParseOutcome(file, errors=(InputError(file, exc.line, exc.message, exc.column),))
+    documents, failed = yaml_documents(source)
+    if failed:
+        return failed
     reader = _TaskReader(file)
     for doc in documents:
         if isinstance(doc, list):

@@ -27,8 +27,8 @@ from typing import Any, Iterable, Iterator
 
 from portlint.model import Exposure, InputError, Location, ParseOutcome, PortRange
 from portlint.netscope import classify_sources
-from portlint.parsers import ParseContext, SourceFile
-from portlint.yamlpos import LocatedDict, Span, YAMLLoadError, load_all
+from portlint.parsers import ParseContext, SourceFile, yaml_documents
+from portlint.yamlpos import LocatedDict, Span, span_at
 
 _TOP_KEY = re.compile(r"^firewall\s*:", re.MULTILINE)
 DEFAULT_PRIORITY = 1000
@@ -40,29 +40,15 @@ def schema_errors(document: Any, file: str) -> list[InputError]:
     """Every JSON Schema violation, at the line of the offending value, with its path."""
     from jsonschema import Draft202012Validator
 
-    from portlint.schemas import load_schema
+    from portlint.schemas import json_path, load_schema
 
     errors = []
     for error in sorted(Draft202012Validator(load_schema("firewall")).iter_errors(document),
                         key=lambda e: list(map(str, e.absolute_path))):
         path = list(error.absolute_path)
-        span = _span_at(document, path)
-        dotted = "$" + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path)
-        errors.append(InputError(file, span.line, f"{dotted}: {error.message}", span.column))
+        span = span_at(document, path)
+        errors.append(InputError(file, span.line, f"{json_path(path)}: {error.message}", span.column))
     return errors
-
-
-def _span_at(document: Any, path: list) -> Span:
-    node, span = document, getattr(document, "span", Span(1, 1, 1))
-    for key in path:
-        spans = getattr(node, "spans", None)
-        try:
-            if spans is not None:
-                span = spans[key]
-            node = node[key]
-        except (KeyError, IndexError, TypeError):
-            break
-    return span
 
 
 class FirewallParser:
@@ -82,10 +68,9 @@ class FirewallParser:
 
 def parse_firewall_file(source: SourceFile) -> ParseOutcome:
     file = source.display
-    try:
-        documents = load_all(source.text)
-    except YAMLLoadError as exc:
-        return ParseOutcome(file, errors=(InputError(file, exc.line, exc.message, exc.column),))
+    documents, failed = yaml_documents(source)
+    if failed:
+        return failed
     exposures: list[Exposure] = []
     errors: list[InputError] = []
     for index, doc in enumerate(d for d in documents if d is not None):

@@ -19,9 +19,9 @@ from typing import Any, Iterable, Iterator
 
 from portlint.model import Exposure, InputError, Location, ParseOutcome, PortRange
 from portlint.netscope import classify_bind, classify_sources
-from portlint.parsers import ParseContext, SourceFile
+from portlint.parsers import ParseContext, SourceFile, yaml_documents
 from portlint.protocols import normalize_protocol
-from portlint.yamlpos import LocatedDict, Span, YAMLLoadError, load_all
+from portlint.yamlpos import LocatedDict, Span
 
 _KIND = re.compile(r"^kind\s*:", re.MULTILINE)
 _API = re.compile(r"^apiVersion\s*:", re.MULTILINE)
@@ -83,10 +83,9 @@ class KubernetesParser:
 
 def parse_manifests(source: SourceFile) -> ParseOutcome:
     file = source.display
-    try:
-        documents = load_all(source.text)
-    except YAMLLoadError as exc:
-        return ParseOutcome(file, errors=(InputError(file, exc.line, exc.message, exc.column),))
+    documents, failed = yaml_documents(source)
+    if failed:
+        return failed
     exposures: list[Exposure] = []
     errors: list[InputError] = []
     for doc in documents:

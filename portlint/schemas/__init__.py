@@ -15,6 +15,11 @@ def load_schema(name: str) -> dict:
     return json.loads((SCHEMA_DIR / f"{name}.schema.json").read_text(encoding="utf-8"))
 
 
+def json_path(parts) -> str:
+    """``["rules", 0, "ports"]`` -> ``$.rules[0].ports``."""
+    return "$" + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in parts)
+
+
 def validator(name: str):
     """A Draft 2020-12 validator that resolves references between portlint's schemas."""
     from jsonschema import Draft202012Validator

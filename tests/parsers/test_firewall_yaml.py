@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.conftest import run_tree, summary
+from tests.conftest import run_tree
 
 EDGE = """
 firewall:

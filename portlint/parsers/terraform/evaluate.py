@@ -421,38 +421,38 @@ def _iterate(names, collection_value):
         yield {names[0]: key, names[1]: value} if len(names) == 2 else {names[0]: value}
 
 
-def _for_tuple(node, scope):
-    names, collection, exprs, cond, _ = _for_parts(node)
-    values = _eval(collection, scope)
-    if isinstance(values, Unknown):
-        return values
-    out = []
-    for bound in _iterate(names, values):
-        inner = scope.child(bound)
-        if cond is not None:
-            keep = _eval(_children(cond)[0], inner)
-            if isinstance(keep, Unknown):
-                return keep
-            if not to_bool(keep):
-                continue
-        out.append(_eval(exprs[0], inner))
-    return out
-
-
-def _for_object(node, scope):
+def _for_scopes(node, scope):
+    """The scopes of a ``for`` expression's iterations that pass its ``if``; Unknown if not knowable."""
     names, collection, exprs, cond, grouping = _for_parts(node)
     values = _eval(collection, scope)
     if isinstance(values, Unknown):
-        return values
-    out: dict = {}
+        return values, exprs, grouping
+    scopes = []
     for bound in _iterate(names, values):
         inner = scope.child(bound)
         if cond is not None:
             keep = _eval(_children(cond)[0], inner)
             if isinstance(keep, Unknown):
-                return keep
+                return keep, exprs, grouping
             if not to_bool(keep):
                 continue
+        scopes.append(inner)
+    return scopes, exprs, grouping
+
+
+def _for_tuple(node, scope):
+    scopes, exprs, _ = _for_scopes(node, scope)
+    if isinstance(scopes, Unknown):
+        return scopes
+    return [_eval(exprs[0], inner) for inner in scopes]
+
+
+def _for_object(node, scope):
+    scopes, exprs, grouping = _for_scopes(node, scope)
+    if isinstance(scopes, Unknown):
+        return scopes
+    out: dict = {}
+    for inner in scopes:
         key = _eval(exprs[0], inner)
         if isinstance(key, Unknown):
             return key

@@ -16,7 +16,7 @@ from typing import Any, Callable, Iterator
 from portlint.parsers.terraform.evaluate import (
     Namespace, Scope, as_tuple_items, evaluate, reference_text,
 )
-from portlint.parsers.terraform.hcl import Attribute, Block, Body, Expr
+from portlint.parsers.terraform.hcl import Attribute, Block, Body
 from portlint.parsers.terraform.values import Unknown, refs_in, to_list, to_str
 from portlint.yamlpos import Span
 
