@@ -47,6 +47,7 @@ class RiskEntryRule(Rule):
         else:
             reach = reach_phrase(e).replace("is ", "are ", 1)
             what = f"Ports {ports_label(e)} {reach}, including {services_in_range(entries, e)}"
+        what = what[0].upper() + what[1:]
         yield Hit(e, f"{what}{compose_fix(e)}{self.fix_hint}", entries[0].severity)
 
 
