@@ -24,7 +24,12 @@ from portlint.yamlpos import LocatedDict, LocatedList, Span
 
 UFW_MODULES = ("ufw", "community.general.ufw")
 FIREWALLD_MODULES = ("firewalld", "ansible.posix.firewalld")
-_SNIFF = re.compile(r"^\s*-?\s*(community\.general\.ufw|ansible\.posix\.firewalld|ufw|firewalld)\s*:", re.MULTILINE)
+AZURE_NSG_MODULES = ("azure_rm_securitygroup", "azure.azcollection.azure_rm_securitygroup")
+EC2_SG_MODULES = ("ec2_group", "ec2_security_group", "amazon.aws.ec2_group", "amazon.aws.ec2_security_group")
+GCP_FIREWALL_MODULES = ("gcp_compute_firewall", "google.cloud.gcp_compute_firewall")
+_SNIFF = re.compile(r"^\s*-?\s*(community\.general\.ufw|ansible\.posix\.firewalld|ufw|firewalld|"
+                    r"(azure\.azcollection\.)?azure_rm_securitygroup|(amazon\.aws\.)?ec2_(security_)?group|"
+                    r"(google\.cloud\.)?gcp_compute_firewall)\s*:", re.MULTILINE)
 ANY = ("0.0.0.0/0", "::/0")
 ALL_PORTS = PortRange(0, 65535)
 PUBLIC_ZONES = frozenset({"public", "external", "dmz", "drop", "block"})
@@ -117,6 +122,11 @@ class _TaskReader:
             for module in FIREWALLD_MODULES:
                 if module in item:
                     self._guard(self._firewalld, item[module], span, item)
+            for modules, reader in ((AZURE_NSG_MODULES, self._azure_nsg), (EC2_SG_MODULES, self._ec2_group),
+                                    (GCP_FIREWALL_MODULES, self._gcp_firewall)):
+                for module in modules:
+                    if isinstance(item.get(module), dict):
+                        self._cloud(reader, item[module], span, item)
 
     def _guard(self, reader, args: Any, span: Span, task: dict) -> None:
         if isinstance(args, str):  # free-form "rule=allow port=22"
@@ -186,6 +196,102 @@ class _TaskReader:
                 protocol="all", port_range=ALL_PORTS, sources=ANY, scope="internet", action="allow",
                 policy=f"ufw:{self.file}", priority=float("inf")))
 
+    # -- cloud firewall modules ---------------------------------------------------------
+
+    def _cloud(self, reader, args: dict, span: Span, task: dict) -> None:
+        """Cloud modules hold lists of rules; each rule is read on its own."""
+        try:
+            reader(args, span, task)
+        except ValueError as exc:
+            self.errors.append(InputError(self.file, span.line, f"{_task_name(task)}: {exc}", span.column))
+
+    def _rule_items(self, args: dict, key: str, span: Span) -> Iterator[tuple[dict, Span]]:
+        rules = args.get(key)
+        if not isinstance(rules, list):
+            return
+        spans = rules.spans if isinstance(rules, LocatedList) else [span] * len(rules)
+        for rule, rule_span in zip(rules, spans):
+            if isinstance(rule, dict):
+                yield rule, rule_span
+
+    def _cloud_exposure(self, span: Span, resource: str, protocol: str, ports: PortRange,
+                        sources: tuple[str, ...], direction: str = "ingress", action: str = "allow",
+                        policy: str = "", priority: float = 0, unresolved: tuple[str, ...] = ()) -> None:
+        known = [s for s in sources if not s.startswith(("sg:", "tag:"))]
+        scope = classify_sources(known, bool(unresolved)) if known or unresolved else "private"
+        self.exposures.append(Exposure(
+            kind="ansible", location=self.location(span), resource=resource, protocol=protocol, port_range=ports,
+            sources=sources, scope=scope, direction=direction, action=action, policy=policy, priority=priority,
+            unresolved=unresolved))
+
+    def _azure_nsg(self, args: dict, span: Span, task: dict) -> None:
+        name = str(args.get("name", _task_name(task)))
+        for rule, rule_span in self._rule_items(args, "rules", span):
+            direction = "egress" if str(rule.get("direction", "Inbound")).lower() == "outbound" else "ingress"
+            prefixes = rule.get("source_address_prefix" if direction == "ingress" else
+                                "destination_address_prefix", "*")
+            prefixes = prefixes if isinstance(prefixes, list) else [prefixes]
+            sources = tuple(_azure_source(str(p)) for p in prefixes)
+            protocol = _protocol(rule.get("protocol", "*"))
+            values = rule.get("destination_port_range", "*")
+            values = values if isinstance(values, list) else str(values).split(",")
+            for value in values:
+                ports = ALL_PORTS if protocol not in ("tcp", "udp", "all") else _port_text(value)
+                self._cloud_exposure(rule_span, f"azure_rm_securitygroup {name} / rule {rule.get('name', '?')}",
+                                     protocol, ports, sources, direction,
+                                     "deny" if str(rule.get("access", "Allow")).lower() == "deny" else "allow",
+                                     f"nsg:{self.file}:{name}", _number(rule.get("priority"), 4096))
+
+    def _ec2_group(self, args: dict, span: Span, task: dict) -> None:
+        if str(args.get("state", "present")).lower() == "absent":
+            return
+        name = str(args.get("name", _task_name(task)))
+        for key, direction in (("rules", "ingress"), ("rules_egress", "egress")):
+            for rule, rule_span in self._rule_items(args, key, span):
+                protocol = _protocol(rule.get("proto", rule.get("ip_protocol", "tcp")))
+                sources: list[str] = []
+                for cidr_key in ("cidr_ip", "cidr_ipv6"):
+                    value = rule.get(cidr_key)
+                    sources.extend(str(v) for v in (value if isinstance(value, list) else [value]) if v)
+                for group_key in ("group_id", "group_name"):
+                    if rule.get(group_key):
+                        sources.append(f"sg:{rule[group_key]}")
+                if not sources:
+                    continue
+                if "ports" in rule:
+                    values = rule["ports"] if isinstance(rule["ports"], list) else [rule["ports"]]
+                    ranges = [_port_text(v) for v in values]
+                elif protocol == "all" or protocol not in ("tcp", "udp"):
+                    ranges = [ALL_PORTS]
+                else:
+                    low, high = rule.get("from_port"), rule.get("to_port", rule.get("from_port"))
+                    if low is None:
+                        raise ValueError(f"rule for {protocol} has no from_port or ports")
+                    ranges = [ALL_PORTS] if int(low) == -1 else [_port_text(f"{low}-{high}")]
+                for ports in ranges:
+                    self._cloud_exposure(rule_span, f"ec2_security_group {name}", protocol, ports,
+                                         tuple(sources), direction)
+
+    def _gcp_firewall(self, args: dict, span: Span, task: dict) -> None:
+        if args.get("disabled") is True or str(args.get("state", "present")).lower() == "absent":
+            return
+        name = str(args.get("name", _task_name(task)))
+        direction = "egress" if str(args.get("direction", "INGRESS")).upper() == "EGRESS" else "ingress"
+        ranges_key = "source_ranges" if direction == "ingress" else "destination_ranges"
+        sources = tuple(str(s) for s in args.get(ranges_key) or [])
+        sources += tuple(f"tag:{t}" for t in args.get("source_tags") or [])
+        if not sources:
+            sources = ANY
+        for key, action in (("allowed", "allow"), ("denied", "deny")):
+            for rule, rule_span in self._rule_items(args, key, span):
+                protocol = _protocol(rule.get("ip_protocol", "all"))
+                values = rule.get("ports") or ["0-65535"]
+                for value in values:
+                    ports = ALL_PORTS if protocol not in ("tcp", "udp", "sctp") else _port_text(value)
+                    self._cloud_exposure(rule_span, f"gcp_compute_firewall {name}", protocol, ports, sources,
+                                         direction, action, f"gcp:{self.file}:{args.get('network', 'default')}",
+                                         _number(args.get("priority"), 1000))
+
     # -- firewalld ----------------------------------------------------------------------
 
     def _firewalld(self, args: dict, span: Span, task: dict) -> None:
@@ -252,6 +358,41 @@ class _TaskReader:
                 port_range=ports, sources=sources, scope=scope,
                 action="allow" if action == "accept" else "deny", policy=f"firewalld:{resource.split(':')[0]}",
                 priority=priority))
+
+
+def _protocol(value: object) -> str:
+    from portlint.protocols import normalize_protocol
+
+    protocol = normalize_protocol(value)
+    if protocol is None:
+        raise ValueError(f"{value!r} is not an IP protocol")
+    return protocol
+
+
+def _port_text(value: object) -> PortRange:
+    """``"22"``, ``"8000-8100"``, ``"*"``, 22 -> a range; raises ValueError."""
+    text = str(value).strip().lower()
+    if text in ("*", "any", "all", ""):
+        return ALL_PORTS
+    low, _, high = text.partition("-")
+    start, end = int(low), int(high or low)
+    if not 0 <= start <= end <= 65535:
+        raise ValueError(f"port {value!r} is not a port or range within 0-65535")
+    return PortRange(start, end)
+
+
+def _number(value: object, default: float) -> float:
+    try:
+        return float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return default
+
+
+def _azure_source(prefix: str) -> str:
+    lowered = prefix.strip().lower()
+    if lowered in ("virtualnetwork", "azureloadbalancer"):
+        return "tag:" + prefix
+    return prefix
 
 
 def _task_name(task: dict) -> str:

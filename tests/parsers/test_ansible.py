@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from portlint.model import Severity
 from tests.conftest import run_tree
 
 PLAYBOOK = """
@@ -124,3 +125,73 @@ def test_default_policy_allow(tmp_path):
 def test_unknown_service_is_an_error(tmp_path):
     report = run_tree(tmp_path, {"t.yml": "- firewalld:\n    service: no-such-thing\n    state: enabled\n"})
     assert [(e.line, "unknown firewalld service" in e.message) for e in report.errors] == [(1, True)]
+
+
+CLOUD = """
+- name: Web security group
+  amazon.aws.ec2_security_group:
+    name: web
+    description: web
+    rules:
+      - proto: tcp
+        ports: [80, 443]
+        cidr_ip: 0.0.0.0/0
+      - proto: tcp
+        from_port: 22
+        to_port: 22
+        cidr_ip: 0.0.0.0/0
+      - proto: tcp
+        ports: ["5432"]
+        group_name: app
+    rules_egress:
+      - proto: all
+        cidr_ip: 0.0.0.0/0
+- name: NSG
+  azure.azcollection.azure_rm_securitygroup:
+    resource_group: rg
+    name: nsg-web
+    rules:
+      - name: deny-rdp
+        priority: 100
+        access: Deny
+        protocol: Tcp
+        destination_port_range: "3389"
+        source_address_prefix: "*"
+      - name: rdp-and-sql
+        priority: 200
+        protocol: Tcp
+        destination_port_range: ["3389", "1433"]
+        source_address_prefix: Internet
+      - name: vnet
+        priority: 300
+        protocol: "*"
+        source_address_prefix: VirtualNetwork
+- name: GCP firewall
+  google.cloud.gcp_compute_firewall:
+    name: admin
+    network: {selfLink: x}
+    allowed:
+      - ip_protocol: tcp
+        ports: ["6379", "8000-8010"]
+    source_ranges: [0.0.0.0/0]
+"""
+
+
+def test_cloud_firewall_modules(tmp_path):
+    report = run_tree(tmp_path, {"cloud.yml": CLOUD})
+    assert not report.errors
+    allows = [(e.location.line, e.resource, e.protocol, str(e.port_range), e.scope) for e in report.exposures
+              if e.action == "allow" and e.direction == "ingress"]
+    assert allows == [
+        (6, "ec2_security_group web", "tcp", "80", "internet"),
+        (6, "ec2_security_group web", "tcp", "443", "internet"),
+        (9, "ec2_security_group web", "tcp", "22", "internet"),
+        (13, "ec2_security_group web", "tcp", "5432", "private"),
+        (30, "azure_rm_securitygroup nsg-web / rule rdp-and-sql", "tcp", "1433", "internet"),
+        (35, "azure_rm_securitygroup nsg-web / rule vnet", "all", "0-65535", "private"),
+        (44, "gcp_compute_firewall admin", "tcp", "6379", "internet"),
+        (44, "gcp_compute_firewall admin", "tcp", "8000-8010", "internet"),
+    ]
+    findings = sorted((f.location.line, f.rule_id) for f in report.findings if f.severity >= Severity.MEDIUM)
+    assert findings == [(9, "PL101"), (30, "PL101"), (44, "PL101")]
+    assert [(s.exposure.location.line, s.by.location.line) for s in report.shadowed] == [(30, 24)]
