@@ -97,7 +97,8 @@ POLICY_NOTES: dict[str, str] = {
                                                       "call, which Terraform rejects (unsupported block type)",
     "rdp_is_exposed_to_the_internet": "the noisy negative opens UDP 2000-5000 to *, which includes RDP over UDP",
     "sensitive_port_is_exposed_to_entire_network": "the noisy Azure negative uses the source 0.0.0.0, which "
-        "portlint reads as 'any'; HTTPS 443 is on KICS's list but is expected to be public",
+        "portlint reads as 'any'; the misses are HTTPS 443 (expected to be public) and UDP on "
+        "TCP-only services (Telnet, SQL Server Analysis): portlint's risk list knows each service's protocol",
     "google_compute_network_using_firewall_rule_allows_all_ports": "the only source is a network tag: only "
                                                                    "instances you tag can connect",
     "google_compute_network_using_firewall_rule_allows_port_range": "the only source is a network tag",
