@@ -64,3 +64,23 @@ def test_hook_fails_on_a_risky_compose_file_and_passes_once_fixed(hook_repo, tmp
     passed = _pre_commit(project, home, "run", "--all-files")
     assert passed.returncode == 0, passed.stdout + passed.stderr
     assert "0 findings" in passed.stdout or "Passed" in passed.stdout
+
+
+def test_readme_local_hook_snippet_works(tmp_path):
+    """The README's `repo: local` snippet, with portlint installed in the environment."""
+    import re
+
+    pytest.importorskip("pre_commit", reason="pre-commit is part of the test extras: pip install -e '.[test]'")
+    if shutil.which("portlint") is None:
+        pytest.skip("the portlint console script is not installed (pip install -e '.[test]')")
+    readme = (REPO / "README.md").read_text()
+    snippet = re.search(r"```yaml\n(# \.pre-commit-config\.yaml\nrepos:\n  - repo: local\n.*?)```", readme, re.S)
+    assert snippet, "README lost its local pre-commit snippet"
+    project = tmp_path / "project"
+    project.mkdir()
+    _git(project, "init", "-q")
+    (project / ".pre-commit-config.yaml").write_text(snippet.group(1))
+    (project / "compose.yaml").write_text(RISKY)
+    _git(project, "add", "-A")
+    result = _pre_commit(project, tmp_path / "home", "run", "--all-files")
+    assert result.returncode == 1 and "compose.yaml:5:9: PL101" in result.stdout, result.stdout + result.stderr

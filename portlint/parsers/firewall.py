@@ -127,7 +127,7 @@ class _Firewall:
             name = rule.get("name", f"#{index + 1}")
             direction = rule.get("direction", "ingress")
             protocol = rule.get("protocol", "tcp")
-            protocol = "all" if protocol == "any" else protocol
+            protocol = "all" if protocol in ("any", "all") else protocol
             who = rule.get("sources") if direction == "ingress" else rule.get("destinations")
             sources, unresolved = self.sources(who)
             scope = classify_sources([s for s in sources if not s.startswith("@")], unresolved=bool(unresolved))
