@@ -72,11 +72,17 @@ class RiskList:
         self.entries = entries
         self.sources = sources
         self.by_id = {e.id: e for e in entries}
+        self._cache: dict[tuple[str, PortRange, str | None], list[RiskEntry]] = {}
 
     def matching(self, protocol: str, ports: PortRange, rule: str | None = None) -> list[RiskEntry]:
         """Entries the exposure touches, most severe first; only those of ``rule`` if given."""
-        found = [e for e in self.entries if e.matches(protocol, ports) and (rule is None or e.rule == rule)]
-        return sorted(found, key=lambda e: (-e.severity, e.ports[0].start))
+        key = (protocol, ports, rule)
+        found = self._cache.get(key)
+        if found is None:
+            found = sorted((e for e in self.entries if e.matches(protocol, ports) and (rule is None or e.rule == rule)),
+                           key=lambda e: (-e.severity, e.ports[0].start))
+            self._cache[key] = found
+        return list(found)
 
     def source_url(self, reference: str) -> str | None:
         entry = self.sources.get(reference.split(":", 1)[0])
