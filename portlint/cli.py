@@ -132,6 +132,10 @@ class _Progress:
               help="Write the output to FILE instead of standard output.")
 @click.option("--report", "reports", multiple=True, metavar="FORMAT:FILE",
               help="Also write FORMAT to FILE, e.g. sarif:portlint.sarif (repeatable).")
+@click.option("--baseline", type=click.Path(path_type=Path, dir_okay=False, exists=True),
+              help="Ignore the findings recorded in this baseline file; report only new ones.")
+@click.option("--write-baseline", type=click.Path(path_type=Path, dir_okay=False),
+              help="Record every current finding in this baseline file (and exit 0 unless input errors).")
 @click.option("--fail-on", type=click.Choice(SEVERITY_CHOICES), default=None,
               help="Exit 1 when a finding is at or above this severity (default: medium).")
 @_exclude
@@ -144,8 +148,8 @@ class _Progress:
 @_config
 @_rules_dir
 @click.pass_context
-def check(ctx, paths, fmt, output, reports, fail_on, exclude, env_file, var_file, var, ignore, select, color,
-          config, rules_dir):
+def check(ctx, paths, fmt, output, reports, baseline, write_baseline, fail_on, exclude, env_file, var_file, var,
+          ignore, select, color, config, rules_dir):
     """Check PATHS (files or folders; default: .) for risky port exposure.
 
     Exit status: 0 clean, 1 findings at or above --fail-on, 2 usage or input errors.
@@ -163,6 +167,19 @@ def check(ctx, paths, fmt, output, reports, fail_on, exclude, env_file, var_file
     finally:
         if progress:
             progress.close()
+    if write_baseline is not None:
+        from portlint.baseline import dump
+
+        _write(write_baseline, dump(report.findings))
+        report.baselined, report.findings = report.findings, []
+    elif baseline is not None:
+        from portlint.baseline import BaselineError, apply, load
+
+        try:
+            known = load(baseline.read_text(encoding="utf-8"), str(baseline))
+        except BaselineError as exc:
+            raise click.BadParameter(str(exc), param_hint="--baseline") from None
+        report.findings, report.baselined = apply(report.findings, known)
     fail_on = fail_on or options.fail_on or "medium"
     threshold = None if fail_on == "never" else Severity.parse(fail_on)
     if fmt is None:

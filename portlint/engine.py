@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Callable, Mapping, Sequence
 
 from portlint.checks import Hit, Rule, RuleContext, iter_rule_classes
+from portlint import suppress
 from portlint.discovery import discover
 from portlint.model import Exposure, Finding, InputError, ParseOutcome, Report, Severity
 from portlint.parsers import ParseContext, Parser, SourceFile, load_parsers, read_text_or_none
@@ -213,8 +214,20 @@ def run(paths: Sequence[Path], options: Options, with_findings: bool = True) -> 
         ctx = RuleContext(risks=load_risk_list(), shadowed=report.shadowed)
         rules = load_rules(options)
         report.rules = [type(rule) for rule in rules]
-        report.findings = evaluate(report.exposures, rules, ctx, options.severity)
+        findings = evaluate(report.exposures, rules, ctx, options.severity)
+        report.findings, report.suppressed = suppress.apply(findings, _texts(findings, options.cwd))
     return report
+
+
+def _texts(findings: list[Finding], cwd: Path) -> dict[str, str]:
+    """The text of every file with findings, for its suppression comments."""
+    texts = {}
+    for file in {f.location.file for f in findings}:
+        try:
+            texts[file] = (cwd / file).read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            texts[file] = ""
+    return texts
 
 
 def exit_code(report: Report, fail_on: Severity | None) -> int:

@@ -232,6 +232,9 @@ class Report:
     shadowed: list = field(default_factory=list)
     #: the rule classes that ran (formatters describe them, e.g. in SARIF)
     rules: list = field(default_factory=list)
+    #: findings silenced by inline directives, and by the baseline
+    suppressed: list = field(default_factory=list)
+    baselined: list = field(default_factory=list)
     files_scanned: int = 0
 
     def count_by_severity(self) -> dict[str, int]:

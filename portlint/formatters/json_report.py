@@ -24,6 +24,8 @@ def check_document(report: Report) -> dict:
             "files_scanned": report.files_scanned,
             "findings": len(report.findings),
             "errors": len(report.errors),
+            "suppressed": len(report.suppressed),
+            "baselined": len(report.baselined),
             "by_severity": report.count_by_severity(),
         },
     }

@@ -43,7 +43,10 @@ def summary_line(report: Report) -> str:
     parts = ", ".join(f"{n} {label}" for label, n in counts.items() if n)
     found = _plural(len(report.findings), "finding") + (f" ({parts})" if parts else "")
     errors = f" and {_plural(len(report.errors), 'input error')}" if report.errors else ""
-    return f"{found}{errors} in {_plural(report.files_scanned, 'file')}."
+    quiet = [f"{len(report.suppressed)} suppressed"] if report.suppressed else []
+    quiet += [f"{len(report.baselined)} in the baseline"] if report.baselined else []
+    extra = f" ({', '.join(quiet)})" if quiet else ""
+    return f"{found}{errors} in {_plural(report.files_scanned, 'file')}{extra}."
 
 
 def render_inventory(report: Report, options: dict) -> str:
