@@ -1,7 +1,8 @@
 """Ansible ``ufw`` and ``firewalld`` tasks in playbooks, task files and roles.
 
 Tasks are read in order, inside ``block``/``rescue``/``always`` and the
-``tasks``/``pre_tasks``/``post_tasks``/``handlers`` of plays. ufw rules are
+``tasks``/``pre_tasks``/``post_tasks``/``handlers`` of plays; a ``loop`` over a
+literal list gives one rule per item. ufw rules are
 evaluated first-match in task order (``insert`` moves a rule up), with ufw's
 default of denying incoming traffic unless a ``policy`` task says otherwise.
 firewalld ports and services open in their zone: ``public``, ``external`` and
@@ -34,6 +35,8 @@ ANY = ("0.0.0.0/0", "::/0")
 ALL_PORTS = PortRange(0, 65535)
 PUBLIC_ZONES = frozenset({"public", "external", "dmz", "drop", "block"})
 BLOCK_KEYS = ("block", "rescue", "always")
+LOOP_KEYS = ("loop", "with_items", "with_list")
+_ITEM = re.compile(r"\{\{\s*item(?:\.(\w+)|\[['\"](\w+)['\"]\])?\s*\}\}")
 PLAY_KEYS = ("pre_tasks", "tasks", "post_tasks", "handlers")
 
 #: ufw application profiles and firewalld services that the port registry names differently.
@@ -129,6 +132,14 @@ class _TaskReader:
                         self._cloud(reader, item[module], span, item)
 
     def _guard(self, reader, args: Any, span: Span, task: dict) -> None:
+        items = next((task[k] for k in LOOP_KEYS if k in task), None)
+        if isinstance(items, list):
+            for item in items:  # `loop:` / `with_items:` with a literal list: one rule per item
+                self._guard_one(reader, _render_item(args, item), span, task)
+            return
+        self._guard_one(reader, args, span, task)
+
+    def _guard_one(self, reader, args: Any, span: Span, task: dict) -> None:
         if isinstance(args, str):  # free-form "rule=allow port=22"
             try:
                 args = dict(part.split("=", 1) for part in shlex.split(args) if "=" in part)
@@ -358,6 +369,25 @@ class _TaskReader:
                 port_range=ports, sources=sources, scope=scope,
                 action="allow" if action == "accept" else "deny", policy=f"firewalld:{resource.split(':')[0]}",
                 priority=priority))
+
+
+def _render_item(args: Any, item: Any) -> Any:
+    """Replace ``{{ item }}`` and ``{{ item.key }}`` in a task's arguments with one loop item."""
+    def render(value: Any) -> Any:
+        if not isinstance(value, str) or "{{" not in value:
+            return value
+
+        def replace(m: re.Match) -> str:
+            key = m.group(1) or m.group(2)
+            if key is None:
+                return str(item)
+            if isinstance(item, dict) and key in item:
+                return str(item[key])
+            return m.group(0)
+        return _ITEM.sub(replace, value)
+    if isinstance(args, dict):
+        return {key: render(value) for key, value in args.items()}
+    return render(args)
 
 
 def _protocol(value: object) -> str:

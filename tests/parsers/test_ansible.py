@@ -195,3 +195,28 @@ def test_cloud_firewall_modules(tmp_path):
     findings = sorted((f.location.line, f.rule_id) for f in report.findings if f.severity >= Severity.MEDIUM)
     assert findings == [(9, "PL101"), (30, "PL101"), (44, "PL101")]
     assert [(s.exposure.location.line, s.by.location.line) for s in report.shadowed] == [(30, 24)]
+
+
+def test_loops_expand_into_one_rule_per_item(tmp_path):
+    report = run_tree(tmp_path, {"fw.yml": """
+        - name: open web and admin ports
+          community.general.ufw:
+            rule: allow
+            port: "{{ item }}"
+            proto: tcp
+          loop: [80, 443, 3389]
+        - name: firewalld ports from a list of dicts
+          ansible.posix.firewalld:
+            port: "{{ item.port }}/{{ item.proto }}"
+            state: enabled
+          with_items:
+            - {port: 6379, proto: tcp}
+            - {port: 123, proto: udp}
+        - name: still a template
+          ufw: rule=allow port={{ some_var }}
+        """})
+    rows = [(e.location.line, e.protocol, str(e.port_range)) for e in report.exposures]
+    assert rows == [(1, "tcp", "80"), (1, "tcp", "443"), (1, "tcp", "3389"), (7, "tcp", "6379"),
+                    (7, "udp", "123"), (14, "all", "0-65535")]
+    assert sorted((f.location.line, f.rule_id) for f in report.findings if f.severity >= Severity.MEDIUM) == [
+        (1, "PL101"), (7, "PL101"), (7, "PL105")]
