@@ -337,3 +337,19 @@ def test_worker_processes_give_the_same_result(tmp_path, monkeypatch):
     key = lambda f: (f.location.file, f.location.line, f.rule_id, f.message)  # noqa: E731
     assert sorted(map(key, serial.findings)) == sorted(map(key, parallel.findings))
     assert len([f for f in parallel.findings if "RDP" in f.message]) == 1  # module call live5 -> 3389
+
+
+def test_remote_firewall_modules_are_reported_as_unresolved(tmp_path):
+    report = run_tree(tmp_path, {"main.tf": """
+        module "web_sg" {
+          source  = "cloudposse/security-group/aws"
+          version = "2.2.0"
+          rules   = var.rules
+        }
+        module "vpc" {
+          source = "terraform-aws-modules/vpc/aws"
+        }
+        """})
+    assert [(e.location.line, e.resource, e.scope) for e in report.exposures] == [(1, "module.web_sg", "unknown")]
+    (finding,) = report.findings
+    assert finding.rule_id == "PL501" and "cloudposse/security-group/aws" in finding.message

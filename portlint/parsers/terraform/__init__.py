@@ -26,6 +26,8 @@ VARS_SUFFIXES = (".tfvars", ".tfvars.json")
 MAX_MODULE_DEPTH = 8
 #: Below this many files one process is faster than starting workers.
 PARALLEL_MIN_FILES = 24
+#: Remote modules whose name says they manage firewall rules (their rules are not analysed).
+_FIREWALL_MODULE = re.compile(r"security[-_]?group|firewall|\bnsg\b|network[-_]security|[-/_]sg\b", re.I)
 _LOCAL_SOURCE = re.compile(r'\bsource\s*=\s*"(\.\.?(?:/[^"]*)?)"')
 
 
@@ -245,6 +247,17 @@ class _Run:
                             called.add(target)
         return called
 
+    def _opaque_module(self, call, view) -> None:
+        """A remote module that manages firewall rules portlint cannot see: kept as unresolved."""
+        from portlint.model import Exposure, Location, PortRange
+
+        span = call.block.span
+        self.exposures[view.file].append(Exposure(
+            kind="terraform", location=Location(view.file, span.line, span.end_line, span.column),
+            resource=view.address, protocol="all", port_range=PortRange(0, 65535), sources=("module outputs",),
+            scope="unknown", unresolved=(f"module source {call.source}",), traits=frozenset({"unresolved-port"}),
+            raw=call.source))
+
     def _evaluate(self, directory: Path, inputs: dict[str, Callable[[], Any]], address: str, depth: int,
                   stack: tuple[Path, ...]) -> None:
         from portlint.parsers.terraform import sg_module
@@ -265,6 +278,9 @@ class _Run:
                         self.exposures[exposure.location.file].append(exposure)
                 continue
             if not _is_local(call.source):
+                if _FIREWALL_MODULE.search(call.source):
+                    for view in instances:
+                        self._opaque_module(call, view)
                 continue
             target = (directory / call.source).resolve()
             if target in stack or target == directory or not target.is_dir() and target not in self.units:
