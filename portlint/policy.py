@@ -1,8 +1,9 @@
 """Effective exposure of ordered rule sets: NACLs, NSG and GCP priorities, firewall files.
 
 Within one policy (``Exposure.policy``) and direction, rules are evaluated as
-the firewall does: lowest priority number first, file order breaking ties,
-and at equal priority a deny before an allow (GCP's rule). An allow that an
+the firewall does: lowest priority number first, file order breaking ties.
+(Parsers encode their format's own tie rules in the priority: GCP puts a deny
+before an allow of the same priority.) An allow that an
 earlier deny covers completely exposes nothing; a partial cover narrows the
 allow's ports (when the deny covers all its sources) or its sources (when the
 deny covers all its ports). Exposures without a policy pass through untouched.
@@ -123,7 +124,7 @@ def evaluate_policies(exposures: list[Exposure]) -> tuple[list[Exposure], list[S
     result = list(passthrough)
     shadowed: list[Shadowed] = []
     for members in groups.values():
-        ordered = sorted(members, key=lambda item: (item[1].priority, item[1].action != "deny", item[0]))
+        ordered = sorted(members, key=lambda item: (item[1].priority, item[0]))
         denies: list[Exposure] = []
         for index, exposure in ordered:
             if exposure.action == "deny":

@@ -301,7 +301,7 @@ class _TaskReader:
                     ports = ALL_PORTS if protocol not in ("tcp", "udp", "sctp") else _port_text(value)
                     self._cloud_exposure(rule_span, f"gcp_compute_firewall {name}", protocol, ports, sources,
                                          direction, action, f"gcp:{self.file}:{args.get('network', 'default')}",
-                                         _number(args.get("priority"), 1000))
+                                         _number(args.get("priority"), 1000) - (0.5 if action == "deny" else 0))
 
     # -- firewalld ----------------------------------------------------------------------
 

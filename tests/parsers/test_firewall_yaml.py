@@ -148,3 +148,25 @@ def test_detection_by_key_and_by_name(tmp_path):
         "net/values.yaml": "replicas: 2\n",
     })
     assert report.files_scanned == 2 and not report.errors
+
+
+def test_file_order_decides_between_rules_of_equal_priority(tmp_path):
+    report = run_tree(tmp_path, {"fw.yaml": """
+        firewall:
+          rules:
+            - name: ssh
+              action: allow
+              ports: [22]
+            - name: no-ssh
+              action: deny
+              ports: [22]
+            - name: no-rdp
+              action: deny
+              ports: [3389]
+            - name: rdp
+              action: allow
+              ports: [3389]
+        """})
+    allows = [(e.location.line, str(e.port_range)) for e in report.exposures if e.action == "allow"]
+    assert allows == [(3, "22")]  # first match wins: ssh is open, rdp is not
+    assert [(s.exposure.location.line, s.by.location.line) for s in report.shadowed] == [(12, 9)]

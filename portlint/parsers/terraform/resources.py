@@ -335,8 +335,10 @@ def google_compute_firewall(view: BlockView) -> Iterator[Exposure]:
             else:
                 ranges = [parse_port_text(p) for p in to_list(ports_value)]
             for ports in ranges:
+                # GCP: at equal priority a deny wins, so it sorts just before the allows
                 exposure = emit.exposure(rec.span, direction, action, protocol, ports, sources, rec.unresolved,
-                                         policy=f"gcp:{network_key}", priority=priority)
+                                         policy=f"gcp:{network_key}",
+                                         priority=priority - 0.5 if action == "deny" else priority)
                 if exposure:
                     yield exposure
 
