@@ -312,8 +312,9 @@ class _TaskReader:
         zone = str(args.get("zone", "public")).lower()
         zone_sources = ANY if zone in PUBLIC_ZONES else (f"zone:{zone}",)
         resource = f"firewalld: {_task_name(task)}"
+        policy = f"firewalld:{self.file}:{zone}"
         if "rich_rule" in args:
-            self._rich_rule(str(args["rich_rule"]), span, resource, zone_sources)
+            self._rich_rule(str(args["rich_rule"]), span, resource, zone_sources, policy)
             return
         entries: list[tuple[str, PortRange]] = []
         if "port" in args:
@@ -329,11 +330,13 @@ class _TaskReader:
             return  # binds a source range to the zone; exposure comes from the zone's ports
         for protocol, ports in entries:
             scope = classify_sources(zone_sources) if zone in PUBLIC_ZONES else "private"
+            # firewalld checks rich rules of priority <= 0 before a zone's ports and services
             self.exposures.append(Exposure(
                 kind="ansible", location=self.location(span), resource=resource, protocol=protocol,
-                port_range=ports, sources=zone_sources, scope=scope))
+                port_range=ports, sources=zone_sources, scope=scope, policy=policy, priority=0.5))
 
-    def _rich_rule(self, text: str, span: Span, resource: str, zone_sources: tuple[str, ...]) -> None:
+    def _rich_rule(self, text: str, span: Span, resource: str, zone_sources: tuple[str, ...],
+                   policy: str) -> None:
         try:
             words = shlex.split(text)
         except ValueError:
@@ -362,12 +365,14 @@ class _TaskReader:
             entries = _service_ports(fields["service.name"]) or []
         else:
             entries = [("all", ALL_PORTS)]
-        priority = int(fields["priority"]) if fields.get("priority", "").lstrip("-").isdigit() else 0
+        priority: float = int(fields["priority"]) if fields.get("priority", "").lstrip("-").isdigit() else 0
+        if priority == 0 and action != "accept":
+            priority = -0.25  # at priority 0 firewalld applies deny rich rules before allow ones
         for protocol, ports in entries:
             self.exposures.append(Exposure(
                 kind="ansible", location=self.location(span), resource=resource, protocol=protocol,
                 port_range=ports, sources=sources, scope=scope,
-                action="allow" if action == "accept" else "deny", policy=f"firewalld:{resource.split(':')[0]}",
+                action="allow" if action == "accept" else "deny", policy=policy,
                 priority=priority))
 
 

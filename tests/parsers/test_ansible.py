@@ -220,3 +220,30 @@ def test_loops_expand_into_one_rule_per_item(tmp_path):
                     (7, "udp", "123"), (14, "all", "0-65535")]
     assert sorted((f.location.line, f.rule_id) for f in report.findings if f.severity >= Severity.MEDIUM) == [
         (1, "PL101"), (7, "PL101"), (7, "PL105")]
+
+
+def test_firewalld_drop_rich_rule_hides_a_zone_port(tmp_path):
+    report = run_tree(tmp_path, {"fw.yml": """
+        - name: Open VNC in public
+          ansible.posix.firewalld:
+            port: 5900/tcp
+            zone: public
+            state: enabled
+        - name: But drop it from everyone
+          ansible.posix.firewalld:
+            rich_rule: rule family=ipv4 port port=5900 protocol=tcp drop
+            zone: public
+            state: enabled
+        - name: Internal zone is another rule set
+          ansible.posix.firewalld:
+            rich_rule: rule family=ipv4 port port=22 protocol=tcp reject
+            zone: internal
+            state: enabled
+        - name: SSH in public
+          ansible.posix.firewalld:
+            service: ssh
+            zone: public
+            state: enabled
+        """})
+    assert [(s.exposure.location.line, s.by.location.line) for s in report.shadowed] == [(1, 6)]
+    assert [(f.location.line, f.rule_id) for f in report.findings] == [(1, "PL503"), (16, "PL101")]
