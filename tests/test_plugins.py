@@ -139,3 +139,37 @@ def test_entry_point_scan_matches_importlib_metadata():
     theirs = {(ep.group, ep.name, ep.value) for group in groups
               for ep in metadata.entry_points().select(group=group)}
     assert ours == theirs
+
+
+class IniFirewallParser:
+    """A toy third-party parser: `port = 6379` lines in *.portsini files open that port to everyone."""
+
+    name = "ini-ports"
+
+    def claims(self, path, text):
+        return path.suffix == ".portsini"
+
+    def parse(self, files, ctx):
+        from portlint.model import Exposure, Location, ParseOutcome, PortRange
+
+        for source in files:
+            exposures = []
+            for number, line in enumerate(source.text.splitlines(), start=1):
+                key, _, value = line.partition("=")
+                if key.strip() == "port":
+                    port = int(value)
+                    exposures.append(Exposure(kind="ini-ports", location=Location(source.display, number, number),
+                                              resource="ini", protocol="tcp", port_range=PortRange(port, port),
+                                              sources=("0.0.0.0/0",), scope="internet"))
+            yield ParseOutcome(source.display, tuple(exposures))
+
+
+def test_third_party_parser_plugs_in(monkeypatch, tmp_path):
+    from portlint import plugins
+
+    fake = ("portlint.parsers", "ini-ports", "tests.test_plugins:IniFirewallParser", "ini-ports-plugin")
+    monkeypatch.setattr(plugins, "_all_entry_points", lambda: (fake,))
+    (tmp_path / "edge.portsini").write_text("# edge\nport = 6379\n")
+    report = run([tmp_path], Options(environ={}, cwd=tmp_path))
+    assert [(f.location.file, f.location.line, f.rule_id, f.exposure.kind) for f in report.findings] == [
+        ("edge.portsini", 2, "PL101", "ini-ports")]
