@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from pathlib import Path
 
 from portlint import __version__
-from portlint.model import Finding
+from portlint.model import Finding, Report
 
 
 class BaselineError(Exception):
@@ -48,3 +49,14 @@ def apply(findings: list[Finding], known: Counter) -> tuple[list[Finding], list[
         else:
             new.append(finding)
     return new, old
+
+
+def settle(report: Report, write_to: Path | None = None, compare_with: Path | None = None) -> None:
+    """Record the report's findings in ``write_to``, or drop those ``compare_with`` knows."""
+    if write_to is not None:
+        write_to.parent.mkdir(parents=True, exist_ok=True)
+        write_to.write_text(dump(report.findings), encoding="utf-8")
+        report.baselined, report.findings = report.findings, []
+    elif compare_with is not None:
+        known = load(compare_with.read_text(encoding="utf-8"), str(compare_with))
+        report.findings, report.baselined = apply(report.findings, known)

@@ -167,19 +167,15 @@ def check(ctx, paths, fmt, output, reports, baseline, write_baseline, fail_on, e
     finally:
         if progress:
             progress.close()
-    if write_baseline is not None:
-        from portlint.baseline import dump
-
-        _write(write_baseline, dump(report.findings))
-        report.baselined, report.findings = report.findings, []
-    elif baseline is not None:
-        from portlint.baseline import BaselineError, apply, load
+    if write_baseline is not None or baseline is not None:
+        from portlint.baseline import BaselineError, settle
 
         try:
-            known = load(baseline.read_text(encoding="utf-8"), str(baseline))
+            settle(report, write_to=write_baseline, compare_with=baseline)
         except BaselineError as exc:
             raise click.BadParameter(str(exc), param_hint="--baseline") from None
-        report.findings, report.baselined = apply(report.findings, known)
+        except OSError as exc:
+            raise click.FileError(str(write_baseline), hint=exc.strerror or str(exc)) from None
     fail_on = fail_on or options.fail_on or "medium"
     threshold = None if fail_on == "never" else Severity.parse(fail_on)
     if fmt is None:
