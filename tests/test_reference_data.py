@@ -98,3 +98,24 @@ def test_overlay_and_images_load():
 
 def test_severity_ladder_is_ordered():
     assert [s.label for s in sorted(Severity)] == ["info", "low", "medium", "high", "critical"]
+
+
+#: Port lists published by the sources the risk list cites most (facts from those documents).
+PUBLISHED_PORTS = {
+    "aws-sh-ec2-19": {20, 21, 22, 23, 25, 110, 135, 143, 445, 1433, 1434, 3000, 3306, 3389, 4333, 5000, 5432, 5500,
+                      5601, 8080, 8088, 8888, 9200, 9300},
+    "aws-ta": {20, 21, 1433, 1434, 3306, 3389, 4333, 5432, 5500},
+    "cis-aws": {22, 445, 3389},
+    "cis-gcp": {22, 3389},
+    "cis-azure": {22, 53, 80, 123, 161, 389, 443, 1900, 3389},
+    "cisa-udp-amp": {17, 19, 53, 69, 111, 123, 137, 161, 389, 520, 1900, 5353, 11211},
+}
+
+
+def test_citations_of_port_lists_name_a_listed_port():
+    """An entry may cite a published port list only if one of its ports is on that list."""
+    for entry in load_risk_list().entries:
+        ports = {p for r in entry.ports for p in range(r.start, r.end + 1)}
+        for ref in entry.sources:
+            listed = PUBLISHED_PORTS.get(ref.split(":", 1)[0])
+            assert listed is None or ports & listed, f"{entry.id} cites {ref}, which lists none of its ports"
