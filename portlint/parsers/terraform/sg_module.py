@@ -17,7 +17,7 @@ from typing import Any, Iterator
 
 from portlint.model import Exposure, PortRange
 from portlint.parsers.terraform.module import BlockView
-from portlint.parsers.terraform.resources import Emitter, Record, Sources, port_range
+from portlint.parsers.terraform.resources import Emitter, Sources, port_range
 from portlint.parsers.terraform.values import Unknown, to_list
 from portlint.protocols import normalize_protocol
 from portlint.yamlpos import Span
@@ -64,11 +64,7 @@ def expand(call: BlockView, preset: str | None) -> Iterator[Exposure]:
         prefixes = call.get(f"{direction}_prefix_list_ids", [])
         named: list[tuple[Any, Span, str]] = []
         for key in (f"{direction}_rules", f"computed_{direction}_rules"):
-            attr = call.attribute(key)
-            for value, span in call.items(key):
-                named.append((value, span, key))
-            if attr is None and key == f"{direction}_rules" and preset and direction == "ingress":
-                pass
+            named.extend((value, span, key) for value, span in call.items(key))
         if preset and direction == "ingress":
             for name in table["groups"].get(preset, []):
                 named.append((name, _preset_span(call), "preset"))
@@ -169,5 +165,3 @@ def _sources_of(value: Unknown) -> Sources:
     sources.add(value)
     return sources
 
-
-__all__ = ["expand", "preset_of", "Record"]
