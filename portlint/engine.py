@@ -23,6 +23,7 @@ from portlint.plugins import load_entry_points
 #: Suffixes whose content is read to let parsers recognise files not named for them.
 SNIFF_SUFFIXES = frozenset({".yml", ".yaml", ".json"})
 MAX_FILE_BYTES = 20 * 1024 * 1024
+SNIFF_BYTES = 256 * 1024
 
 
 @dataclass
@@ -77,22 +78,16 @@ def collect(paths: Sequence[Path], options: Options) -> tuple[list[ParseOutcome]
         path = candidate.path
         shown = display_path(path, options.cwd)
         owner = _owner(parsers, path, None)
-        text: str | None = None
         if owner is None and path.suffix.lower() in SNIFF_SUFFIXES:
-            try:
-                text = _read(path)
-            except (OSError, ValueError) as exc:
-                errors.append(InputError(shown, 1, f"cannot read file: {_reason(exc)}"))
-                continue
-            owner = _owner(parsers, path, text)
+            head = _head(path)
+            owner = _owner(parsers, path, head) if head is not None else None
         if owner is None:
             continue
-        if text is None:
-            try:
-                text = _read(path)
-            except (OSError, ValueError) as exc:
-                errors.append(InputError(shown, 1, f"cannot read file: {_reason(exc)}"))
-                continue
+        try:
+            text = _read(path)
+        except (OSError, ValueError) as exc:
+            errors.append(InputError(shown, 1, f"cannot read file: {_reason(exc)}"))
+            continue
         claimed[owner.name].append(SourceFile(path, shown, text))
 
     ctx = ParseContext(
@@ -125,6 +120,22 @@ def _parse_safely(parser: Parser, files: list[SourceFile], ctx: ParseContext,
         outcomes.extend(ParseOutcome(f.display, errors=(InputError(f.display, 1, message),))
                         for f in files if f.display not in done)
     return outcomes
+
+
+def _head(path: Path) -> str | None:
+    """The start of a file, for parsers to recognise it; None for binary or unreadable files.
+
+    Only a file a parser claims is then read in full (and an unreadable one is
+    an error); a data file that merely ends in .json is never an error.
+    """
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read(SNIFF_BYTES)
+    except OSError:
+        return None
+    if b"\x00" in data[:8192]:
+        return None
+    return data.decode("utf-8", errors="replace")
 
 
 def _reason(exc: Exception) -> str:

@@ -170,3 +170,12 @@ def test_python_dash_m_entry_point(project):
     (project / "compose.yaml").write_text(RISKY)
     result = subprocess.run([sys.executable, "-m", "portlint", "check", "."], capture_output=True, text=True)
     assert result.returncode == 1 and "PL101" in result.stdout and result.stderr == ""
+
+
+def test_data_files_are_never_errors_but_claimed_ones_are(run_cli, project):
+    (project / "blob.json").write_bytes(b"\x00\x01\x02binary")
+    (project / "latin1.yaml").write_bytes("name: caf\xe9\n".encode("latin-1"))
+    assert run_cli("check", ".").stdout == "0 findings in 0 files.\n"
+    (project / "stack.yml").write_bytes("services:\n  db:\n    image: caf\xe9\n".encode("latin-1"))
+    result = run_cli("check", ".")
+    assert result.exit_code == 2 and "stack.yml:1:1: PL001 [error] cannot read file: not UTF-8 text" in result.stdout
