@@ -76,6 +76,7 @@ def parse_firewall_file(source: SourceFile) -> ParseOutcome:
     for index, doc in enumerate(d for d in documents if d is not None):
         if not isinstance(doc, dict) or "firewall" not in doc:
             continue
+        _lowercase_keywords(doc["firewall"])
         problems = schema_errors(doc, file)
         if problems:
             errors.extend(problems)
@@ -84,6 +85,19 @@ def parse_firewall_file(source: SourceFile) -> ParseOutcome:
         exposures.extend(firewall.exposures())
         errors.extend(firewall.errors)
     return ParseOutcome(file, tuple(exposures), tuple(errors))
+
+
+def _lowercase_keywords(spec: Any) -> None:
+    """``TCP``, ``Allow``, ``Ingress``: keywords are case-insensitive, as in most firewalls."""
+    if not isinstance(spec, dict):
+        return
+    if isinstance(spec.get("default"), str):
+        spec["default"] = spec["default"].lower()
+    for rule in spec.get("rules") or []:
+        if isinstance(rule, dict):
+            for key in ("action", "direction", "protocol"):
+                if isinstance(rule.get(key), str):
+                    rule[key] = rule[key].lower()
 
 
 class _Firewall:

@@ -170,3 +170,18 @@ def test_file_order_decides_between_rules_of_equal_priority(tmp_path):
     allows = [(e.location.line, str(e.port_range)) for e in report.exposures if e.action == "allow"]
     assert allows == [(3, "22")]  # first match wins: ssh is open, rdp is not
     assert [(s.exposure.location.line, s.by.location.line) for s in report.shadowed] == [(12, 9)]
+
+
+def test_keywords_are_case_insensitive(tmp_path):
+    report = run_tree(tmp_path, {"fw.yaml": """
+        firewall:
+          default: DENY
+          rules:
+            - action: Allow
+              direction: Ingress
+              protocol: TCP
+              ports: [3389]
+              sources: [any]
+        """})
+    assert not report.errors
+    assert [(f.rule_id, f.severity.label) for f in report.findings] == [("PL101", "critical")]
