@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator
 
 from portlint.model import Exposure, InputError, Location, ParseOutcome, PortRange
-from portlint.netscope import classify_sources
+from portlint.netscope import LOCAL_WORDS, PRIVATE_WORDS, classify_sources, parse_network
 from portlint.parsers import ParseContext, SourceFile, yaml_documents
 from portlint.yamlpos import LocatedDict, Span, span_at
 
@@ -34,6 +34,7 @@ _TOP_KEY = re.compile(r"^firewall\s*:", re.MULTILINE)
 DEFAULT_PRIORITY = 1000
 ALL_PORTS = PortRange(0, 65535)
 ANY = ("0.0.0.0/0", "::/0")
+KNOWN_WORDS = PRIVATE_WORDS | LOCAL_WORDS
 
 
 def schema_errors(document: Any, file: str) -> list[InputError]:
@@ -128,6 +129,11 @@ class _Firewall:
                     out.extend(str(m) for m in members)
             elif word.lower() in ("any", "internet"):
                 out.extend(ANY)
+            elif word in self.groups:  # a group named without its "@"
+                out.extend(str(m) for m in self.groups[word])
+            elif parse_network(word) is None and word.lower() not in KNOWN_WORDS:
+                unresolved.append(word)
+                out.append(word)
             else:
                 out.append(word)
         return tuple(dict.fromkeys(out)), unresolved
@@ -144,7 +150,7 @@ class _Firewall:
             protocol = "all" if protocol in ("any", "all") else protocol
             who = rule.get("sources") if direction == "ingress" else rule.get("destinations")
             sources, unresolved = self.sources(who)
-            scope = classify_sources([s for s in sources if not s.startswith("@")], unresolved=bool(unresolved))
+            scope = classify_sources([s for s in sources if s not in unresolved], unresolved=bool(unresolved))
             try:
                 ranges = self.port_ranges(rule.get("ports"), protocol)
             except ValueError as exc:

@@ -185,3 +185,22 @@ def test_keywords_are_case_insensitive(tmp_path):
         """})
     assert not report.errors
     assert [(f.rule_id, f.severity.label) for f in report.findings] == [("PL101", "critical")]
+
+
+def test_bare_group_names_and_unknown_words(tmp_path):
+    report = run_tree(tmp_path, {"fw.yaml": """
+        firewall:
+          groups:
+            office: [203.0.113.0/24]
+          rules:
+            - action: allow
+              ports: [22]
+              sources: [office]
+            - action: allow
+              ports: [3389]
+              sources: [partners]
+        """})
+    first, second = report.exposures
+    assert first.sources == ("203.0.113.0/24",) and first.scope == "restricted-public"
+    assert second.scope == "unknown" and second.unresolved == ("partners",)
+    assert [(f.location.line, f.rule_id) for f in report.findings] == [(8, "PL501")]
