@@ -109,7 +109,7 @@ POLICY_NOTES: dict[str, str] = {
     "tcp_or_udp_protocol_network_acl_entry_allows_all_ports": "missing PortRange ends are reported as "
                                                               "invalid (PL502); private sources stay quiet",
     "service_type_is_nodeport": "KICS flags every NodePort Service; who reaches the nodes is not in the "
-                                "manifest, so portlint records it (inventory) without a finding",
+                                "manifest, so portlint reports it as unresolved (PL501)",
     "service_with_external_load_balancer": "KICS flags every external load balancer; portlint reports the "
                                            "risky ports published through one (here only 80)",
     "workload_host_port_not_specified": "KICS policy about declaring hostPort; the ports here are 8080 on a "

@@ -179,8 +179,11 @@ class _Object:
             if kind in ("LoadBalancer", "NodePort"):
                 node_port = _port_number(entry.get("nodePort"))
                 node_range = PortRange.single(node_port) if node_port and node_port > 0 else NODE_PORTS
+                # Who reaches the nodes is not in the manifest. For a NodePort Service that is the whole
+                # question, so it is kept as unresolved (PL501); a LoadBalancer's own node ports are not.
+                unknown = ("node addresses (NodePort)",) if kind == "NodePort" else ()
                 yield self._exposure(span, protocol, node_range, target_range or PortRange.single(port),
-                                     ("node-addresses",), "unknown", traits | {"node-port"})
+                                     ("node-addresses",), "unknown", traits | {"node-port"}, unresolved=unknown)
             if kind == "ClusterIP" or kind not in ("LoadBalancer", "NodePort", "ExternalName"):
                 yield self._exposure(span, protocol, PortRange.single(port), target_range, ("cluster-network",),
                                      "private", traits | {"cluster-ip"})
@@ -189,10 +192,11 @@ class _Object:
                                      traits | {"external-ip"})
 
     def _exposure(self, span: Span, protocol: str, ports: PortRange, target: PortRange | None,
-                  sources: tuple[str, ...], scope: str, traits: frozenset[str], image: str = "") -> Exposure:
+                  sources: tuple[str, ...], scope: str, traits: frozenset[str], image: str = "",
+                  unresolved: tuple[str, ...] = ()) -> Exposure:
         return Exposure(kind="kubernetes", location=self.location(span), resource=self.resource, protocol=protocol,
                         port_range=ports, target_port_range=target, sources=sources, scope=scope,
-                        traits=traits, image=image, context=self.location(self.obj.span))
+                        traits=traits, image=image, context=self.location(self.obj.span), unresolved=unresolved)
 
     def _pod(self, spec: LocatedDict) -> Iterator[Exposure]:
         host_network = spec.get("hostNetwork") is True

@@ -108,7 +108,9 @@ def test_services_and_pod_templates(tmp_path):
         (81, "CronJob/sync", "2375", "internet", "host-network"),
     ]
     findings = sorted((f.location.line, f.rule_id) for f in report.findings)
-    assert findings == [(8, "PL101"), (63, "PL101"), (76, "PL301"), (81, "PL101")]
+    assert findings == [(8, "PL101"), (48, "PL501"), (63, "PL101"), (76, "PL301"), (81, "PL101")]
+    nodeport = next(f for f in report.findings if f.location.line == 48)
+    assert nodeport.severity.label == "low" and "node addresses (NodePort)" in nodeport.message
 
 
 def test_bad_manifests(tmp_path):
