@@ -70,3 +70,25 @@ def summary(exposures):
     """(file, line, end_line, resource, direction, action, protocol, 'a-b', scope) per exposure."""
     return [(e.location.file, e.location.line, e.location.end_line, e.resource, e.direction, e.action,
              e.protocol, str(e.port_range), e.scope) for e in exposures]
+
+
+def make_venv(path: Path) -> Path:
+    """A fresh virtualenv that can import this environment's packages, but not its portlint.
+
+    Works whether the tests run in a virtualenv or not: the outer site-packages
+    folders are listed in a .pth file (whose own .pth files, such as an
+    editable portlint, are not processed).
+    """
+    import site
+    import subprocess
+    import sys
+    import venv
+
+    venv.EnvBuilder(with_pip=True).create(path)
+    python = path / "bin" / "python"
+    inner = subprocess.run([str(python), "-c", "import site; print(site.getsitepackages()[0])"],
+                           capture_output=True, text=True, check=True).stdout.strip()
+    outer = [p for p in site.getsitepackages() + [site.getusersitepackages()] if Path(p).is_dir()]
+    outer += [p for p in sys.path if p.endswith("site-packages") and p not in outer]
+    (Path(inner) / "zz_outer_environment.pth").write_text("\n".join(outer) + "\n")
+    return python

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import subprocess
-import venv
 import pytest
 
 from portlint.declarative import RuleFileError, load_rule_file
 from portlint.engine import Options, available_rules, run
 from portlint.plugins import PluginError, find_entry_points, load_entry_points
-from tests.conftest import REPO, dedent
+from tests.conftest import REPO, dedent, make_venv
 
 GRAFANA = 'services:\n  g:\n    image: grafana/grafana:11\n    ports: ["3000:3000"]\n'
 
@@ -107,9 +106,7 @@ def test_installed_example_plugin_rule_runs(tmp_path):
     """pip-install examples/plugin into a venv that sees this portlint, and see ACME101 run."""
     import shutil
 
-    env_dir = tmp_path / "venv"
-    venv.EnvBuilder(with_pip=True, system_site_packages=True).create(env_dir)
-    python = str(env_dir / "bin" / "python")
+    python = str(make_venv(tmp_path / "venv"))
     plugin = tmp_path / "plugin"
     shutil.copytree(REPO / "examples" / "plugin" / "portlint-example-rules", plugin)  # builds stay out of the repo
     install = subprocess.run([python, "-m", "pip", "install", "-q", "--no-deps", str(plugin)],

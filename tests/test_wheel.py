@@ -9,11 +9,10 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import venv
 
 import pytest
 
-from tests.conftest import REPO
+from tests.conftest import REPO, make_venv
 
 
 @pytest.fixture(scope="module")
@@ -25,8 +24,7 @@ def installed(tmp_path_factory):
     assert build.returncode == 0, build.stderr
     (wheel,) = dist.glob("portlint-*.whl")
     env_dir = root / "venv"
-    venv.EnvBuilder(with_pip=True, system_site_packages=True).create(env_dir)
-    python = env_dir / "bin" / "python"
+    python = make_venv(env_dir)
     install = subprocess.run([str(python), "-m", "pip", "install", "-q", "--no-deps", "--no-index", str(wheel)],
                              capture_output=True, text=True)
     assert install.returncode == 0, install.stderr
