@@ -9,9 +9,17 @@ import click
 
 
 def _rule_classes(rules_dir):
+    """Built-in, plug-in and declarative rules, including the `rules-dir` of .portlint.yaml."""
+    from portlint.config import ConfigError, find_config, load_config
+    from portlint.declarative import RuleFileError
     from portlint.engine import Options, available_rules
+    from portlint.plugins import PluginError
 
-    return available_rules(Options(environ={}, rules_dirs=tuple(rules_dir)))
+    try:
+        configured = load_config(find_config(Path.cwd())).rules_dirs
+        return available_rules(Options(environ={}, rules_dirs=tuple(configured) + tuple(rules_dir)))
+    except (ConfigError, RuleFileError, PluginError) as exc:
+        raise click.UsageError(str(exc)) from None
 
 
 @click.command()

@@ -62,3 +62,13 @@ def test_generated_rule_docs_are_current():
 def test_rule_markdown_has_metadata():
     page = rule_markdown(builtin_rules()[0])
     assert "- Default severity:" in page and "- Source: built-in" in page
+
+
+def test_rules_and_explain_see_configured_rule_folders(run_cli, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "policy").mkdir()
+    (tmp_path / "policy" / "r.yaml").write_text((REPO / "examples" / "rules-dir" / "acme-public-admin.yaml").read_text())
+    (tmp_path / ".portlint.yaml").write_text("rules-dir: [policy]\n")
+    assert "ACME201" in run_cli("rules").stdout
+    page = run_cli("explain", "no-public-grafana").stdout
+    assert page.startswith("# ACME201 no-public-grafana") and "## Example" in page
