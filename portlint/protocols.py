@@ -1,6 +1,27 @@
-"""IP protocol names as portlint writes them, from the spellings of every format."""
+"""IP protocol names and port ranges as portlint writes them, from the spellings of every format."""
 
 from __future__ import annotations
+
+from portlint.model import PortRange
+
+ALL_PORTS = PortRange(0, 65535)
+#: Words that mean "every port" in firewall formats.
+WILDCARD_PORTS = frozenset({"*", "any", "all", ""})
+
+
+def parse_port_text(value: object) -> PortRange:
+    """``22``, ``"22"``, ``"8000-8100"``, ``"*"``, ``"any"`` -> a range; raises ValueError."""
+    text = str(value).strip().lower()
+    if text in WILDCARD_PORTS:
+        return ALL_PORTS
+    start, sep, end = text.partition("-")
+    try:
+        low, high = int(start), int(end) if sep else int(start)
+    except ValueError:
+        raise ValueError(f"{value!r} is not a port or port range") from None
+    if not 0 <= low <= high <= 65535:
+        raise ValueError(f"{value!r} is not a port range from low to high within 0-65535")
+    return PortRange(low, high)
 
 #: IANA protocol numbers portlint names (others keep their number as text).
 PROTOCOL_NUMBERS = {

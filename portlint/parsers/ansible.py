@@ -21,6 +21,7 @@ from typing import Any, Iterable, Iterator
 from portlint.model import Exposure, InputError, Location, ParseOutcome, PortRange
 from portlint.netscope import classify_sources
 from portlint.parsers import ParseContext, SourceFile, yaml_documents
+from portlint.protocols import ALL_PORTS, normalize_protocol, parse_port_text
 from portlint.yamlpos import LocatedDict, LocatedList, Span
 
 UFW_MODULES = ("ufw", "community.general.ufw")
@@ -32,7 +33,6 @@ _SNIFF = re.compile(r"^\s*-?\s*(community\.general\.ufw|ansible\.posix\.firewall
                     r"(azure\.azcollection\.)?azure_rm_securitygroup|(amazon\.aws\.)?ec2_(security_)?group|"
                     r"(google\.cloud\.)?gcp_compute_firewall)\s*:", re.MULTILINE)
 ANY = ("0.0.0.0/0", "::/0")
-ALL_PORTS = PortRange(0, 65535)
 PUBLIC_ZONES = frozenset({"public", "external", "dmz", "drop", "block"})
 BLOCK_KEYS = ("block", "rescue", "always")
 LOOP_KEYS = ("loop", "with_items", "with_list")
@@ -86,11 +86,7 @@ def _service_ports(name: str) -> list[tuple[str, PortRange]] | None:
 def _ufw_ports(text: str) -> tuple[PortRange, str | None]:
     """ufw ports: ``22``, ``8000:8100`` or ``8000-8100``, optionally ``/tcp``."""
     body, _, proto = str(text).partition("/")
-    low, sep, high = body.replace("-", ":").partition(":")
-    start, end = int(low), int(high) if sep else int(low)
-    if not 0 <= start <= end <= 65535:
-        raise ValueError(f"port {text!r} is not a port or range within 0-65535")
-    return PortRange(start, end), (proto.strip().lower() or None)
+    return parse_port_text(body.replace(":", "-")), (proto.strip().lower() or None)
 
 
 class _TaskReader:
@@ -247,7 +243,7 @@ class _TaskReader:
             values = rule.get("destination_port_range", "*")
             values = values if isinstance(values, list) else str(values).split(",")
             for value in values:
-                ports = ALL_PORTS if protocol not in ("tcp", "udp", "all") else _port_text(value)
+                ports = ALL_PORTS if protocol not in ("tcp", "udp", "all") else parse_port_text(value)
                 self._cloud_exposure(rule_span, f"azure_rm_securitygroup {name} / rule {rule.get('name', '?')}",
                                      protocol, ports, sources, direction,
                                      "deny" if str(rule.get("access", "Allow")).lower() == "deny" else "allow",
@@ -271,14 +267,14 @@ class _TaskReader:
                     continue
                 if "ports" in rule:
                     values = rule["ports"] if isinstance(rule["ports"], list) else [rule["ports"]]
-                    ranges = [_port_text(v) for v in values]
+                    ranges = [parse_port_text(v) for v in values]
                 elif protocol == "all" or protocol not in ("tcp", "udp"):
                     ranges = [ALL_PORTS]
                 else:
                     low, high = rule.get("from_port"), rule.get("to_port", rule.get("from_port"))
                     if low is None:
                         raise ValueError(f"rule for {protocol} has no from_port or ports")
-                    ranges = [ALL_PORTS] if int(low) == -1 else [_port_text(f"{low}-{high}")]
+                    ranges = [ALL_PORTS] if int(low) == -1 else [parse_port_text(f"{low}-{high}")]
                 for ports in ranges:
                     self._cloud_exposure(rule_span, f"ec2_security_group {name}", protocol, ports,
                                          tuple(sources), direction)
@@ -298,7 +294,7 @@ class _TaskReader:
                 protocol = _protocol(rule.get("ip_protocol", "all"))
                 values = rule.get("ports") or ["0-65535"]
                 for value in values:
-                    ports = ALL_PORTS if protocol not in ("tcp", "udp", "sctp") else _port_text(value)
+                    ports = ALL_PORTS if protocol not in ("tcp", "udp", "sctp") else parse_port_text(value)
                     self._cloud_exposure(rule_span, f"gcp_compute_firewall {name}", protocol, ports, sources,
                                          direction, action, f"gcp:{self.file}:{args.get('network', 'default')}",
                                          _number(args.get("priority"), 1000) - (0.5 if action == "deny" else 0))
@@ -396,24 +392,10 @@ def _render_item(args: Any, item: Any) -> Any:
 
 
 def _protocol(value: object) -> str:
-    from portlint.protocols import normalize_protocol
-
     protocol = normalize_protocol(value)
     if protocol is None:
         raise ValueError(f"{value!r} is not an IP protocol")
     return protocol
-
-
-def _port_text(value: object) -> PortRange:
-    """``"22"``, ``"8000-8100"``, ``"*"``, 22 -> a range; raises ValueError."""
-    text = str(value).strip().lower()
-    if text in ("*", "any", "all", ""):
-        return ALL_PORTS
-    low, _, high = text.partition("-")
-    start, end = int(low), int(high or low)
-    if not 0 <= start <= end <= 65535:
-        raise ValueError(f"port {value!r} is not a port or range within 0-65535")
-    return PortRange(start, end)
 
 
 def _number(value: object, default: float) -> float:

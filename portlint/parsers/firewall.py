@@ -28,11 +28,11 @@ from typing import Any, Iterable, Iterator
 from portlint.model import Exposure, InputError, Location, ParseOutcome, PortRange
 from portlint.netscope import LOCAL_WORDS, PRIVATE_WORDS, classify_sources, parse_network
 from portlint.parsers import ParseContext, SourceFile, yaml_documents
+from portlint.protocols import ALL_PORTS, parse_port_text
 from portlint.yamlpos import LocatedDict, Span, span_at
 
 _TOP_KEY = re.compile(r"^firewall\s*:", re.MULTILINE)
 DEFAULT_PRIORITY = 1000
-ALL_PORTS = PortRange(0, 65535)
 ANY = ("0.0.0.0/0", "::/0")
 KNOWN_WORDS = PRIVATE_WORDS | LOCAL_WORDS
 
@@ -176,14 +176,5 @@ class _Firewall:
     def port_ranges(ports: list | None, protocol: str) -> list[PortRange]:
         if not ports or protocol not in ("tcp", "udp", "sctp", "all"):
             return [ALL_PORTS]
-        ranges = []
-        for item in ports:
-            text = str(item).strip().lower()
-            if text == "any":
-                return [ALL_PORTS]
-            start, _, end = text.partition("-")
-            low, high = int(start), int(end or start)
-            if not low <= high <= 65535:
-                raise ValueError(f"port range {text!r} must go from low to high within 0-65535")
-            ranges.append(PortRange(low, high))
-        return ranges
+        ranges = [parse_port_text(item) for item in ports]
+        return [ALL_PORTS] if ALL_PORTS in ranges else ranges

@@ -14,10 +14,10 @@ from portlint.model import Exposure, Location, PortRange
 from portlint.netscope import classify_sources
 from portlint.parsers.terraform.module import BlockView
 from portlint.parsers.terraform.values import Unknown, to_list
-from portlint.protocols import normalize_protocol
+from portlint.protocols import ALL_PORTS, normalize_protocol
+from portlint.protocols import parse_port_text as parse_ports
 from portlint.yamlpos import Span
 
-ALL_PORTS = PortRange(0, 65535)
 IPV4_ANY, IPV6_ANY = "0.0.0.0/0", "::/0"
 
 
@@ -183,17 +183,10 @@ def parse_port_text(text: Any) -> PortRange | Unknown | InvalidPorts:
     """``"22"``, ``"1000-2000"``, ``"*"``, ``"all"``, ``"any"``, 22 -> a range."""
     if isinstance(text, Unknown):
         return text
-    value = "" if text is None else str(text).strip().lower()
-    if value in ("*", "all", "any", ""):
-        return ALL_PORTS
-    start, sep, end = value.partition("-")
     try:
-        low, high = int(start), int(end) if sep else int(start)
-    except ValueError:
-        return InvalidPorts(f"{text!r} is not a port or port range")
-    if not 0 <= low <= high <= 65535:
-        return InvalidPorts(f"{text!r} is not a valid port range (0-65535, low to high)")
-    return PortRange(low, high)
+        return parse_ports("" if text is None else text)
+    except ValueError as exc:
+        return InvalidPorts(str(exc))
 
 
 def _direction(value: Any, ingress_words: tuple[str, ...]) -> str:
