@@ -25,7 +25,7 @@ def _use_colour(flag: bool | None) -> bool:
 
 
 def _options(exclude, env_file, var_file=(), var=(), ignore=(), select=(), config=None, rules_dir=()):
-    """Engine options from the command line, over the settings of ``.portlint.yaml``."""
+    """Engine options from the command line over ``.portlint.yaml``, and the configured fail-on."""
     from portlint.config import ConfigError, find_config, load_config
     from portlint.engine import Options
 
@@ -46,8 +46,7 @@ def _options(exclude, env_file, var_file=(), var=(), ignore=(), select=(), confi
         select=_split_codes(list(select) or settings.select), rules_dirs=tuple(settings.rules_dirs) + tuple(rules_dir),
         severity=settings.severity, cwd=cwd,
     )
-    options.fail_on = settings.fail_on  # type: ignore[attr-defined]
-    return options
+    return options, settings.fail_on
 
 
 def _run(paths, options, with_findings: bool):
@@ -158,7 +157,7 @@ def check(ctx, paths, fmt, output, reports, baseline, write_baseline, fail_on, e
     from portlint.formatters import CHECK_FORMATS, get_renderer
     from portlint.model import Severity
 
-    options = _options(exclude, env_file, var_file, var, ignore, select, config, rules_dir)
+    options, configured_fail_on = _options(exclude, env_file, var_file, var, ignore, select, config, rules_dir)
     extra = _parse_reports(reports)
     progress = _Progress() if sys.stderr.isatty() else None
     options.progress = progress
@@ -176,7 +175,7 @@ def check(ctx, paths, fmt, output, reports, baseline, write_baseline, fail_on, e
             raise click.BadParameter(str(exc), param_hint="--baseline") from None
         except OSError as exc:
             raise click.FileError(str(write_baseline), hint=exc.strerror or str(exc)) from None
-    fail_on = fail_on or options.fail_on or "medium"
+    fail_on = fail_on or configured_fail_on or "medium"
     threshold = None if fail_on == "never" else Severity.parse(fail_on)
     if fmt is None:
         fmt = "github" if os.environ.get("GITHUB_ACTIONS") == "true" and not output else "text"
@@ -215,7 +214,7 @@ def inventory(ctx, paths, fmt, exclude, env_file, var_file, var, config):
     """List every exposure found in PATHS, risky or not: the port map of the tree."""
     from portlint.formatters import INVENTORY_FORMATS, get_renderer
 
-    report = _run(paths, _options(exclude, env_file, var_file, var, config=config), with_findings=False)
+    report = _run(paths, _options(exclude, env_file, var_file, var, config=config)[0], with_findings=False)
     click.echo(get_renderer(INVENTORY_FORMATS, fmt)(report, {}), nl=False)
     ctx.exit(2 if report.errors else 0)
 

@@ -16,10 +16,11 @@ from dataclasses import dataclass, replace
 from typing import Iterable
 
 from portlint.model import Exposure, PortRange
-from portlint.netscope import classify_sources, parse_network
+from portlint.netscope import INTERNET_WORDS, classify_sources, parse_network
 
 _EVERYONE = ("0.0.0.0/0", "::/0")
-_EVERYONE_WORDS = frozenset({"*", "any", "all", "internet", "anywhere", "azurecloud"})
+#: Words for everyone (the CIDR spellings parse as networks and keep their own family).
+_EVERYONE_WORDS = INTERNET_WORDS - {"0.0.0.0/0", "::/0"}
 
 
 @dataclass(frozen=True, slots=True)

@@ -132,16 +132,25 @@ def validate_risk_data(data: object, origin: str) -> None:
                 raise ReferenceDataError(f"{origin}: $.entries[{index}].sources: unknown source {ref!r}")
 
 
+def load_yaml_text(text: str):
+    """Plain YAML data (no positions), with the C loader when there is one."""
+    import yaml
+
+    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506
+
+
+def load_data_file(name: str):
+    """A YAML file of the shipped ``rules/`` data."""
+    return load_yaml_text((data_dir() / name).read_text(encoding="utf-8"))
+
+
 def risk_file_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def load_risk_list_from(path: Path) -> RiskList:
-    import yaml
-
     text = path.read_text(encoding="utf-8")
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    data = yaml.load(text, Loader=loader)  # noqa: S506
+    data = load_yaml_text(text)
     pinned = path.with_name(path.name + ".sha256")
     trusted = pinned.is_file() and pinned.read_text().strip() == risk_file_hash(text)
     if not trusted:
@@ -177,11 +186,7 @@ def image_key(image: str) -> tuple[str, str]:
 
 @lru_cache(maxsize=1)
 def load_images() -> dict[str, ImageEntry]:
-    import yaml
-
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    with open(data_dir() / "images.yaml", encoding="utf-8") as fh:
-        data = yaml.load(fh, Loader=loader)  # noqa: S506
+    data = load_data_file("images.yaml")
     table: dict[str, ImageEntry] = {}
     for item in data["images"]:
         for pattern in item["match"]:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from portlint.model import PortRange
-from portlint.reference import PROTOCOL_SETS, data_dir
+from portlint.reference import PROTOCOL_SETS, data_dir, load_data_file
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,8 +91,6 @@ def _range(text: str) -> PortRange:
 
 @lru_cache(maxsize=1)
 def load_registry() -> PortRegistry:
-    import yaml
-
     rows: list[tuple[int, int, str, str, str, str]] = []
     with open(data_dir() / "ports.tsv", encoding="utf-8") as fh:
         for line in fh:
@@ -100,9 +98,7 @@ def load_registry() -> PortRegistry:
                 continue
             start, end, protos, name, description = line.rstrip("\n").split("\t", 4)
             rows.append((int(start), int(end), protos, name, description, "iana"))
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    with open(data_dir() / "ports-overlay.yaml", encoding="utf-8") as fh:
-        overlay = yaml.load(fh, Loader=loader)  # noqa: S506
+    overlay = load_data_file("ports-overlay.yaml")
     for entry in overlay["entries"]:
         protos = ",".join(sorted(PROTOCOL_SETS[entry["protocol"]]))
         for item in entry["ports"]:

@@ -105,18 +105,12 @@ def _construct_tagged_value(loader: PositionLoader, tag_suffix: str, node: yaml.
         value = LocatedStr(loader.construct_scalar(node))
         value.tag = tag
         return value
-    if isinstance(node, yaml.MappingNode):
-        value = LocatedDict()
-        value.span, value.spans, value.tag = _span(node), {}, tag
-        loader.flatten_mapping(node)
-        for key_node, value_node in node.value:
-            key = loader.construct_object(key_node, deep=True)
-            value[key] = loader.construct_object(value_node, deep=True)
-            value.spans[key] = _span(key_node, value_node)
-        return value
-    value = LocatedList(loader.construct_object(item, deep=True) for item in node.value)
-    value.span, value.tag = _span(node), tag
-    value.spans = [_span(item) for item in node.value]
+    build = _construct_map if isinstance(node, yaml.MappingNode) else _construct_seq
+    steps = build(loader, node)
+    value = next(steps)
+    for _ in steps:  # fill it in
+        pass
+    value.tag = tag
     return value
 
 

@@ -183,6 +183,7 @@ class _Run:
     def _vars_file(self, path: Path, required: bool) -> dict[str, Any]:
         from portlint.parsers.terraform.evaluate import Scope, evaluate
         from portlint.parsers.terraform.hcl import HCLSyntaxError, load_hcl, load_tf_json
+        from portlint.parsers.terraform.module import no_names as _no_names
 
         loaded = self._text(path)
         if loaded is None:
@@ -204,6 +205,7 @@ class _Run:
     def _cli_value(raw: str) -> Any:
         from portlint.parsers.terraform.evaluate import Scope, evaluate
         from portlint.parsers.terraform.hcl import HCLSyntaxError, load_hcl
+        from portlint.parsers.terraform.module import no_names as _no_names
 
         text = raw.strip()
         if text[:1] in "[{" or text in ("true", "false") or text.lstrip("-").isdigit():
@@ -234,6 +236,7 @@ class _Run:
 
     def _called_dirs(self) -> set[Path]:
         from portlint.parsers.terraform.evaluate import Scope, evaluate
+        from portlint.parsers.terraform.module import no_names as _no_names
 
         called: set[Path] = set()
         for directory in self.dirs:
@@ -303,8 +306,4 @@ def _eval_in(attr, view) -> Any:
 
 def _is_local(source: str) -> bool:
     return source.startswith(("./", "../")) or source in (".", "..")
-
-
-def _no_names(name: str) -> Any:
-    raise KeyError(name)
 

@@ -186,7 +186,7 @@ class Module:
         default = declared.item.body.attributes.get("default")
         if default is None:
             return Unknown({f"var.{name}"})
-        return evaluate(default.expr, Scope(_no_names))
+        return evaluate(default.expr, Scope(no_names))
 
     def local(self, name: str) -> Any:
         located = self.locals.get(name)
@@ -273,14 +273,15 @@ class Module:
         """Each module call with its instances (count / for_each)."""
         for name, located in self.module_blocks.items():
             source_attr = located.item.body.attributes.get("source")
-            source = evaluate(source_attr.expr, Scope(_no_names)) if source_attr else None
+            source = evaluate(source_attr.expr, Scope(no_names)) if source_attr else None
             if not isinstance(source, str):
                 continue
             call = ModuleCall(name, located.item, located.unit, source)
             yield call, self.instances(located.item, located.unit, f"{self.address}module.{name}")
 
 
-def _no_names(name: str) -> Any:
+def no_names(name: str) -> Any:
+    """A resolver with no names at all (variable defaults, tfvars, module sources)."""
     raise KeyError(name)
 
 

@@ -114,7 +114,6 @@ class Emitter:
     """Builds exposures for one adapter call."""
 
     view: BlockView
-    kind_name: str
 
     def exposure(self, span: Span, direction: str, action: str, protocol: Any, ports: Any,
                  sources: Sources, extra_unresolved: Iterable[str] = (), policy: str = "",
@@ -220,7 +219,7 @@ def _aws_sg_rule(emit: Emitter, rec: Record, direction: str, resource: str | Non
 
 
 def aws_security_group(view: BlockView) -> Iterator[Exposure]:
-    emit = Emitter(view, "aws_security_group")
+    emit = Emitter(view)
     for direction in ("ingress", "egress"):
         for rec in records(view, direction):
             yield from _aws_sg_rule(emit, rec, direction)
@@ -229,7 +228,7 @@ def aws_security_group(view: BlockView) -> Iterator[Exposure]:
 def aws_security_group_rule(view: BlockView) -> Iterator[Exposure]:
     kind = view.get("type", "ingress")
     direction = "egress" if kind == "egress" else "ingress"
-    yield from _aws_sg_rule(Emitter(view, "aws_security_group_rule"), record_of(view), direction)
+    yield from _aws_sg_rule(Emitter(view), record_of(view), direction)
 
 
 def _aws_vpc_rule(view: BlockView, direction: str) -> Iterator[Exposure]:
@@ -243,7 +242,7 @@ def _aws_vpc_rule(view: BlockView, direction: str) -> Iterator[Exposure]:
     sources.add_tag(view.get("prefix_list_id", None), "prefix-list:")
     if not sources.items and not sources.unresolved:
         return
-    exposure = Emitter(view, "").exposure(view.span, direction, "allow", protocol, ports, sources)
+    exposure = Emitter(view).exposure(view.span, direction, "allow", protocol, ports, sources)
     if exposure:
         yield exposure
 
@@ -276,7 +275,7 @@ def _nacl_entry(emit: Emitter, rec: Record, direction: str, policy: str, number_
 
 
 def aws_network_acl(view: BlockView) -> Iterator[Exposure]:
-    emit = Emitter(view, "aws_network_acl")
+    emit = Emitter(view)
     for direction in ("ingress", "egress"):
         for rec in records(view, direction):
             yield from _nacl_entry(emit, rec, direction, f"nacl:{_base_address(view.address)}", "rule_no",
@@ -288,7 +287,7 @@ def aws_network_acl_rule(view: BlockView) -> Iterator[Exposure]:
     acl = view.reference("network_acl_id")
     group = _strip_attr(acl, (".id",)) if acl else str(view.get("network_acl_id", view.address))
     prefix = view.address.rsplit("aws_network_acl_rule.", 1)[0]
-    yield from _nacl_entry(Emitter(view, ""), record_of(view), direction, f"nacl:{prefix}{group}",
+    yield from _nacl_entry(Emitter(view), record_of(view), direction, f"nacl:{prefix}{group}",
                            "rule_number", "rule_action")
 
 
@@ -314,7 +313,7 @@ def google_compute_firewall(view: BlockView) -> Iterator[Exposure]:
         sources.add(view.get("destination_ranges", None))
         if not sources.items and not sources.unresolved:
             sources.add(IPV4_ANY)
-    emit = Emitter(view, "google_compute_firewall")
+    emit = Emitter(view)
     for action in ("allow", "deny"):
         for rec in records(view, action):
             protocol = rec.get("protocol", None)
@@ -393,7 +392,7 @@ def _azure_tag(value: Any) -> Any:
 
 
 def azurerm_network_security_group(view: BlockView) -> Iterator[Exposure]:
-    emit = Emitter(view, "azurerm_network_security_group")
+    emit = Emitter(view)
     for rec in records(view, "security_rule"):
         yield from _azure_rule(emit, rec, f"nsg:{_base_address(view.address)}")
 
@@ -406,14 +405,14 @@ def azurerm_network_security_rule(view: BlockView) -> Iterator[Exposure]:
     else:
         name = view.get("network_security_group_name", None)
         group = f"name:{name}" if isinstance(name, str) else view.address
-    yield from _azure_rule(Emitter(view, ""), record_of(view), f"nsg:{group}")
+    yield from _azure_rule(Emitter(view), record_of(view), f"nsg:{group}")
 
 
 # ------------------------------------------------------------------------ others
 
 
 def digitalocean_firewall(view: BlockView) -> Iterator[Exposure]:
-    emit = Emitter(view, "digitalocean_firewall")
+    emit = Emitter(view)
     for kind, direction, side in (("inbound_rule", "ingress", "source"), ("outbound_rule", "egress", "destination")):
         for rec in records(view, kind):
             sources = Sources()
@@ -430,7 +429,7 @@ def digitalocean_firewall(view: BlockView) -> Iterator[Exposure]:
 
 
 def hcloud_firewall(view: BlockView) -> Iterator[Exposure]:
-    emit = Emitter(view, "hcloud_firewall")
+    emit = Emitter(view)
     for rec in records(view, "rule"):
         direction = _direction(rec.get("direction", "in"), ("in",))
         sources = Sources()
@@ -455,7 +454,7 @@ def openstack_networking_secgroup_rule_v2(view: BlockView) -> Iterator[Exposure]
     sources.add_tag(view.get("remote_group_id", None), "sg:")
     if not sources.items and not sources.unresolved:
         sources.add(IPV6_ANY if str(view.get("ethertype", "IPv4")).lower() == "ipv6" else IPV4_ANY)
-    exposure = Emitter(view, "").exposure(view.span, direction, "allow", proto, ports, sources)
+    exposure = Emitter(view).exposure(view.span, direction, "allow", proto, ports, sources)
     if exposure:
         yield exposure
 

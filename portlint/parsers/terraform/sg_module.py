@@ -42,13 +42,9 @@ def preset_of(source: str) -> str | None | bool:
 
 @lru_cache(maxsize=1)
 def _table() -> dict:
-    import yaml
+    from portlint.reference import load_data_file
 
-    from portlint.reference import data_dir
-
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    with open(data_dir() / "terraform-aws-security-group.yaml", encoding="utf-8") as fh:
-        return yaml.load(fh, Loader=loader)  # noqa: S506
+    return load_data_file("terraform-aws-security-group.yaml")
 
 
 def expand(call: BlockView, preset: str | None) -> Iterator[Exposure]:
@@ -56,7 +52,7 @@ def expand(call: BlockView, preset: str | None) -> Iterator[Exposure]:
     if call.get("create", True) is False or call.get("create_sg", True) is False:
         return
     table = _table()
-    emit = Emitter(call, "module")
+    emit = Emitter(call)
     for direction in ("ingress", "egress"):
         v4_default, v6_default = DEFAULT_CIDRS[direction]
         cidrs = call.get(f"{direction}_cidr_blocks", v4_default)
