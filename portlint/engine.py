@@ -17,12 +17,12 @@ from portlint.checks import Hit, Rule, RuleContext, iter_rule_classes
 from portlint import suppress
 from portlint.discovery import discover
 from portlint.model import Exposure, Finding, InputError, ParseOutcome, Report, Severity
-from portlint.parsers import ParseContext, Parser, SourceFile, load_parsers, read_text_or_none
+from portlint.inputs import ReadRefused, read_input
+from portlint.parsers import ParseContext, Parser, SourceFile, load_parsers
 from portlint.plugins import load_entry_points
 
 #: Suffixes whose content is read to let parsers recognise files not named for them.
 SNIFF_SUFFIXES = frozenset({".yml", ".yaml", ".json"})
-MAX_FILE_BYTES = 20 * 1024 * 1024
 SNIFF_BYTES = 256 * 1024
 
 
@@ -40,6 +40,8 @@ class Options:
     progress: Callable[[int, int], None] | None = None
     severity: Mapping[str, str] = field(default_factory=dict)
     cwd: Path = field(default_factory=Path.cwd)
+    #: nothing outside it is read because a checked file says so; None: found from the paths
+    project_root: Path | None = None
 
 
 def display_path(path: Path, cwd: Path) -> str:
@@ -60,18 +62,12 @@ def _is_under(path: Path, root: Path) -> bool:
         return False
 
 
-def _read(path: Path) -> str:
-    if path.stat().st_size > MAX_FILE_BYTES:
-        raise ValueError(f"file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB")
-    data = path.read_bytes()
-    if b"\x00" in data[:8192]:
-        raise ValueError("file is binary, not text")
-    return data.decode("utf-8-sig")
-
-
 def collect(paths: Sequence[Path], options: Options) -> tuple[list[ParseOutcome], list[InputError], int]:
     """Discover and parse: every outcome, the errors met before parsing, files claimed."""
+    from portlint.inputs import project_root
+
     parsers = load_parsers()
+    root = options.project_root or project_root(paths, options.cwd)
     claimed: dict[str, list[SourceFile]] = defaultdict(list)
     errors: list[InputError] = []
     for candidate in discover(paths, options.exclude):
@@ -84,16 +80,20 @@ def collect(paths: Sequence[Path], options: Options) -> tuple[list[ParseOutcome]
         if owner is None:
             continue
         try:
-            text = _read(path)
-        except (OSError, ValueError) as exc:
-            errors.append(InputError(shown, 1, f"cannot read file: {_reason(exc)}"))
+            text = read_input(path, root)
+        except ReadRefused as exc:
+            errors.append(InputError(shown, exc.line, f"cannot read file: {exc.reason}"))
+            continue
+        if text is None:
+            errors.append(InputError(shown, 1, "cannot read file: it vanished while portlint ran"))
             continue
         claimed[owner.name].append(SourceFile(path, shown, text))
 
     ctx = ParseContext(
         environ=dict(options.environ), env_files=tuple(options.env_files),
         var_files=tuple(options.var_files), variables=dict(options.variables),
-        read_text=read_text_or_none, display_path=partial(display_path, cwd=options.cwd),
+        read_text=partial(read_input, root=root), display_path=partial(display_path, cwd=options.cwd),
+        project_root=root,
     )
     outcomes: list[ParseOutcome] = []
     by_name = {p.name: p for p in parsers}
@@ -107,19 +107,41 @@ def collect(paths: Sequence[Path], options: Options) -> tuple[list[ParseOutcome]
 def _parse_safely(parser: Parser, files: list[SourceFile], ctx: ParseContext,
                   progress: Callable[[int, int], None] | None = None, done: int = 0,
                   total: int = 0) -> list[ParseOutcome]:
-    """Run a parser; a crash inside it becomes an input error on the files it left, never a traceback."""
+    """Run a parser so that no file can cost another its findings.
+
+    Parsers isolate their own units (resources, services, documents). This is
+    the last net: when a parser still raises, each file it had not finished is
+    parsed again on its own, and only a file that fails alone is reported as an
+    internal error; the others keep their findings.
+    """
     outcomes: list[ParseOutcome] = []
     try:
         for outcome in parser.parse(files, ctx):
             outcomes.append(outcome)
             if progress:
                 progress(min(done + len(outcomes), total), total)
-    except Exception as exc:  # a parser bug must not hide the rest of the tree
-        done = {o.file for o in outcomes}
-        message = f"internal error in the {parser.name} parser: {type(exc).__name__}: {exc}"
-        outcomes.extend(ParseOutcome(f.display, errors=(InputError(f.display, 1, message),))
-                        for f in files if f.display not in done)
+    except Exception:  # a parser bug must not hide the rest of the tree
+        finished = {o.file for o in outcomes}
+        left = [f for f in files if f.display not in finished]
+        if len(files) == 1:
+            return outcomes + [_crash(parser, f) for f in left]
+        for source in left:
+            if source.display in finished:
+                continue  # a file read along with an earlier one (a Terraform module)
+            for outcome in _parse_safely(parser, [source], ctx):
+                if outcome.file not in finished:
+                    finished.add(outcome.file)
+                    outcomes.append(outcome)
     return outcomes
+
+
+def _crash(parser: Parser, source: SourceFile) -> ParseOutcome:
+    import sys
+
+    exc = sys.exc_info()[1]
+    message = (f"internal error in the {parser.name} parser: {type(exc).__name__}: {exc}"
+               "; please report it (run with --debug for the traceback)")
+    return ParseOutcome(source.display, errors=(InputError(source.display, 1, message),))
 
 
 def _head(path: Path) -> str | None:
@@ -136,14 +158,6 @@ def _head(path: Path) -> str | None:
     if b"\x00" in data[:8192]:
         return None
     return data.decode("utf-8", errors="replace")
-
-
-def _reason(exc: Exception) -> str:
-    if isinstance(exc, UnicodeDecodeError):
-        return "not UTF-8 text"
-    if isinstance(exc, OSError):
-        return exc.strerror or str(exc)
-    return str(exc)
 
 
 def _owner(parsers: list[Parser], path: Path, text: str | None) -> Parser | None:

@@ -178,4 +178,4 @@ def test_data_files_are_never_errors_but_claimed_ones_are(run_cli, project):
     assert run_cli("check", ".").stdout == "0 findings in 0 files.\n"
     (project / "stack.yml").write_bytes("services:\n  db:\n    image: caf\xe9\n".encode("latin-1"))
     result = run_cli("check", ".")
-    assert result.exit_code == 2 and "stack.yml:1:1: PL001 [error] cannot read file: not UTF-8 text" in result.stdout
+    assert result.exit_code == 2 and "stack.yml:3:1: PL001 [error] cannot read file: not UTF-8 text" in result.stdout

@@ -16,10 +16,16 @@ from portlint.model import ParseOutcome
 
 
 def read_text_or_none(path: Path) -> str | None:
-    try:
-        return path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
-        return None
+    """A neighbouring file's text, or None when absent.
+
+    Raises ``portlint.inputs.ReadRefused`` when the file exists but may not be
+    read (not a regular file, too large, not UTF-8, or outside the project root
+    when the engine hands in a confined reader); parsers report that as an
+    input error on the file that asked for it.
+    """
+    from portlint.inputs import read_input
+
+    return read_input(path)
 
 
 @dataclass(frozen=True)
@@ -36,6 +42,14 @@ class ParseContext:
     var_files: tuple[Path, ...] = ()
     read_text: Callable[[Path], str | None] = read_text_or_none
     display_path: Callable[[Path], str] = str
+    #: nothing outside this folder may be read because a checked file says so (None: no confinement)
+    project_root: Path | None = None
+
+    def inside_project(self, path: Path) -> bool:
+        """May ``path`` (a module folder, a ``file()`` argument) be read at all?"""
+        from portlint.inputs import is_inside
+
+        return is_inside(path, self.project_root)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,122 @@
+"""Reading input files safely: regular files only, inside the project root, within budget.
+
+Every file portlint reads because of the checked tree (the checked files, their
+``.env``, tfvars, module folders, ``file()`` arguments, configuration and rule
+files) goes through ``read_input``. It never blocks on a FIFO or device, never
+follows a link out of the project root, and never reads more than
+``limits.FILE_BYTES``.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+from typing import Iterable
+
+from portlint import limits
+
+
+class ReadRefused(Exception):
+    """A file exists but portlint will not (or cannot) read it; ``reason`` says why."""
+
+    def __init__(self, path: Path, reason: str, line: int = 1):
+        self.path, self.reason, self.line = path, reason, line
+        super().__init__(reason)
+
+
+def is_inside(path: Path, root: Path | None) -> bool:
+    """True when ``path`` (after resolving links) lies in ``root``; always true without a root."""
+    if root is None:
+        return True
+    try:
+        resolved = Path(os.path.realpath(path))
+        resolved.relative_to(Path(os.path.realpath(root)))
+        return True
+    except (ValueError, OSError):
+        return False
+
+
+def read_input(path: Path, root: Path | None = None, max_bytes: int | None = None) -> str | None:
+    """The UTF-8 text of ``path``; None when it does not exist; ReadRefused when it may not be read."""
+    budget = limits.FILE_BYTES if max_bytes is None else max_bytes
+    try:
+        resolved = Path(os.path.realpath(path))
+        info = os.stat(resolved)
+    except FileNotFoundError:
+        return None
+    except (OSError, RuntimeError, ValueError) as exc:  # link loops, names too long, NUL bytes
+        raise ReadRefused(path, _os_reason(exc)) from None
+    if root is not None and not is_inside(resolved, root):
+        raise ReadRefused(path, f"it is outside the project root {root.as_posix()}; "
+                                "portlint reads nothing outside the checked project")
+    if not stat.S_ISREG(info.st_mode):
+        raise ReadRefused(path, "not a regular file (a FIFO, device or socket is never read)")
+    if info.st_size > budget:
+        raise ReadRefused(path, f"{info.st_size:,} bytes, over portlint's limit of {budget:,} "
+                                "(raise it with PORTLINT_MAX_FILE_BYTES; see docs/security.md)")
+    try:
+        fd = os.open(resolved, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
+    except OSError as exc:
+        raise ReadRefused(path, _os_reason(exc)) from None
+    with os.fdopen(fd, "rb") as fh:
+        if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):  # swapped between stat and open
+            raise ReadRefused(path, "not a regular file")
+        data = fh.read(budget + 1)
+    if len(data) > budget:
+        raise ReadRefused(path, f"over portlint's limit of {budget:,} bytes "
+                                "(raise it with PORTLINT_MAX_FILE_BYTES; see docs/security.md)")
+    if b"\x00" in data[:8192]:
+        raise ReadRefused(path, "binary, not text")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise ReadRefused(path, "not UTF-8 text", line) from None
+
+
+def _os_reason(exc: BaseException) -> str:
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror[0].lower() + exc.strerror[1:]
+    if isinstance(exc, RuntimeError):
+        return "symbolic link loop"
+    return str(exc)
+
+
+def git_top_level(start: Path) -> Path | None:
+    """The nearest folder at or above ``start`` holding ``.git`` (a folder or a worktree file)."""
+    try:
+        current = Path(os.path.realpath(start))
+    except (OSError, ValueError):
+        return None
+    if not current.is_dir():
+        current = current.parent
+    for folder in (current, *current.parents):
+        if (folder / ".git").exists():
+            return folder
+    return None
+
+
+def project_root(paths: Iterable[Path], cwd: Path, explicit: Path | None = None,
+                 config_file: Path | None = None) -> Path:
+    """The folder nothing is read outside of.
+
+    ``--project-root`` when given; else the git top level of the checked paths;
+    else the folder of the configuration file; else the current folder when every
+    checked path lies in it; else the deepest folder holding every checked path.
+    """
+    if explicit is not None:
+        return Path(os.path.realpath(explicit))
+    absolute = [Path(os.path.realpath(cwd / p)) for p in paths] or [Path(os.path.realpath(cwd))]
+    tops = {git_top_level(p) for p in absolute}
+    if len(tops) == 1 and None not in tops:
+        return tops.pop()  # type: ignore[return-value]
+    if config_file is not None:
+        folder = Path(os.path.realpath(config_file)).parent
+        if all(is_inside(p, folder) for p in absolute):
+            return folder
+    here = Path(os.path.realpath(cwd))
+    if all(is_inside(p, here) for p in absolute):
+        return here
+    folders = [p if p.is_dir() else p.parent for p in absolute]
+    return Path(os.path.commonpath([str(f) for f in folders]))

@@ -1,0 +1,65 @@
+"""Work limits that keep a hostile repository from hanging or exhausting portlint.
+
+Every limit is a plain number here, documented in ``docs/security.md``. When a
+limit is hit, the parser or evaluator raises ``LimitExceeded``; the unit it was
+working on (a file, a document, a Terraform module) is reported as an input
+error naming the limit, and every other unit is still checked. The values can
+be raised with environment variables ``PORTLINT_MAX_<NAME>`` (for example
+``PORTLINT_MAX_FILE_BYTES=50000000``), read once at import.
+"""
+
+from __future__ import annotations
+
+import os
+
+
+class LimitExceeded(Exception):
+    """A documented work limit was hit; ``message`` says which and how to raise it."""
+
+    def __init__(self, what: str, limit: int, name: str, line: int = 0):
+        self.what, self.limit, self.name, self.line = what, limit, name, line
+        super().__init__(f"{what} exceeds portlint's limit of {limit:,} "
+                         f"(raise it with PORTLINT_MAX_{name}; see docs/security.md)")
+
+    @property
+    def message(self) -> str:
+        return str(self)
+
+
+def _limit(name: str, default: int) -> int:
+    raw = os.environ.get(f"PORTLINT_MAX_{name}", "")
+    try:
+        value = int(raw)
+    except ValueError:
+        return default
+    return value if value > 0 else default
+
+
+#: bytes of one input file (checked files, .env, tfvars, module files, config, rules)
+FILE_BYTES = _limit("FILE_BYTES", 10 * 1024 * 1024)
+#: files discovered under the checked paths
+FILES = _limit("FILES", 200_000)
+#: folder depth walked below a checked folder
+DEPTH = _limit("DEPTH", 64)
+#: YAML nodes built in one document
+YAML_NODES = _limit("YAML_NODES", 1_000_000)
+#: YAML nodes reached through aliases in one document (billion laughs)
+YAML_ALIAS_NODES = _limit("YAML_ALIAS_NODES", 100_000)
+#: YAML nesting depth
+YAML_DEPTH = _limit("YAML_DEPTH", 500)
+#: documents in one YAML file
+YAML_DOCUMENTS = _limit("YAML_DOCUMENTS", 10_000)
+#: exposures (port entries, rules) one file may produce
+EXPOSURES_PER_FILE = _limit("EXPOSURES_PER_FILE", 100_000)
+#: lines in a .env file
+ENV_LINES = _limit("ENV_LINES", 100_000)
+#: Terraform expression evaluation steps per module instance
+TF_STEPS = _limit("TF_STEPS", 2_000_000)
+#: elements in one Terraform list/map/set value, and count/for_each instances
+TF_COLLECTION = _limit("TF_COLLECTION", 100_000)
+#: characters in one Terraform string value
+TF_STRING = _limit("TF_STRING", 1_000_000)
+#: nesting of module calls
+TF_MODULE_DEPTH = _limit("TF_MODULE_DEPTH", 16)
+#: module instances evaluated in one run (fan-out through count/for_each)
+TF_MODULE_INSTANCES = _limit("TF_MODULE_INSTANCES", 10_000)
