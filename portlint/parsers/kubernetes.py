@@ -20,8 +20,9 @@ from typing import Any, Iterable, Iterator
 from portlint.model import Exposure, InputError, Location, ParseOutcome, PortRange
 from portlint.netscope import classify_bind, classify_sources
 from portlint.parsers import ParseContext, SourceFile, yaml_documents
+from portlint.parsers.units import Invalid, Units, checked_address, expect, short, type_name
 from portlint.protocols import normalize_protocol
-from portlint.yamlpos import LocatedDict, Span
+from portlint.yamlpos import LocatedDict, LocatedList, Span
 
 _KIND = re.compile(r"^kind\s*:", re.MULTILINE)
 _API = re.compile(r"^apiVersion\s*:", re.MULTILINE)
@@ -86,89 +87,114 @@ def parse_manifests(source: SourceFile) -> ParseOutcome:
     documents, failed = yaml_documents(source)
     if failed:
         return failed
-    exposures: list[Exposure] = []
-    errors: list[InputError] = []
+    units = Units(file)
     for doc in documents:
-        for item in _objects(doc):
-            try:
-                exposures.extend(_Object(file, item).exposures())
-            except _Invalid as exc:
-                errors.append(InputError(file, exc.span.line, exc.message, exc.span.column))
-    return ParseOutcome(file, tuple(exposures), tuple(errors))
+        for item, span in _objects(doc, units):
+            obj = _Object(file, item)
+            if not units.run(span.line, span.column, obj.resource, lambda: list(obj.exposures(units))):
+                return units.outcome()
+    return units.outcome()
 
 
-def _objects(doc: Any) -> Iterator[LocatedDict]:
-    """The objects of a document, looking inside ``kind: List``."""
-    if not isinstance(doc, dict):
-        return
-    if doc.get("kind") == "List" and isinstance(doc.get("items"), list):
-        for item in doc["items"]:
-            yield from _objects(item)
-    elif "kind" in doc:
-        yield doc
+def _objects(doc: Any, units: Units) -> Iterator[tuple[LocatedDict, Span]]:
+    """The objects of a document, looking inside ``kind: List`` (iteratively: lists may nest deeply)."""
+    stack = [doc]
+    while stack:
+        item = stack.pop()
+        if not isinstance(item, dict):
+            continue
+        span = getattr(item, "span", Span(1, 1, 1))
+        if item.get("kind") == "List":
+            items = item.get("items")
+            if not isinstance(items, list):
+                units.error(span.line, f"List: items must be a list, got {type_name(items)}", span.column)
+                continue
+            stack.extend(reversed(items))
+        elif "kind" in item:
+            yield item, span
 
 
-class _Invalid(Exception):
-    def __init__(self, span: Span, message: str):
-        super().__init__(message)
-        self.span, self.message = span, message
-
-
-def _port_number(value: Any) -> int | None:
-    """A numeric port, or None for a named port (``http``) or nothing."""
-    if isinstance(value, bool):
+def _port_number(value: Any, what: str) -> int | None:
+    """A numeric port, or None for a named port (``http``) or nothing; Invalid outside 1-65535."""
+    if value is None or isinstance(value, bool):
         return None
-    if isinstance(value, int) or (isinstance(value, str) and value.isdigit()):
-        number = int(value)
-        return number if 0 < number <= 65535 else -1
-    return None
+    if isinstance(value, str) and not (value.isascii() and value.isdigit()):
+        if value.isascii() and value.replace("-", "").isalnum() and not value.lstrip("-").isdigit():
+            return None  # a named port (IANA_SVC_NAME), resolved by the cluster
+        raise Invalid(f"{what} must be a port number (1-65535) or a port name, got {short(value)}")
+    number = value if isinstance(value, int) else int(value) if isinstance(value, str) and len(value) <= 6 else -1
+    if 0 < number <= 65535:
+        return number
+    raise Invalid(f"{what} must be a port number (1-65535), got {short(value)}")
+
+
+def _str(value: Any) -> str:
+    return value if isinstance(value, str) else str(value) if isinstance(value, (int, float)) else "?"
 
 
 class _Object:
     def __init__(self, file: str, obj: LocatedDict):
         self.file, self.obj = file, obj
         meta = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
-        name = meta.get("name", "?")
+        name = _str(meta.get("name", "?"))
         namespace = meta.get("namespace")
-        self.kind = str(obj.get("kind"))
-        self.resource = f"{self.kind}/{namespace + '/' if namespace else ''}{name}"
+        self.kind = _str(obj.get("kind"))
+        self.resource = f"{self.kind}/{_str(namespace) + '/' if namespace else ''}{name}"
         self.annotations = meta.get("annotations")
 
     def location(self, span: Span) -> Location:
         return Location(self.file, span.line, span.end_line, span.column)
 
-    def exposures(self) -> Iterator[Exposure]:
+    def exposures(self, units: Units) -> Iterator[Exposure]:
         if self.kind == "Service":
-            yield from self._service()
+            yield from self._service(units)
         elif self.kind in POD_SPEC_PATHS:
             spec = self.obj
-            for key in POD_SPEC_PATHS[self.kind]:
-                spec = spec.get(key) if isinstance(spec, dict) else None
-            if isinstance(spec, dict):
-                yield from self._pod(spec)
+            path = POD_SPEC_PATHS[self.kind]
+            for depth, key in enumerate(path):
+                if not isinstance(spec, dict) or key not in spec:
+                    return
+                spec = expect(spec[key], dict, ".".join(path[:depth + 1]))
+            yield from self._pod(spec, units)
 
-    def _service(self) -> Iterator[Exposure]:
+    def _entries(self, units: Units, items: LocatedList, label: str, read) -> Iterator[Exposure]:
+        """Each port entry is a unit of its own: a bad one is an error at its line, the others stay."""
+        for index, entry in enumerate(items):
+            span = items.spans[index]
+            kept: list[Exposure] = []
+
+            def body(entry=entry, span=span) -> list[Exposure]:
+                if not isinstance(entry, dict):
+                    raise Invalid(f"{label}[{index}] must be a mapping, got {type_name(entry)}")
+                return list(read(entry, span))
+            if units.run(span.line, span.column, self.resource, lambda: kept.extend(body())):
+                yield from kept
+
+    def _service(self, units: Units) -> Iterator[Exposure]:
         spec = self.obj.get("spec")
-        if not isinstance(spec, dict):
+        if spec is None:
             return
-        kind = str(spec.get("type", "ClusterIP"))
-        ports = spec.get("ports") if isinstance(spec.get("ports"), list) else []
+        spec = expect(spec, dict, "spec")
+        kind = _str(spec.get("type", "ClusterIP"))
+        ports = expect(spec.get("ports", []) or [], list, "spec.ports")
         ranges = spec.get("loadBalancerSourceRanges")
-        external_ips = [str(ip) for ip in spec.get("externalIPs", []) or []]
-        for index, entry in enumerate(ports):
-            if not isinstance(entry, dict):
-                continue
-            span = ports.spans[index]
+        if ranges is not None:
+            ranges = [checked_address(r, "spec.loadBalancerSourceRanges") for r in
+                      expect(ranges, list, "spec.loadBalancerSourceRanges")]
+        external_ips = [checked_address(ip, "spec.externalIPs")
+                        for ip in expect(spec.get("externalIPs", []) or [], list, "spec.externalIPs")]
+
+        def read(entry: dict, span: Span) -> Iterator[Exposure]:
             protocol = normalize_protocol(entry.get("protocol", "TCP")) or "tcp"
-            port = _port_number(entry.get("port"))
-            if port is None or port == -1:
-                raise _Invalid(span, f"{self.resource}: port {entry.get('port')!r} is not a port number (1-65535)")
-            target = _port_number(entry.get("targetPort", port))
-            target_range = PortRange.single(target) if target and target > 0 else None
+            port = _port_number(entry.get("port"), "port")
+            if port is None:
+                raise Invalid(f"port must be a port number (1-65535), got {short(entry.get('port'))}")
+            target = _port_number(entry.get("targetPort", port), "targetPort")
+            target_range = PortRange.single(target) if target else None
             traits = frozenset({"k8s-service"})
             if kind == "LoadBalancer":
                 if ranges:
-                    sources = tuple(str(r) for r in ranges)
+                    sources = tuple(ranges)
                     scope = classify_sources(sources)
                 elif is_internal_lb(self.annotations):
                     sources, scope = ("internal-load-balancer",), "private"
@@ -177,8 +203,8 @@ class _Object:
                 yield self._exposure(span, protocol, PortRange.single(port), target_range, sources, scope,
                                      traits | {"load-balancer"})
             if kind in ("LoadBalancer", "NodePort"):
-                node_port = _port_number(entry.get("nodePort"))
-                node_range = PortRange.single(node_port) if node_port and node_port > 0 else NODE_PORTS
+                node_port = _port_number(entry.get("nodePort"), "nodePort")
+                node_range = PortRange.single(node_port) if node_port else NODE_PORTS
                 # Who reaches the nodes is not in the manifest. For a NodePort Service that is the whole
                 # question, so it is kept as unresolved (PL501); a LoadBalancer's own node ports are not.
                 unknown = ("node addresses (NodePort)",) if kind == "NodePort" else ()
@@ -190,6 +216,7 @@ class _Object:
             for ip in external_ips:
                 yield self._exposure(span, protocol, PortRange.single(port), target_range, (ip,), classify_bind(ip),
                                      traits | {"external-ip"})
+        yield from self._entries(units, ports, "spec.ports", read)
 
     def _exposure(self, span: Span, protocol: str, ports: PortRange, target: PortRange | None,
                   sources: tuple[str, ...], scope: str, traits: frozenset[str], image: str = "",
@@ -198,37 +225,46 @@ class _Object:
                         port_range=ports, target_port_range=target, sources=sources, scope=scope,
                         traits=traits, image=image, context=self.location(self.obj.span), unresolved=unresolved)
 
-    def _pod(self, spec: LocatedDict) -> Iterator[Exposure]:
+    def _pod(self, spec: LocatedDict, units: Units) -> Iterator[Exposure]:
         host_network = spec.get("hostNetwork") is True
         if host_network:
             span = spec.spans["hostNetwork"]
             yield self._exposure(span, "all", PortRange(0, 65535), None, ALL_INTERFACES, "internet",
                                  frozenset({"host-network"}))
         for key in ("initContainers", "containers"):
-            containers = spec.get(key)
-            if not isinstance(containers, list):
+            if spec.get(key) is None:
                 continue
-            for container in containers:
-                if not isinstance(container, dict) or not isinstance(container.get("ports"), list):
+            containers = expect(spec[key], list, key)
+            for position, container in enumerate(containers):
+                if not isinstance(container, dict):
+                    span = containers.spans[position]
+                    units.error(span.line, f"{self.resource}: {key}[{position}] must be a mapping, "
+                                f"got {type_name(container)}", span.column)
                     continue
-                image = str(container.get("image", ""))
+                if container.get("ports") is None:
+                    continue
+                image = _str(container.get("image", ""))
                 ports = container["ports"]
-                for index, entry in enumerate(ports):
-                    if not isinstance(entry, dict):
-                        continue
-                    span = ports.spans[index]
+                if not isinstance(ports, list):
+                    span = container.spans["ports"]
+                    units.error(span.line, f"{self.resource}: ports must be a list, got {type_name(ports)}",
+                                span.column)
+                    continue
+
+                def read(entry: dict, span: Span, image: str = image) -> Iterator[Exposure]:
                     protocol = normalize_protocol(entry.get("protocol", "TCP")) or "tcp"
-                    container_port = _port_number(entry.get("containerPort"))
-                    host_port = _port_number(entry.get("hostPort"))
-                    if container_port == -1 or host_port == -1:
-                        raise _Invalid(span, f"{self.resource}: containerPort/hostPort must be 1-65535")
+                    container_port = _port_number(entry.get("containerPort"), "containerPort")
+                    host_port = _port_number(entry.get("hostPort"), "hostPort")
                     if host_network and container_port:
                         yield self._exposure(span, protocol, PortRange.single(container_port), None, ALL_INTERFACES,
                                              "internet", frozenset({"host-network"}), image)
                     elif host_port:
                         host_ip = entry.get("hostIP")
-                        sources = (str(host_ip),) if host_ip else ALL_INTERFACES
-                        scope = classify_bind(str(host_ip)) if host_ip else "internet"
+                        if host_ip:
+                            host_ip = checked_address(host_ip, "hostIP")
+                        sources = (host_ip,) if host_ip else ALL_INTERFACES
+                        scope = classify_bind(host_ip) if host_ip else "internet"
                         target = PortRange.single(container_port) if container_port else None
                         yield self._exposure(span, protocol, PortRange.single(host_port), target, sources, scope,
                                              frozenset({"host-port", "published"}), image)
+                yield from self._entries(units, ports, "ports", read)
