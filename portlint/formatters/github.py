@@ -2,18 +2,11 @@
 
 from __future__ import annotations
 
+from portlint.formatters.escape import markdown_code, markdown_text, workflow_data, workflow_property
 from portlint.model import Report, Severity
 
 COMMAND = {Severity.CRITICAL: "error", Severity.HIGH: "error", Severity.MEDIUM: "warning",
            Severity.LOW: "notice", Severity.INFO: "notice"}
-
-
-def _escape_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-
-
-def _escape_property(text: str) -> str:
-    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
 def render_check(report: Report, options: dict) -> str:
@@ -21,20 +14,16 @@ def render_check(report: Report, options: dict) -> str:
     lines = []
     for f in report.findings:
         loc = f.location
-        props = (f"file={_escape_property(loc.file)},line={loc.line},endLine={max(loc.end_line, loc.line)},"
-                 f"col={loc.column},title={_escape_property(f'{f.rule_id} {f.rule_name} [{f.severity.label}]')}")
-        lines.append(f"::{COMMAND[f.severity]} {props}::{_escape_data(f.message)}")
+        props = (f"file={workflow_property(loc.file)},line={loc.line},endLine={max(loc.end_line, loc.line)},"
+                 f"col={loc.column},title={workflow_property(f'{f.rule_id} {f.rule_name} [{f.severity.label}]')}")
+        lines.append(f"::{COMMAND[f.severity]} {props}::{workflow_data(f.message)}")
     for e in report.errors:
-        props = f"file={_escape_property(e.file)},line={e.line},col={e.column},title=PL001 input error"
-        lines.append(f"::error {props}::{_escape_data(e.message)}")
+        props = f"file={workflow_property(e.file)},line={e.line},col={e.column},title=PL001 input error"
+        lines.append(f"::error {props}::{workflow_data(e.message)}")
     from portlint.formatters.text import summary_line
 
     lines.append(summary_line(report))
     return "\n".join(lines) + "\n"
-
-
-def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
 
 
 def render_markdown(report: Report, options: dict) -> str:
@@ -49,13 +38,13 @@ def render_markdown(report: Report, options: dict) -> str:
         out += ["| | rule | location | finding |", "|---|---|---|---|"]
         for f in sorted(report.findings, key=lambda f: (-f.severity, f.location.file, f.location.line)):
             loc = f.location
-            out.append(f"| **{f.severity.label}** | `{f.rule_id}` {f.rule_name} | `{_cell(loc.file)}:{loc.line}` "
-                       f"| {_cell(f.message)} |")
+            out.append(f"| **{f.severity.label}** | {markdown_code(f.rule_id)} {markdown_text(f.rule_name)} "
+                       f"| {markdown_code(f'{loc.file}:{loc.line}')} | {markdown_text(f.message)} |")
         out.append("")
     else:
         out += ["No risky port exposure found.", ""]
     if report.errors:
-        out += ["### Input errors", ""] + [f"- `{_cell(e.file)}:{e.line}`: {_cell(e.message)}"
+        out += ["### Input errors", ""] + [f"- {markdown_code(f'{e.file}:{e.line}')}: {markdown_text(e.message)}"
                                            for e in report.errors] + [""]
     out.append("Run `portlint explain CODE` for what a rule means and how to fix it.")
     return "\n".join(out) + "\n"

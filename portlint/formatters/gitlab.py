@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from portlint.formatters.escape import json_safe
 from portlint.model import Report, Severity
 
 GITLAB_SEVERITY = {Severity.CRITICAL: "blocker", Severity.HIGH: "critical", Severity.MEDIUM: "major",
@@ -28,4 +29,4 @@ def render_check(report: Report, options: dict) -> str:
         "categories": ["Bug Risk"],
         "location": {"path": e.file, "lines": {"begin": e.line, "end": e.line}},
     } for e in report.errors]
-    return json.dumps(issues, indent=2) + "\n"
+    return json.dumps(json_safe(issues), indent=2) + "\n"

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+from collections import defaultdict
+from typing import Mapping
 
 from portlint import __version__
-from portlint.model import Report
+from portlint.formatters.escape import json_safe
+from portlint.model import SCOPES, Exposure, Finding, Report, Severity
 
 SCHEMA_VERSION = 1
 
@@ -31,18 +34,92 @@ def check_document(report: Report) -> dict:
     }
 
 
-def inventory_document(report: Report) -> dict:
+def inventory_document(report: Report, reasons: Mapping[Finding, str] | None = None) -> dict:
+    """The port map as data; the keys after ``errors`` were added for the HTML page (issue 16).
+
+    Each exposure also carries its ``service`` name, its ``findings`` (open,
+    ``suppressed`` by an inline comment with its reason, or ``accepted`` by the
+    baseline), the highest open ``severity`` and a ``status``. Findings about
+    rules that are not in the map (a shadowed allow) are in ``other_findings``.
+    """
+    reasons = reasons or {}
+    judged = [(f, "open") for f in report.findings] + [(f, "suppressed") for f in report.suppressed] \
+        + [(f, "accepted") for f in report.baselined]
+    by_exposure: dict = defaultdict(list)
+    for finding, status in judged:
+        by_exposure[finding.exposure].append((finding, status))
+    exposures, attached = [], set()
+    for exposure in report.exposures:
+        attached.add(exposure)
+        entries = [_judged(f, status, reasons.get(f)) for f, status in by_exposure.get(exposure, ())]
+        entries.sort(key=lambda d: (d["status"] != "open", -_RANK[d["severity"]], d["rule_id"]))
+        exposures.append({**exposure.to_dict(), "service": service_name(exposure), "findings": entries,
+                          "severity": _highest(entries), "status": _status(entries)})
+    other = [{**f.to_dict(), "status": status, "reason": reasons.get(f)}
+             for exposure, pairs in by_exposure.items() if exposure not in attached for f, status in pairs]
+    by_scope = {scope: 0 for scope in SCOPES}
+    for e in report.exposures:
+        by_scope[e.scope] = by_scope.get(e.scope, 0) + 1
     return {
         "schema_version": SCHEMA_VERSION,
         "tool": _tool(),
-        "exposures": [e.to_dict() for e in report.exposures],
+        "exposures": exposures,
         "errors": [e.to_dict() for e in report.errors],
+        "other_findings": other,
+        "summary": {
+            "files_scanned": report.files_scanned,
+            "exposures": len(report.exposures),
+            "errors": len(report.errors),
+            "by_scope": by_scope,
+            "by_severity": report.count_by_severity(),
+            "suppressed": len(report.suppressed),
+            "accepted": len(report.baselined),
+        },
     }
 
 
+_RANK = {s.label: int(s) for s in Severity}
+
+
+def _judged(finding: Finding, status: str, reason: str | None) -> dict:
+    return {"rule_id": finding.rule_id, "rule_name": finding.rule_name, "severity": finding.severity.label,
+            "message": finding.message, "status": status, "reason": reason}
+
+
+def _highest(entries: list[dict]) -> str | None:
+    open_ = [d["severity"] for d in entries if d["status"] == "open"]
+    return max(open_, key=_RANK.__getitem__) if open_ else None
+
+
+def _status(entries: list[dict]) -> str:
+    """``open`` when any finding is open, else ``suppressed``/``accepted``, else ``none``."""
+    statuses = {d["status"] for d in entries}
+    for status in ("open", "suppressed", "accepted"):
+        if status in statuses:
+            return status
+    return "none"
+
+
+def service_name(exposure: Exposure) -> str:
+    """What listens there: the risk list's service, else the port registry's name, else ``""``."""
+    from portlint.reference import load_risk_list
+    from portlint.registry import load_registry
+
+    ports = exposure.service_ports
+    if "unresolved-port" in exposure.traits or ports.size > 100:
+        return ""
+    entries = load_risk_list().matching(exposure.protocol, ports)
+    if entries:
+        return ", ".join(r.service for r in entries)
+    if ports.size != 1 or exposure.protocol not in ("tcp", "udp", "sctp"):
+        return ""
+    services = load_registry().by_port(ports.start, exposure.protocol)
+    return services[0].name if services else ""
+
+
 def render_check(report: Report, options: dict) -> str:
-    return json.dumps(check_document(report), indent=2) + "\n"
+    return json.dumps(json_safe(check_document(report)), indent=2) + "\n"
 
 
 def render_inventory(report: Report, options: dict) -> str:
-    return json.dumps(inventory_document(report), indent=2) + "\n"
+    return json.dumps(json_safe(inventory_document(report, options.get("suppression_reasons"))), indent=2) + "\n"

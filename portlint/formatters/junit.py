@@ -1,9 +1,15 @@
-"""JUnit XML: one test case per finding (a failure) and per input error (an error)."""
+"""JUnit XML: one test case per finding (a failure) and per input error (an error).
+
+Every value from a checked file passes through ``visible``, which writes out the
+characters XML 1.0 forbids (controls, surrogates, U+FFFE/U+FFFF); ElementTree
+escapes the markup characters, so the document is always well-formed.
+"""
 
 from __future__ import annotations
 
 from xml.etree import ElementTree as ET
 
+from portlint.formatters.escape import visible as v
 from portlint.model import Report
 
 
@@ -17,18 +23,18 @@ def render_check(report: Report, options: dict) -> str:
     for f in report.findings:
         loc = f.location
         case = ET.SubElement(suite, "testcase", {
-            "classname": loc.file, "name": f"{f.rule_id} {f.exposure.resource} line {loc.line}",
-            "file": loc.file, "line": str(loc.line)})
+            "classname": v(loc.file), "name": v(f"{f.rule_id} {f.exposure.resource} line {loc.line}"),
+            "file": v(loc.file), "line": str(loc.line)})
         if f in failing:
-            failure = ET.SubElement(case, "failure", {"message": f.message, "type": f"{f.rule_id} {f.rule_name}"})
-            failure.text = f"{loc.file}:{loc.line}:{loc.column}: {f.rule_id} [{f.severity.label}] {f.message}"
+            failure = ET.SubElement(case, "failure", {"message": v(f.message), "type": v(f"{f.rule_id} {f.rule_name}")})
+            failure.text = v(f"{loc.file}:{loc.line}:{loc.column}: {f.rule_id} [{f.severity.label}] {f.message}")
         else:
-            ET.SubElement(case, "system-out").text = f"[{f.severity.label}] below the fail threshold: {f.message}"
+            ET.SubElement(case, "system-out").text = v(f"[{f.severity.label}] below the fail threshold: {f.message}")
     for e in report.errors:
-        case = ET.SubElement(suite, "testcase", {"classname": e.file, "name": f"input {e.file} line {e.line}",
-                                                  "file": e.file, "line": str(e.line)})
-        error = ET.SubElement(case, "error", {"message": e.message, "type": "input-error"})
-        error.text = f"{e.file}:{e.line}:{e.column}: {e.message}"
+        case = ET.SubElement(suite, "testcase", {"classname": v(e.file), "name": v(f"input {e.file} line {e.line}"),
+                                                  "file": v(e.file), "line": str(e.line)})
+        error = ET.SubElement(case, "error", {"message": v(e.message), "type": "input-error"})
+        error.text = v(f"{e.file}:{e.line}:{e.column}: {e.message}")
     if not report.findings and not report.errors:
         ET.SubElement(suite, "testcase", {"classname": "portlint", "name": f"{report.files_scanned} files checked"})
     root = ET.Element("testsuites", {"name": "portlint", "tests": suite.get("tests"),

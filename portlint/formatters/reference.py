@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from portlint.formatters.escape import json_safe, visible, visible_lines
 from portlint.model import PortRange
 
 
@@ -19,7 +20,8 @@ def render_rules(classes, fmt: str) -> str:
     rows = [{"code": c.code, "name": c.name, "severity": c.severity.label, "summary": c.summary,
              "source": rule_origin(c)} for c in sorted(classes, key=lambda c: c.code)]
     if fmt == "json":
-        return json.dumps({"schema_version": 1, "rules": rows}, indent=2) + "\n"
+        return json.dumps(json_safe({"schema_version": 1, "rules": rows}), indent=2) + "\n"
+    rows = [{k: visible(v) for k, v in row.items()} for row in rows]  # declarative rules come from files
     header = {"code": "CODE", "name": "NAME", "severity": "SEVERITY", "source": "SOURCE", "summary": "SUMMARY"}
     keys = ["code", "name", "severity", "source", "summary"]
     widths = {k: max(len(str(r[k])) for r in rows + [header]) for k in keys[:-1]}
@@ -34,7 +36,7 @@ def rule_markdown(cls) -> str:
     summary, _, body = doc.partition("\n")
     lines = [f"# {cls.code} {cls.name}", "", summary.strip(), "",
              f"- Default severity: {cls.severity.label}", f"- Source: {rule_origin(cls)}", "", body.strip(), ""]
-    return "\n".join(lines)
+    return visible_lines("\n".join(lines))  # a declarative rule's text comes from a rule file
 
 
 def _parse_query(query: str) -> PortRange | None:

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
+from urllib.parse import quote
 
 from portlint import __version__
+from portlint.formatters.escape import json_safe
 from portlint.model import Report, Severity
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -34,6 +37,15 @@ def _rule_descriptor(cls) -> dict:
     }
 
 
+def _artifact(file: str) -> dict:
+    """A URI reference for a shown path: percent-encoded bytes, so ``#``, ``%``, spaces and
+    undecodable names stay one valid URI."""
+    uri = quote(os.fsencode(file), safe="/")
+    if file.startswith("/"):
+        return {"uri": "file://" + uri}
+    return {"uri": uri, "uriBaseId": "%SRCROOT%"}
+
+
 def sarif_document(report: Report, root: Path | None = None) -> dict:
     root = (root or Path.cwd()).resolve()
     classes = sorted({cls.code: cls for cls in report.rules}.values(), key=lambda c: c.code)
@@ -47,8 +59,7 @@ def sarif_document(report: Report, root: Path | None = None) -> dict:
             "message": {"text": f.message},
             "locations": [{
                 "physicalLocation": {
-                    "artifactLocation": {"uri": loc.file, "uriBaseId": "%SRCROOT%"}
-                    if not loc.file.startswith("/") else {"uri": Path(loc.file).as_uri()},
+                    "artifactLocation": _artifact(loc.file),
                     "region": {"startLine": loc.line, "endLine": max(loc.end_line, loc.line),
                                "startColumn": loc.column},
                 },
@@ -66,7 +77,7 @@ def sarif_document(report: Report, root: Path | None = None) -> dict:
             result["relatedLocations"] = [{
                 "id": 1,
                 "message": {"text": f"enclosing resource {f.exposure.resource}"},
-                "physicalLocation": {"artifactLocation": {"uri": context.file, "uriBaseId": "%SRCROOT%"},
+                "physicalLocation": {"artifactLocation": _artifact(context.file),
                                      "region": {"startLine": context.line, "endLine": context.end_line}},
             }]
         results.append(result)
@@ -74,7 +85,7 @@ def sarif_document(report: Report, root: Path | None = None) -> dict:
         "level": "error",
         "message": {"text": e.message},
         "locations": [{"physicalLocation": {
-            "artifactLocation": {"uri": e.file, "uriBaseId": "%SRCROOT%"},
+            "artifactLocation": _artifact(e.file),
             "region": {"startLine": e.line, "startColumn": e.column}}}],
     } for e in report.errors]
     return {
@@ -94,4 +105,4 @@ def sarif_document(report: Report, root: Path | None = None) -> dict:
 
 
 def render_check(report: Report, options: dict) -> str:
-    return json.dumps(sarif_document(report), indent=2) + "\n"
+    return json.dumps(json_safe(sarif_document(report)), indent=2) + "\n"

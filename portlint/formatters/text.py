@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from portlint.formatters.escape import visible
 from portlint.model import Report, Severity
 
 SEVERITY_COLOURS = {
@@ -26,13 +27,13 @@ def render_check(report: Report, options: dict) -> str:
     for f in report.findings:
         loc = f.location
         sev = style(f"[{f.severity.label}]", fg=SEVERITY_COLOURS[f.severity], bold=f.severity >= Severity.HIGH)
-        where = style(f"{loc.file}:{loc.line}:{loc.column}:", bold=True)
+        where = style(f"{visible(loc.file)}:{loc.line}:{loc.column}:", bold=True)
         rows.append(((loc.file, loc.line, loc.column, 1),
-                     f"{where} {f.rule_id} {sev} {f.message} ({f.rule_name})"))
+                     f"{where} {visible(f.rule_id)} {sev} {visible(f.message)} ({visible(f.rule_name)})"))
     for e in report.errors:
-        where = style(f"{e.file}:{e.line}:{e.column}:", bold=True)
+        where = style(f"{visible(e.file)}:{e.line}:{e.column}:", bold=True)
         rows.append(((e.file, e.line, e.column, 0),
-                     f"{where} PL001 {style('[error]', fg='red', bold=True)} {e.message} (input-error)"))
+                     f"{where} PL001 {style('[error]', fg='red', bold=True)} {visible(e.message)} (input-error)"))
     lines = [text for _, text in sorted(rows, key=lambda r: r[0])]
     lines.append(summary_line(report))
     return "\n".join(lines) + "\n"
@@ -60,17 +61,17 @@ def render_inventory(report: Report, options: dict) -> str:
     for e in report.exposures:
         entries = [] if "unresolved-port" in e.traits or e.service_ports.size > 100 \
             else risks.matching(e.protocol, e.service_ports)
-        rows.append((
+        rows.append(tuple(visible(cell) for cell in (
             f"{e.location.file}:{e.location.line}", e.resource, e.direction, e.action, e.protocol,
             str(e.port_range), str(e.target_port_range) if e.target_port_range else "-", e.scope,
             ",".join(e.sources) or "-", ", ".join(r.service for r in entries) or _registered(registry, e),
-        ))
+        )))
     widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
     lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows]
     lines.append(f"{_plural(len(report.exposures), 'exposure')} in {_plural(report.files_scanned, 'file')}"
                  + (f", {_plural(len(report.errors), 'input error')}" if report.errors else "") + ".")
     for e in report.errors:
-        lines.append(f"{e.file}:{e.line}:{e.column}: error: {e.message}")
+        lines.append(f"{visible(e.file)}:{e.line}:{e.column}: error: {visible(e.message)}")
     return "\n".join(lines) + "\n"
 
 
