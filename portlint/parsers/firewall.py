@@ -28,6 +28,7 @@ from typing import Any, Iterable, Iterator
 from portlint.model import Exposure, InputError, Location, ParseOutcome, PortRange
 from portlint.netscope import LOCAL_WORDS, PRIVATE_WORDS, classify_sources, parse_network
 from portlint.parsers import ParseContext, SourceFile, yaml_documents
+from portlint.parsers.units import Invalid, Units, invalid_address, short
 from portlint.protocols import ALL_PORTS, parse_port_text
 from portlint.yamlpos import LocatedDict, Span, span_at
 
@@ -39,6 +40,10 @@ KNOWN_WORDS = PRIVATE_WORDS | LOCAL_WORDS
 
 def schema_errors(document: Any, file: str) -> list[InputError]:
     """Every JSON Schema violation, at the line of the offending value, with its path."""
+    return [error for _, error in _schema_errors(document, file)]
+
+
+def _schema_errors(document: Any, file: str) -> list[tuple[list, InputError]]:
     from jsonschema import Draft202012Validator
 
     from portlint.schemas import json_path, load_schema
@@ -48,8 +53,13 @@ def schema_errors(document: Any, file: str) -> list[InputError]:
                         key=lambda e: list(map(str, e.absolute_path))):
         path = list(error.absolute_path)
         span = span_at(document, path)
-        errors.append(InputError(file, span.line, f"{json_path(path)}: {error.message}", span.column))
+        errors.append((path, InputError(file, span.line, f"{json_path(path)}: {_cut(error.message)}", span.column)))
     return errors
+
+
+def _cut(message: str) -> str:
+    """jsonschema quotes the offending value whole; a huge value must not make a huge message."""
+    return message if len(message) <= 300 else message[:297] + "..."
 
 
 class FirewallParser:
@@ -72,20 +82,31 @@ def parse_firewall_file(source: SourceFile) -> ParseOutcome:
     documents, failed = yaml_documents(source)
     if failed:
         return failed
-    exposures: list[Exposure] = []
-    errors: list[InputError] = []
+    units = Units(file)
     for index, doc in enumerate(d for d in documents if d is not None):
         if not isinstance(doc, dict) or "firewall" not in doc:
             continue
-        _lowercase_keywords(doc["firewall"])
-        problems = schema_errors(doc, file)
-        if problems:
-            errors.extend(problems)
-            continue
-        firewall = _Firewall(file, doc["firewall"], doc.spans["firewall"], index)
-        exposures.extend(firewall.exposures())
-        errors.extend(firewall.errors)
-    return ParseOutcome(file, tuple(exposures), tuple(errors))
+        span = doc.spans["firewall"]
+        if not units.run(span.line, span.column, "firewall", lambda: _document(units, doc, index)):
+            break
+    return units.outcome()
+
+
+def _document(units: Units, doc: LocatedDict, index: int) -> list[Exposure]:
+    """One firewall document; a schema error inside a rule costs only that rule."""
+    _lowercase_keywords(doc["firewall"])
+    bad_rules: set[int] = set()
+    fatal = False
+    for path, error in _schema_errors(doc, units.file):
+        units.errors.append(error)
+        if len(path) >= 3 and path[:2] == ["firewall", "rules"] and isinstance(path[2], int):
+            bad_rules.add(path[2])
+        else:
+            fatal = True
+    if fatal:
+        return []
+    firewall = _Firewall(units, doc["firewall"], doc.spans["firewall"], index, bad_rules)
+    return list(firewall.exposures())
 
 
 def _lowercase_keywords(spec: Any) -> None:
@@ -102,12 +123,18 @@ def _lowercase_keywords(spec: Any) -> None:
 
 
 class _Firewall:
-    def __init__(self, file: str, spec: LocatedDict, span: Span, index: int):
-        self.file, self.spec, self.span = file, spec, span
+    def __init__(self, units: Units, spec: LocatedDict, span: Span, index: int, bad_rules: set[int]):
+        self.units, self.file, self.spec, self.span = units, units.file, spec, span
+        self.bad_rules = bad_rules
         self.label = spec.get("name") or (f"firewall #{index + 1}" if index else "firewall")
-        self.policy = f"firewall:{file}:{self.label}"
+        self.policy = f"firewall:{self.file}:{self.label}"
         self.groups = spec.get("groups", {})
-        self.errors: list[InputError] = []
+        for name, members in self.groups.items():  # a malformed address is an error at its own line
+            for position, member in enumerate(members):
+                if invalid_address(str(member)):
+                    at = members.spans[position]
+                    units.error(at.line, f"group {name}: {short(str(member))} is not a valid IP address or CIDR",
+                                at.column)
 
     def location(self, span: Span) -> Location:
         return Location(self.file, span.line, span.end_line, span.column)
@@ -118,7 +145,8 @@ class _Firewall:
             return ANY, []
         out: list[str] = []
         unresolved: list[str] = []
-        for item in items:
+        spans = getattr(items, "spans", [None] * len(items))
+        for item, at in zip(items, spans):
             word = str(item).strip()
             if word.startswith("@"):
                 members = self.groups.get(word[1:])
@@ -131,38 +159,28 @@ class _Firewall:
                 out.extend(ANY)
             elif word in self.groups:  # a group named without its "@"
                 out.extend(str(m) for m in self.groups[word])
+            elif invalid_address(word):
+                raise Invalid(f"{short(word)} is not a valid IP address or CIDR", at)
             elif parse_network(word) is None and word.lower() not in KNOWN_WORDS:
                 unresolved.append(word)
                 out.append(word)
             else:
                 out.append(word)
+        # a malformed group member was reported at its line; it reaches no one, so it is left unresolved
+        unresolved.extend(s for s in out if invalid_address(s) and s not in unresolved)
         return tuple(dict.fromkeys(out)), unresolved
 
     def exposures(self) -> Iterator[Exposure]:
         rules = self.spec.get("rules", [])
         for index, rule in enumerate(rules):
-            if rule.get("enabled", True) is False:
-                continue
+            if index in self.bad_rules or rule.get("enabled", True) is False:
+                continue  # a rule with schema errors was reported at its values' lines
             span = rules.spans[index]
             name = rule.get("name", f"#{index + 1}")
-            direction = rule.get("direction", "ingress")
-            protocol = rule.get("protocol", "tcp")
-            protocol = "all" if protocol in ("any", "all") else protocol
-            who = rule.get("sources") if direction == "ingress" else rule.get("destinations")
-            sources, unresolved = self.sources(who)
-            scope = classify_sources([s for s in sources if s not in unresolved], unresolved=bool(unresolved))
-            try:
-                ranges = self.port_ranges(rule.get("ports"), protocol)
-            except ValueError as exc:
-                self.errors.append(InputError(self.file, span.line, f"rule {name}: {exc}", span.column))
-                continue
-            for ports in ranges:
-                yield Exposure(
-                    kind="firewall", location=self.location(span), resource=f"firewall {self.label} / rule {name}",
-                    protocol=protocol, port_range=ports, sources=sources, scope=scope, direction=direction,
-                    action=rule["action"], unresolved=tuple(unresolved), raw=str(name),
-                    policy=self.policy, priority=rule.get("priority", DEFAULT_PRIORITY),
-                )
+            kept: list[Exposure] = []
+            if self.units.run(span.line, span.column, f"rule {name}",
+                              lambda: kept.extend(self.rule(rule, span, name))):
+                yield from kept
         if self.spec.get("default", "deny") == "allow":
             span = self.spec.spans["default"]
             for direction in ("ingress", "egress"):
@@ -172,9 +190,30 @@ class _Firewall:
                     action="allow", raw="default: allow", policy=self.policy, priority=float("inf"),
                 )
 
+    def rule(self, rule: LocatedDict, span: Span, name: str) -> Iterator[Exposure]:
+        direction = rule.get("direction", "ingress")
+        protocol = rule.get("protocol", "tcp")
+        protocol = "all" if protocol in ("any", "all") else protocol
+        key = "sources" if direction == "ingress" else "destinations"
+        sources, unresolved = self.sources(rule.get(key))
+        scope = classify_sources([s for s in sources if s not in unresolved], unresolved=bool(unresolved))
+        ports = rule.get("ports")
+        for ports in self.port_ranges(ports, protocol, getattr(ports, "spans", None)):
+            yield Exposure(
+                kind="firewall", location=self.location(span), resource=f"firewall {self.label} / rule {name}",
+                protocol=protocol, port_range=ports, sources=sources, scope=scope, direction=direction,
+                action=rule["action"], unresolved=tuple(unresolved), raw=str(name),
+                policy=self.policy, priority=rule.get("priority", DEFAULT_PRIORITY),
+            )
+
     @staticmethod
-    def port_ranges(ports: list | None, protocol: str) -> list[PortRange]:
+    def port_ranges(ports: list | None, protocol: str, spans: list | None = None) -> list[PortRange]:
         if not ports or protocol not in ("tcp", "udp", "sctp", "all"):
             return [ALL_PORTS]
-        ranges = [parse_port_text(item) for item in ports]
+        ranges = []
+        for position, item in enumerate(ports):
+            try:
+                ranges.append(parse_port_text(item))
+            except ValueError as exc:
+                raise Invalid(str(exc), spans[position] if spans else None) from None
         return [ALL_PORTS] if ALL_PORTS in ranges else ranges

@@ -18,7 +18,14 @@ _ADDRESS_CHARS = frozenset("0123456789abcdefABCDEF.:/[]")
 
 
 class Invalid(ValueError):
-    """A unit whose value is not what the format expects; the message says what was expected."""
+    """A unit whose value is not what the format expects; the message says what was expected.
+
+    ``span`` (anything with ``line`` and ``column``) points inside the unit when the bad value is known.
+    """
+
+    def __init__(self, message: str, span: Any = None):
+        super().__init__(message)
+        self.span = span
 
 
 class TooManyExposures(Exception):
@@ -70,13 +77,13 @@ def invalid_address(text: str) -> bool:
     return parse_network(word) is None
 
 
-def checked_address(value: Any, what: str) -> str:
+def checked_address(value: Any, what: str, span: Any = None) -> str:
     """An address, CIDR or word from a source list, as text; Invalid for a malformed address."""
     if isinstance(value, bool) or not isinstance(value, (str, int)):
-        raise Invalid(f"{what} must hold addresses or CIDRs as strings, got {type_name(value)}")
+        raise Invalid(f"{what} must hold addresses or CIDRs as strings, got {type_name(value)}", span)
     text = str(value)
     if invalid_address(text):
-        raise Invalid(f"{what}: {short(text)} is not a valid IP address or CIDR")
+        raise Invalid(f"{what}: {short(text)} is not a valid IP address or CIDR", span)
     return text
 
 
@@ -146,6 +153,9 @@ class Units:
             return False
         except Exception as exc:  # noqa: BLE001 - a bad unit must cost only itself
             prefix = f"{label}: " if label else ""
+            at = getattr(exc, "span", None) if isinstance(exc, Invalid) else None
+            if at is not None:
+                line, column = at.line, at.column
             self.error(line, prefix + failure_message(exc), column)
             return True
         self.exposures.extend(produced)

@@ -135,7 +135,8 @@ def test_unknown_group_and_bad_range(tmp_path):
               action: allow
               ports: ["9000-8000"]
         """})
-    assert [(e.line, "low to high" in e.message) for e in report.errors] == [(6, True)]
+    # the error points at the reversed range itself (line 8), inside rule "backwards" (line 6)
+    assert [(e.line, "low to high" in e.message) for e in report.errors] == [(8, True)]
     (exposure,) = report.exposures
     assert exposure.scope == "unknown" and exposure.unresolved == ("@partners",)
     assert [f.rule_id for f in report.findings] == ["PL501"]
