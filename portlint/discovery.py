@@ -1,12 +1,24 @@
-"""Find the files to check: walk directories, take listed files as given."""
+"""Find the files to check: walk directories, take listed files as given.
+
+Only regular files are handed on. Symbolic links are followed only when their
+target lies inside the project root; a link that leaves it, a link loop, a
+folder nested deeper than ``limits.DEPTH``, more than ``limits.FILES`` files and
+a folder that cannot be listed are handed on as a ``Candidate`` with a
+``problem``, which the engine reports as an input error: nothing is skipped
+silently, nothing hangs.
+"""
 
 from __future__ import annotations
 
+import errno
 import os
+import stat
 from dataclasses import dataclass
 from fnmatch import fnmatch
 from pathlib import Path
 from typing import Iterable, Iterator
+
+from portlint import limits
 
 #: Directories never worth walking into.
 SKIP_DIRS = frozenset({
@@ -15,11 +27,17 @@ SKIP_DIRS = frozenset({
     ".pytest_cache", ".ruff_cache", ".eggs",
 })
 
+NOT_REGULAR = "not a regular file (a FIFO, device or socket is never read)"
+
 
 @dataclass(frozen=True, slots=True)
 class Candidate:
     path: Path
     explicit: bool  # named on the command line (pre-commit's file list) rather than found by walking
+    #: why this path is not checked; None for a file to check
+    problem: str | None = None
+    #: report the problem whatever the file's name (else only when a parser would claim the name)
+    always: bool = False
 
 
 def _excluded(relative: str, name: str, patterns: tuple[str, ...]) -> bool:
@@ -31,49 +49,166 @@ def _excluded(relative: str, name: str, patterns: tuple[str, ...]) -> bool:
 
 
 def _is_virtualenv(path: str) -> bool:
-    return os.path.exists(os.path.join(path, "pyvenv.cfg"))
+    try:
+        return stat.S_ISREG(os.lstat(os.path.join(path, "pyvenv.cfg")).st_mode)
+    except OSError:
+        return False
 
 
-def discover(paths: Iterable[Path], exclude: Iterable[str] = ()) -> Iterator[Candidate]:
+def _inside(real: str, root: str) -> bool:
+    return real == root or real.startswith(root.rstrip(os.sep) + os.sep)
+
+
+def _os_reason(exc: OSError) -> str:
+    if exc.errno == errno.ENAMETOOLONG:
+        return "path longer than the operating system allows; not checked"
+    if exc.errno == errno.ELOOP:
+        return "symbolic link loop; not followed"
+    text = exc.strerror or str(exc)
+    return text[:1].lower() + text[1:]
+
+
+class _Budget:
+    def __init__(self) -> None:
+        self.files = 0
+        self.exhausted = False
+
+
+def discover(paths: Iterable[Path], exclude: Iterable[str] = (), root: Path | None = None) -> Iterator[Candidate]:
     """Yield files under ``paths`` in a stable order, skipping tool and vendor folders.
 
+    ``root`` is the project root links must stay in (default: each walked folder).
     A missing path raises FileNotFoundError; the caller reports it as a usage error.
+    Every other problem is yielded as a Candidate with a ``problem``.
     """
     patterns = tuple(exclude)
     seen: set[Path] = set()
-    for root in paths:
-        if not root.exists():
-            raise FileNotFoundError(str(root))
-        if root.is_file():
-            rel = root.as_posix()
-            if not _excluded(rel, root.name, patterns) and root not in seen:
-                seen.add(root)
-                yield Candidate(root, explicit=True)
+    walked: set[str] = set()
+    budget = _Budget()
+    for top in paths:
+        try:
+            info = os.lstat(top)
+        except FileNotFoundError:
+            raise FileNotFoundError(str(top)) from None
+        except OSError as exc:
+            yield Candidate(top, True, _os_reason(exc), always=True)
             continue
-        for found in _walk(root, patterns):
-            if found not in seen:
-                seen.add(found)
-                yield Candidate(found, explicit=False)
+        if stat.S_ISLNK(info.st_mode):
+            try:
+                info = os.stat(top)
+            except FileNotFoundError:
+                yield Candidate(top, True, "broken symbolic link", always=True)
+                continue
+            except (OSError, RuntimeError) as exc:
+                reason = _os_reason(exc) if isinstance(exc, OSError) else "symbolic link loop; not followed"
+                yield Candidate(top, True, reason, always=True)
+                continue
+        if not stat.S_ISDIR(info.st_mode):
+            if _excluded(top.as_posix(), top.name, patterns) or top in seen:
+                continue
+            seen.add(top)
+            if not stat.S_ISREG(info.st_mode):
+                yield Candidate(top, True, NOT_REGULAR, always=True)
+                continue
+            if not _count(budget):
+                yield _too_many(top)
+                return
+            yield Candidate(top, explicit=True)
+            continue
+        confine = os.path.realpath(root if root is not None else top)
+        for found in _walk(top, patterns, confine, walked, budget):
+            if found.path not in seen:
+                seen.add(found.path)
+                yield found
+            if budget.exhausted:
+                return
 
 
-def _walk(root: Path, patterns: tuple[str, ...]) -> Iterator[Path]:
-    stack = [root]
+def _count(budget: _Budget) -> bool:
+    budget.files += 1
+    if budget.files > limits.FILES:
+        budget.exhausted = True
+        return False
+    return True
+
+
+def _too_many(path: Path) -> Candidate:
+    exc = limits.LimitExceeded("the number of files to check", limits.FILES, "FILES")
+    return Candidate(path, False, f"{exc}; the rest of the tree was not checked", always=True)
+
+
+def _walk(top: Path, patterns: tuple[str, ...], confine: str, walked: set[str],
+          budget: _Budget) -> Iterator[Candidate]:
+    real_top = os.path.realpath(top)
+    if real_top in walked:
+        return
+    walked.add(real_top)
+    # (folder, depth, real paths of the folder and its ancestors, for loop detection)
+    stack: list[tuple[Path, int, tuple[str, ...]]] = [(top, 0, (real_top,))]
     while stack:
-        directory = stack.pop()
+        directory, depth, chain = stack.pop()
         try:
             with os.scandir(directory) as it:
                 entries = sorted(it, key=lambda e: e.name)
-        except OSError:
+        except OSError as exc:
+            yield Candidate(directory, False, f"cannot list folder: {_os_reason(exc)}", always=True)
             continue
         subdirs = []
         for entry in entries:
-            rel = os.path.relpath(entry.path, root).replace(os.sep, "/")
-            if entry.is_dir(follow_symlinks=False):
-                if entry.name in SKIP_DIRS or _excluded(rel, entry.name, patterns):
+            path = Path(entry.path)
+            rel = os.path.relpath(entry.path, top).replace(os.sep, "/")
+            if _excluded(rel, entry.name, patterns):
+                continue
+            try:
+                info = entry.stat(follow_symlinks=False)
+            except OSError as exc:
+                yield Candidate(path, False, _os_reason(exc), always=True)
+                continue
+            link = stat.S_ISLNK(info.st_mode)
+            real = None
+            if link:
+                real, info, problem = _follow(entry.path, confine)
+                if problem is not None:
+                    yield Candidate(path, False, problem, always=problem != "broken symbolic link")
                     continue
-                if _is_virtualenv(entry.path):
+            if stat.S_ISDIR(info.st_mode):
+                if entry.name in SKIP_DIRS or _is_virtualenv(entry.path):
                     continue
-                subdirs.append(Path(entry.path))
-            elif entry.is_file() and not _excluded(rel, entry.name, patterns):
-                yield Path(entry.path)
+                real = real or os.path.realpath(entry.path)
+                if real in chain:
+                    yield Candidate(path, False, "symbolic link loop: it leads back to a folder that contains it; "
+                                                 "not followed", always=True)
+                    continue
+                if real in walked:
+                    continue  # the same folder reached twice through links: checked once
+                if depth + 1 > limits.DEPTH:
+                    exc = limits.LimitExceeded("folder nesting", limits.DEPTH, "DEPTH")
+                    yield Candidate(path, False, f"{exc}; this folder was not checked", always=True)
+                    continue
+                walked.add(real)
+                subdirs.append((path, depth + 1, chain + (real,)))
+            elif stat.S_ISREG(info.st_mode):
+                if not _count(budget):
+                    yield _too_many(path)
+                    return
+                yield Candidate(path, explicit=False)
+            else:
+                yield Candidate(path, False, NOT_REGULAR)  # reported only when a parser wants the name
         stack.extend(reversed(subdirs))
+
+
+def _follow(path: str, confine: str) -> tuple[str | None, os.stat_result | None, str | None]:
+    """(real path, stat, problem) of a symbolic link's target."""
+    try:
+        real = os.path.realpath(path, strict=True)
+        info = os.stat(real)
+    except FileNotFoundError:
+        return None, None, "broken symbolic link"
+    except OSError as exc:
+        return None, None, _os_reason(exc)
+    except RuntimeError:  # pragma: no cover - realpath loops on some Python versions
+        return None, None, "symbolic link loop; not followed"
+    if not _inside(real, confine):
+        return None, None, (f"symbolic link to {real} (outside the project root {confine}); "
+                            "portlint reads nothing outside the checked project, not followed")
+    return real, info, None

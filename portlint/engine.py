@@ -42,6 +42,10 @@ class Options:
     cwd: Path = field(default_factory=Path.cwd)
     #: nothing outside it is read because a checked file says so; None: found from the paths
     project_root: Path | None = None
+    #: filled by the run: (device, inode) of every file read (outputs must never overwrite one)
+    read: set[tuple[int, int]] = field(default_factory=set)
+    #: filled by the run: the text of every checked file, by display path (for suppression comments)
+    texts: dict[str, str] = field(default_factory=dict)
 
 
 def display_path(path: Path, cwd: Path) -> str:
@@ -67,12 +71,16 @@ def collect(paths: Sequence[Path], options: Options) -> tuple[list[ParseOutcome]
     from portlint.inputs import project_root
 
     parsers = load_parsers()
-    root = options.project_root or project_root(paths, options.cwd)
+    root = options.project_root = options.project_root or project_root(paths, options.cwd)
     claimed: dict[str, list[SourceFile]] = defaultdict(list)
     errors: list[InputError] = []
-    for candidate in discover(paths, options.exclude):
+    for candidate in discover(paths, options.exclude, root):
         path = candidate.path
         shown = display_path(path, options.cwd)
+        if candidate.problem is not None:
+            if candidate.always or candidate.explicit or _owner(parsers, path, None) is not None:
+                errors.append(InputError(shown, 1, candidate.problem))
+            continue
         owner = _owner(parsers, path, None)
         if owner is None and path.suffix.lower() in SNIFF_SUFFIXES:
             head = _head(path)
@@ -87,12 +95,20 @@ def collect(paths: Sequence[Path], options: Options) -> tuple[list[ParseOutcome]
         if text is None:
             errors.append(InputError(shown, 1, "cannot read file: it vanished while portlint ran"))
             continue
+        _remember(options, path)
+        options.texts[shown] = text
         claimed[owner.name].append(SourceFile(path, shown, text))
+
+    def read_neighbour(path: Path) -> str | None:
+        text = read_input(path, root)
+        if text is not None:
+            _remember(options, path)
+        return text
 
     ctx = ParseContext(
         environ=dict(options.environ), env_files=tuple(options.env_files),
         var_files=tuple(options.var_files), variables=dict(options.variables),
-        read_text=partial(read_input, root=root), display_path=partial(display_path, cwd=options.cwd),
+        read_text=read_neighbour, display_path=partial(display_path, cwd=options.cwd),
         project_root=root,
     )
     outcomes: list[ParseOutcome] = []
@@ -102,6 +118,15 @@ def collect(paths: Sequence[Path], options: Options) -> tuple[list[ParseOutcome]
         outcomes.extend(_parse_safely(by_name[name], claimed[name], ctx, options.progress, len(outcomes), total))
     files = len({f.display for group in claimed.values() for f in group} | {o.file for o in outcomes})
     return outcomes, errors, files
+
+
+def _remember(options: Options, path: Path) -> None:
+    """Note a file the run read, so that no output is ever written over it."""
+    try:
+        info = os.stat(path)
+    except (OSError, ValueError):  # pragma: no cover - vanished after it was read
+        return
+    options.read.add((info.st_dev, info.st_ino))
 
 
 def _parse_safely(parser: Parser, files: list[SourceFile], ctx: ParseContext,
@@ -148,13 +173,24 @@ def _head(path: Path) -> str | None:
     """The start of a file, for parsers to recognise it; None for binary or unreadable files.
 
     Only a file a parser claims is then read in full (and an unreadable one is
-    an error); a data file that merely ends in .json is never an error.
+    an error); a data file that merely ends in .json is never an error. Never
+    blocks: only a regular file is read (discovery hands on no other kind, and
+    the file is checked again once open).
     """
+    import stat
+
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
     try:
-        with open(path, "rb") as fh:
-            data = fh.read(SNIFF_BYTES)
+        fd = os.open(path, flags)
     except OSError:
         return None
+    with os.fdopen(fd, "rb") as fh:
+        try:
+            if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
+                return None
+            data = fh.read(SNIFF_BYTES)
+        except OSError:
+            return None
     if b"\x00" in data[:8192]:
         return None
     return data.decode("utf-8", errors="replace")
@@ -240,17 +276,25 @@ def run(paths: Sequence[Path], options: Options, with_findings: bool = True) -> 
         rules = load_rules(options)
         report.rules = [type(rule) for rule in rules]
         findings = evaluate(report.exposures, rules, ctx, options.severity)
-        report.findings, report.suppressed = suppress.apply(findings, _texts(findings, options.cwd))
+        report.findings, report.suppressed = suppress.apply(findings, _texts(findings, options))
     return report
 
 
-def _texts(findings: list[Finding], cwd: Path) -> dict[str, str]:
-    """The text of every file with findings, for its suppression comments."""
+def _texts(findings: list[Finding], options: Options) -> dict[str, str]:
+    """The text of every file with findings, for its suppression comments.
+
+    The checked files' texts are kept from when they were read; any other file
+    (a Terraform module file read along with its folder) is read again safely.
+    """
+    root = options.project_root
     texts = {}
     for file in {f.location.file for f in findings}:
+        if file in options.texts:
+            texts[file] = options.texts[file]
+            continue
         try:
-            texts[file] = (cwd / file).read_text(encoding="utf-8", errors="replace")
-        except OSError:
+            texts[file] = read_input(options.cwd / file, root) or ""
+        except ReadRefused:
             texts[file] = ""
     return texts
 
