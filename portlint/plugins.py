@@ -45,9 +45,9 @@ def _all_entry_points() -> tuple[tuple[str, str, str, str], ...]:
     """
     found: list[tuple[str, str, str, str]] = []
     seen: set[str] = set()
-    for base in sys.path:
+    for base in _import_folders():
         try:
-            entries = sorted(os.scandir(base or "."), key=lambda e: e.name)
+            entries = sorted(os.scandir(base), key=lambda e: e.name)
         except OSError:
             continue
         for entry in entries:
@@ -74,6 +74,30 @@ def _all_entry_points() -> tuple[tuple[str, str, str, str], ...]:
                 if group.startswith("portlint."):
                     found.extend((group, name, value.strip(), dist) for name, value in parser.items(group))
     return tuple(found)
+
+
+def _import_folders() -> list[str]:
+    """The ``sys.path`` folders to scan for plug-ins: never the current folder.
+
+    The current folder is usually the repository being checked; a
+    ``*.dist-info`` planted there must not become a plug-in (its module would
+    be imported). Only installed distributions are plug-ins.
+    """
+    try:
+        here = os.path.realpath(os.getcwd())
+    except OSError:
+        here = None
+    folders = []
+    for base in sys.path:
+        if base in ("", "."):
+            continue
+        try:
+            if here is not None and os.path.realpath(base) == here:
+                continue
+        except (OSError, ValueError):
+            continue
+        folders.append(base)
+    return folders
 
 
 def find_entry_points(group: str) -> list[tuple[str, str, str]]:
