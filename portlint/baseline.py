@@ -31,11 +31,53 @@ def dump(findings: list[Finding]) -> str:
 
 
 def load(text: str, origin: str) -> Counter:
+    """The fingerprint counts of a baseline; BaselineError, saying what is wrong, for anything else."""
+    def refuse(what: str) -> BaselineError:
+        return BaselineError(f"{origin} is not a portlint baseline: {what}")
+
     try:
         data = json.loads(text)
-        return Counter({fingerprint: int(entry.get("count", 1)) for fingerprint, entry in data["findings"].items()})
-    except (ValueError, KeyError, TypeError, AttributeError) as exc:
-        raise BaselineError(f"{origin} is not a portlint baseline: {exc}") from None
+    except RecursionError:
+        raise refuse("JSON nested too deeply") from None
+    except ValueError as exc:
+        raise refuse(f"not JSON ({exc})") from None
+    if not isinstance(data, dict):
+        raise refuse(f"expected a JSON object, got {_kind(data)}")
+    findings = data.get("findings")
+    if not isinstance(findings, dict):
+        raise refuse(f"'findings' must be an object of fingerprints, got {_kind(findings)}")
+    known: Counter = Counter()
+    for fingerprint, entry in findings.items():
+        if not isinstance(entry, dict):
+            raise refuse(f"finding {fingerprint[:80]!r} must be an object, got {_kind(entry)}")
+        count = entry.get("count", 1)
+        if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+            raise refuse(f"finding {fingerprint[:80]!r}: count must be a whole number of 0 or more, "
+                         f"got {str(count)[:40]!r}")
+        known[fingerprint] = count
+    return known
+
+
+def _kind(value: object) -> str:
+    names = {dict: "an object", list: "a list", str: "a string", bool: "a boolean",
+             int: "a number", float: "a number", type(None): "nothing"}
+    return names.get(type(value), type(value).__name__)
+
+
+def read(path: Path) -> Counter:
+    """Load a baseline file through the safe reader (a regular file, within the size limit)."""
+    from portlint.inputs import ReadRefused, read_input
+    from portlint.limits import LimitExceeded
+
+    try:
+        text = read_input(path)
+    except ReadRefused as exc:
+        raise BaselineError(f"cannot read baseline {path}: {exc.reason}") from None
+    except LimitExceeded as exc:  # pragma: no cover - read_input reports size itself
+        raise BaselineError(f"cannot read baseline {path}: {exc}") from None
+    if text is None:
+        raise BaselineError(f"baseline {path} does not exist")
+    return load(text, str(path))
 
 
 def apply(findings: list[Finding], known: Counter) -> tuple[list[Finding], list[Finding]]:
@@ -51,12 +93,18 @@ def apply(findings: list[Finding], known: Counter) -> tuple[list[Finding], list[
     return new, old
 
 
-def settle(report: Report, write_to: Path | None = None, compare_with: Path | None = None) -> None:
-    """Record the report's findings in ``write_to``, or drop those ``compare_with`` knows."""
+def settle(report: Report, write_to: Path | None = None, compare_with: Path | None = None,
+           write=None) -> None:
+    """Record the report's findings in ``write_to``, or drop those ``compare_with`` knows.
+
+    ``write(path, text)`` writes the baseline (the CLI hands in its guarded writer).
+    """
     if write_to is not None:
-        write_to.parent.mkdir(parents=True, exist_ok=True)
-        write_to.write_text(dump(report.findings), encoding="utf-8")
+        if write is None:
+            write_to.parent.mkdir(parents=True, exist_ok=True)
+            write_to.write_text(dump(report.findings), encoding="utf-8")
+        else:
+            write(write_to, dump(report.findings))
         report.baselined, report.findings = report.findings, []
     elif compare_with is not None:
-        known = load(compare_with.read_text(encoding="utf-8"), str(compare_with))
-        report.findings, report.baselined = apply(report.findings, known)
+        report.findings, report.baselined = apply(report.findings, read(compare_with))

@@ -13,6 +13,41 @@ from portlint import __version__
 
 SEVERITY_CHOICES = ["critical", "high", "medium", "low", "info", "never"]
 
+#: set by --debug: show the traceback of an unexpected error instead of one line
+_DEBUG = False
+
+
+class OutputError(click.ClickException):
+    """An output file that could not or may not be written: the check did not complete (exit 2)."""
+
+    exit_code = 2
+
+    def __init__(self, target: Path, reason: str):
+        super().__init__(f"cannot write {_clean(str(target))}: {reason}")
+
+
+def _clean(text: str, limit: int = 1000) -> str:
+    """One line of printable text: control characters shown as escapes, long text cut."""
+    out = []
+    for ch in text[:limit]:
+        code = ord(ch)
+        if code < 0x20 or 0x7F <= code < 0xA0 or ch in "\u2028\u2029":
+            out.append(f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
+        else:
+            out.append(ch)
+    return "".join(out) + ("..." if len(text) > limit else "")
+
+
+def _set_debug(ctx, param, value):
+    global _DEBUG
+    if value:
+        _DEBUG = True
+    return value
+
+
+_debug = click.option("--debug", is_flag=True, expose_value=False, is_eager=True, callback=_set_debug,
+                      help="Show the traceback of an unexpected error.")
+
 
 def _split_codes(values: Sequence[str]) -> frozenset[str]:
     return frozenset(code.strip() for value in values for code in value.split(",") if code.strip())
@@ -24,16 +59,23 @@ def _use_colour(flag: bool | None) -> bool:
     return sys.stdout.isatty() and "NO_COLOR" not in os.environ
 
 
-def _options(exclude, env_file, var_file=(), var=(), ignore=(), select=(), config=None, rules_dir=()):
+def _options(exclude, env_file, var_file=(), var=(), ignore=(), select=(), config=None, rules_dir=(),
+             paths=(), project_root=None):
     """Engine options from the command line over ``.portlint.yaml``, and the configured fail-on."""
     from portlint.config import ConfigError, find_config, load_config
     from portlint.engine import Options
+    from portlint.inputs import project_root as find_project_root
 
     cwd = Path.cwd()
+    config_file = config or find_config(cwd)
+    root = find_project_root([Path(p) for p in paths] or [Path(".")], cwd, project_root, config_file)
     try:
-        settings = load_config(config or find_config(cwd))
+        # a configuration named on the command line is the CI's own; one found in the tree is confined to it
+        settings = load_config(config_file, root=None if config else root)
+        if config is not None:
+            _confine_rules_dirs(settings, root)
     except ConfigError as exc:
-        raise click.UsageError(f"invalid configuration: {exc}") from None
+        raise click.UsageError(f"invalid configuration: {_clean(str(exc))}") from None
     variables = {}
     for item in var:
         name, sep, value = item.partition("=")
@@ -44,9 +86,29 @@ def _options(exclude, env_file, var_file=(), var=(), ignore=(), select=(), confi
         exclude=tuple(settings.exclude) + tuple(exclude), env_files=tuple(env_file), var_files=tuple(var_file),
         variables=variables, ignore=_split_codes(list(settings.ignore) + list(ignore)),
         select=_split_codes(list(select) or settings.select), rules_dirs=tuple(settings.rules_dirs) + tuple(rules_dir),
-        severity=settings.severity, cwd=cwd,
+        severity=settings.severity, cwd=cwd, project_root=root,
     )
+    if config_file is not None:
+        _note_read(options, config_file)
     return options, settings.fail_on
+
+
+def _confine_rules_dirs(settings, root: Path) -> None:
+    from portlint.config import ConfigError
+    from portlint.inputs import is_inside
+
+    for folder in settings.rules_dirs:
+        if not is_inside(folder, root):
+            raise ConfigError(str(settings.path), 1, f"rules-dir {folder.as_posix()} is outside the project root "
+                                                     f"{root.as_posix()}; rule folders must be inside it")
+
+
+def _note_read(options, path: Path) -> None:
+    try:
+        info = os.stat(path)
+    except OSError:
+        return
+    options.read.add((info.st_dev, info.st_ino))
 
 
 def _run(paths, options, with_findings: bool):
@@ -58,9 +120,9 @@ def _run(paths, options, with_findings: bool):
     try:
         return run([Path(p) for p in paths] or [Path(".")], options, with_findings=with_findings)
     except (PluginError, RuleFileError) as exc:
-        raise click.UsageError(str(exc)) from None
+        raise click.UsageError(_clean(str(exc))) from None
     except FileNotFoundError as exc:
-        raise click.BadParameter(f"path {exc} does not exist", param_hint="PATHS") from None
+        raise click.BadParameter(f"path {_clean(str(exc))} does not exist", param_hint="PATHS") from None
 
 
 _paths = click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
@@ -75,12 +137,17 @@ _config = click.option("--config", type=click.Path(path_type=Path, dir_okay=Fals
                        help="Settings file (default: .portlint.yaml in the current folder, if any).")
 _rules_dir = click.option("--rules-dir", multiple=True, type=click.Path(path_type=Path, file_okay=False),
                           help="Folder of declarative YAML rules to add (repeatable).")
+_project_root = click.option(
+    "--project-root", type=click.Path(path_type=Path, file_okay=False, exists=True),
+    help="Folder nothing outside of is read (default: the git top level of PATHS, else the folder of the "
+         "configuration file, else the current folder).")
 _env_file = click.option("--env-file", multiple=True, type=click.Path(path_type=Path, dir_okay=False, exists=True),
                          help="Compose interpolation values, instead of the .env beside each file (repeatable).")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "--version", "-V", prog_name="portlint")
+@_debug
 def cli() -> None:
     """Find risky network port exposure in infrastructure configuration."""
 
@@ -146,9 +213,11 @@ class _Progress:
 @click.option("--color/--no-color", default=None, help="Colour the text output (default: on a terminal).")
 @_config
 @_rules_dir
+@_project_root
+@_debug
 @click.pass_context
 def check(ctx, paths, fmt, output, reports, baseline, write_baseline, fail_on, exclude, env_file, var_file, var,
-          ignore, select, color, config, rules_dir):
+          ignore, select, color, config, rules_dir, project_root):
     """Check PATHS (files or folders; default: .) for risky port exposure.
 
     Exit status: 0 clean, 1 findings at or above --fail-on, 2 usage or input errors.
@@ -157,7 +226,8 @@ def check(ctx, paths, fmt, output, reports, baseline, write_baseline, fail_on, e
     from portlint.formatters import CHECK_FORMATS, get_renderer
     from portlint.model import Severity
 
-    options, configured_fail_on = _options(exclude, env_file, var_file, var, ignore, select, config, rules_dir)
+    options, configured_fail_on = _options(exclude, env_file, var_file, var, ignore, select, config, rules_dir,
+                                           paths, project_root)
     extra = _parse_reports(reports)
     progress = _Progress() if sys.stderr.isatty() else None
     options.progress = progress
@@ -170,11 +240,10 @@ def check(ctx, paths, fmt, output, reports, baseline, write_baseline, fail_on, e
         from portlint.baseline import BaselineError, settle
 
         try:
-            settle(report, write_to=write_baseline, compare_with=baseline)
+            settle(report, write_to=write_baseline, compare_with=baseline,
+                   write=lambda target, text: _write(target, text, options))
         except BaselineError as exc:
-            raise click.BadParameter(str(exc), param_hint="--baseline") from None
-        except OSError as exc:
-            raise click.FileError(str(write_baseline), hint=exc.strerror or str(exc)) from None
+            raise click.BadParameter(_clean(str(exc)), param_hint="--baseline") from None
     fail_on = fail_on or configured_fail_on or "medium"
     threshold = None if fail_on == "never" else Severity.parse(fail_on)
     if fmt is None:
@@ -183,21 +252,70 @@ def check(ctx, paths, fmt, output, reports, baseline, write_baseline, fail_on, e
     render_options = {"color": colour, "fail_on": threshold}
     for extra_fmt, target in extra:
         text = get_renderer(CHECK_FORMATS, extra_fmt)(report, {**render_options, "color": False})
-        _write(target, text)
+        _write(target, text, options)
     text = get_renderer(CHECK_FORMATS, fmt)(report, render_options)
     if output is not None:
-        _write(output, text)
+        _write(output, text, options)
     else:
         click.echo(text, nl=False, color=colour)
     ctx.exit(exit_code(report, threshold))
 
 
-def _write(target: Path, text: str) -> None:
+def _write(target: Path, text: str, options) -> None:
+    """Write an output file, never through a symbolic link and never over a file the run read.
+
+    Any failure is an OutputError (exit 2): a check whose report was not
+    written did not complete.
+    """
+    import errno
+    import stat
+
+    absolute = Path(os.path.abspath(options.cwd / target))
+    _refuse_links_in(absolute, target, options)
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(text, encoding="utf-8")
+        info = os.stat(absolute)
+    except OSError:
+        info = None
+    if info is not None and (info.st_dev, info.st_ino) in options.read:
+        raise OutputError(target, "portlint read that file in this run (it is being checked); "
+                                  "choose an output path outside the checked files")
+    try:
+        absolute.parent.mkdir(parents=True, exist_ok=True)
+        flags = (os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0)
+                 | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
+        fd = os.open(absolute, flags, 0o666)
     except OSError as exc:
-        raise click.FileError(str(target), hint=exc.strerror or str(exc)) from None
+        if exc.errno == errno.ELOOP:
+            raise OutputError(target, "it is a symbolic link; portlint never writes through one") from None
+        raise OutputError(target, _clean(exc.strerror or str(exc))) from None
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            mode = os.fstat(fh.fileno()).st_mode
+            if not stat.S_ISREG(mode) and _in_project(absolute, options):
+                raise OutputError(target, "not a regular file")
+            fh.write(text.encode("utf-8"))
+    except OSError as exc:
+        raise OutputError(target, _clean(exc.strerror or str(exc))) from None
+
+
+def _in_project(path: Path, options) -> bool:
+    root = options.project_root
+    return root is not None and (path == root or Path(os.path.realpath(path.parent)).is_relative_to(root)
+                                 or path.is_relative_to(root))
+
+
+def _refuse_links_in(absolute: Path, target: Path, options) -> None:
+    """No folder on the way to an output inside the project may be a symbolic link (planted by the tree)."""
+    if not _in_project(absolute, options):
+        return
+    root = options.project_root
+    lexical_root = next((p for p in (absolute, *absolute.parents) if os.path.realpath(p) == str(root)), None)
+    for folder in reversed(absolute.parents):
+        if lexical_root is not None and not folder.is_relative_to(lexical_root):
+            continue  # above the project: the machine's own links (/tmp -> /private/tmp) are fine
+        if os.path.islink(folder):
+            raise OutputError(target, f"{_clean(folder.as_posix())} is a symbolic link; "
+                                      "portlint never writes through one")
 
 
 @cli.command()
@@ -209,12 +327,15 @@ def _write(target: Path, text: str) -> None:
 @_var_file
 @_var
 @_config
+@_project_root
+@_debug
 @click.pass_context
-def inventory(ctx, paths, fmt, exclude, env_file, var_file, var, config):
+def inventory(ctx, paths, fmt, exclude, env_file, var_file, var, config, project_root):
     """List every exposure found in PATHS, risky or not: the port map of the tree."""
     from portlint.formatters import INVENTORY_FORMATS, get_renderer
 
-    report = _run(paths, _options(exclude, env_file, var_file, var, config=config)[0], with_findings=False)
+    options = _options(exclude, env_file, var_file, var, config=config, paths=paths, project_root=project_root)[0]
+    report = _run(paths, options, with_findings=False)
     click.echo(get_renderer(INVENTORY_FORMATS, fmt)(report, {}), nl=False)
     ctx.exit(2 if report.errors else 0)
 
@@ -230,14 +351,37 @@ _register_reference_commands()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Console-script entry point; returns the exit status instead of raising."""
+    """Console-script entry point; returns the exit status instead of raising.
+
+    0 and 1 mean the check ran completely; anything that stopped it (usage,
+    input, output or internal errors) is 2, with one line and no traceback
+    unless ``--debug`` is given.
+    """
+    global _DEBUG
+    _DEBUG = False
     try:
         result = cli.main(args=list(argv) if argv is not None else None, prog_name="portlint",
                           standalone_mode=False)
     except click.ClickException as exc:
         exc.show()
-        return exc.exit_code
-    except click.Abort:
+        return exc.exit_code if exc.exit_code != 1 else 2
+    except (click.Abort, KeyboardInterrupt):
         click.echo("Aborted.", err=True)
         return 130
+    except Exception as exc:  # anything else is our bug or the machine's: never a traceback, never exit 1
+        if _DEBUG:
+            import traceback
+
+            traceback.print_exc()
+        else:
+            _say(f"portlint: internal error: {type(exc).__name__}: {_clean(str(exc), 300)} "
+                 "(run with --debug for the traceback)")
+        return 2
     return result if isinstance(result, int) else 0
+
+
+def _say(line: str) -> None:
+    try:
+        click.echo(line, err=True)
+    except Exception:  # pragma: no cover - stderr itself is gone
+        pass
