@@ -11,13 +11,16 @@ without default) stays unresolved.
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
+from portlint import limits
 from portlint.model import Exposure, InputError, Location, ParseOutcome, PortRange
 from portlint.netscope import classify_sources
 from portlint.parsers import ParseContext, SourceFile
+from portlint.parsers.units import Invalid, Units, checked_address, failure_message, type_name
 from portlint.protocols import normalize_protocol
 from portlint.yamlpos import LocatedDict, LocatedList, LocatedStr, Span, YAMLLoadError, load_one
 
@@ -55,6 +58,10 @@ def _load(source: SourceFile):
             return loads_located(source.text)
         except JSONLoadError as exc:
             raise YAMLLoadError(f"invalid JSON: {exc.message}", exc.line, exc.column) from None
+        except json.JSONDecodeError as exc:  # a scalar the located reader handed to the json module
+            raise YAMLLoadError(f"invalid JSON: {exc.msg}", exc.lineno, exc.colno) from None
+        except (ValueError, RecursionError) as exc:
+            raise YAMLLoadError(f"invalid JSON: {failure_message(exc)}", 1) from None
     return load_one(source.text)
 
 
@@ -64,11 +71,22 @@ def parse_template(source: SourceFile) -> ParseOutcome:
         doc = _load(source)
     except YAMLLoadError as exc:
         return ParseOutcome(file, errors=(InputError(file, exc.line, exc.message, exc.column),))
+    except limits.LimitExceeded as exc:
+        return ParseOutcome(file, errors=(InputError(file, max(exc.line, 1), exc.message),))
     if not isinstance(doc, dict) or not isinstance(doc.get("Resources"), dict):
-        return ParseOutcome(file, errors=(InputError(file, 1, "a CloudFormation template needs a Resources mapping"),))
-    template = _Template(file, doc)
-    exposures = list(template.exposures())
-    return ParseOutcome(file, tuple(exposures), tuple(template.errors))
+        span = doc.spans.get("Resources", doc.span) if isinstance(doc, LocatedDict) else Span(1, 1, 1)
+        got = type_name(doc.get("Resources")) if isinstance(doc, dict) else type_name(doc)
+        return ParseOutcome(file, errors=(InputError(
+            file, span.line, f"a CloudFormation template needs a Resources mapping, got {got}", span.column),))
+    units = Units(file)
+    template = _Template(file, doc, units)
+    resources = doc["Resources"]
+    for name, resource in resources.items():
+        span = resources.spans[name]
+        if not units.run(span.line, span.column, f"resource {name}",
+                         lambda: list(template.resource(name, resource, span))):
+            break
+    return units.outcome()
 
 
 def long_form(value: Any) -> Any:
@@ -85,22 +103,33 @@ def long_form(value: Any) -> Any:
 
 
 class _Template:
-    def __init__(self, file: str, doc: LocatedDict):
+    def __init__(self, file: str, doc: LocatedDict, units: Units):
         self.file, self.doc = file, doc
         self.parameters = doc.get("Parameters") if isinstance(doc.get("Parameters"), dict) else {}
         self.mappings = doc.get("Mappings") if isinstance(doc.get("Mappings"), dict) else {}
         self.conditions = doc.get("Conditions") if isinstance(doc.get("Conditions"), dict) else {}
-        self.errors: list[InputError] = []
+        self.units = units
+        self.steps = 0
+        self.condition_values: dict[str, bool | None] = {}
+        self.evaluating: set[str] = set()
+
+    def step(self, cost: int = 1) -> None:
+        """Count evaluation work; a resource that needs more than ``limits.CFN_STEPS`` is refused."""
+        self.steps += cost
+        if self.steps > limits.CFN_STEPS:
+            raise limits.LimitExceeded("evaluating this resource's intrinsic functions", limits.CFN_STEPS,
+                                       "CFN_STEPS")
 
     # -- intrinsic functions ---------------------------------------------------------
 
     def value(self, raw: Any, depth: int = 0) -> Any:
+        self.step()
         raw = long_form(raw)
         if depth > 20:
             return Unresolved(["nesting"])
         if isinstance(raw, dict) and len(raw) == 1:
             (key, arg), = raw.items()
-            if key == "Ref":
+            if key == "Ref" and isinstance(arg, str):
                 return self._ref(str(arg))
             if key.startswith("Fn::") or key == "Condition":
                 return self._function(key, arg, depth)
@@ -126,14 +155,16 @@ class _Template:
             template, extra = (arg[0], arg[1] if len(arg) > 1 else {}) if isinstance(arg, list) else (arg, {})
             refs: list[str] = []
 
-            def sub(m: re.Match) -> str:
-                name = m.group(1)
-                value = self.value(extra[name], depth + 1) if name in extra else self._ref(name)
+            def lookup(name: str) -> str:
+                value = self.value(extra[name], depth + 1) if isinstance(extra, dict) and name in extra \
+                    else self._ref(name)
                 if isinstance(value, Unresolved) or value is None:
                     refs.append(name)
                     return ""
-                return str(value)
-            text = re.sub(r"\$\{([^!}][^}]*)\}", sub, str(template))
+                text = str(value) if isinstance(value, (str, int, float)) else ""
+                self.step(len(text))
+                return text
+            text = _substitute(str(template) if isinstance(template, str) else "", lookup)
             return Unresolved(refs) if refs else text
         if key == "Fn::Join" and isinstance(arg, list) and len(arg) == 2:
             parts = self.value(arg[1], depth + 1)
@@ -142,20 +173,27 @@ class _Template:
             bad = [p for p in parts if isinstance(p, Unresolved)]
             if bad:
                 return Unresolved(r for p in bad for r in p.refs)
-            return str(arg[0]).join(str(p) for p in parts)
+            text = str(arg[0]).join(str(p) for p in parts)
+            self.step(len(text))
+            return text
         if key == "Fn::Select" and isinstance(arg, list) and len(arg) == 2:
             index, items = self.value(arg[0], depth + 1), self.value(arg[1], depth + 1)
-            if isinstance(items, list) and str(index).isdigit() and int(index) < len(items):
-                return items[int(index)]
+            position = _index(index)
+            if isinstance(items, list) and position is not None and position < len(items):
+                return items[position]
             return Unresolved(["Fn::Select"])
         if key == "Fn::Split" and isinstance(arg, list) and len(arg) == 2:
             text = self.value(arg[1], depth + 1)
-            return text.split(str(arg[0])) if isinstance(text, str) else Unresolved(["Fn::Split"])
+            if not isinstance(text, str) or not isinstance(arg[0], str) or not arg[0]:
+                return Unresolved(["Fn::Split"])
+            parts = text.split(arg[0])
+            self.step(len(parts))
+            return parts
         if key == "Fn::FindInMap" and isinstance(arg, list) and len(arg) == 3:
             keys = [self.value(a, depth + 1) for a in arg]
             try:
                 return self.value(self.mappings[keys[0]][keys[1]][keys[2]], depth + 1)
-            except (KeyError, TypeError):
+            except (KeyError, TypeError, IndexError):
                 return Unresolved(["Fn::FindInMap"])
         if key == "Fn::If" and isinstance(arg, list) and len(arg) == 3:
             cond = self._condition(arg[0], depth)
@@ -172,10 +210,24 @@ class _Template:
         return Unresolved([key])
 
     def _condition(self, name: Any, depth: int) -> bool | None:
-        definition = self.conditions.get(str(name))
-        return None if definition is None else self._evaluate_condition(definition, depth + 1)
+        """A named condition's value, computed once (conditions may refer to each other, even in a cycle)."""
+        if not isinstance(name, str):
+            return None
+        if name in self.condition_values:
+            return self.condition_values[name]
+        definition = self.conditions.get(name)
+        if definition is None or name in self.evaluating:
+            return None
+        self.evaluating.add(name)
+        try:
+            result = self._evaluate_condition(definition, depth + 1)
+        finally:
+            self.evaluating.discard(name)
+        self.condition_values[name] = result
+        return result
 
     def _evaluate_condition(self, raw: Any, depth: int) -> bool | None:
+        self.step()
         raw = long_form(raw)
         if depth > 20 or not isinstance(raw, dict) or len(raw) != 1:
             return None
@@ -199,31 +251,57 @@ class _Template:
 
     # -- resources ---------------------------------------------------------------------
 
-    def exposures(self) -> Iterator[Exposure]:
-        resources = self.doc["Resources"]
-        for name, resource in resources.items():
-            if not isinstance(resource, dict) or resource.get("Type") not in TYPES:
-                continue
-            props = resource.get("Properties") or {}
-            if not isinstance(props, dict):
-                continue
-            if "Condition" in resource and self._condition(resource["Condition"], 0) is False:
-                continue
-            kind = resource["Type"]
-            span = resources.spans[name]
-            if kind == "AWS::EC2::SecurityGroup":
-                for key, direction in (("SecurityGroupIngress", "ingress"), ("SecurityGroupEgress", "egress")):
-                    rules = props.get(key)
-                    if isinstance(rules, list):
-                        spans = rules.spans if isinstance(rules, LocatedList) else [span] * len(rules)
-                        for rule, rule_span in zip(rules, spans):
-                            if isinstance(rule, dict):
-                                yield from self._rule(name, rule, rule_span, direction, span)
-            elif kind == "AWS::EC2::NetworkAclEntry":
-                yield from self._nacl(name, props, span)
-            else:
-                direction = "egress" if kind.endswith("Egress") else "ingress"
-                yield from self._rule(name, props, span, direction)
+    def resource(self, name: str, resource: Any, span: Span) -> Iterator[Exposure]:
+        """The exposures of one resource; each ingress/egress entry of a security group is a unit of its own."""
+        self.steps = 0
+        if not isinstance(resource, dict) or resource.get("Type") not in TYPES:
+            return
+        props = resource.get("Properties")
+        if props is None:
+            props = {}
+        if not isinstance(props, dict):
+            raise Invalid(f"Properties must be a mapping, got {type_name(props)}", resource.spans.get("Properties"))
+        if "Condition" in resource and self._condition(resource["Condition"], 0) is False:
+            return
+        kind = resource["Type"]
+        if kind == "AWS::EC2::SecurityGroup":
+            for key, direction in (("SecurityGroupIngress", "ingress"), ("SecurityGroupEgress", "egress")):
+                if props.get(key) is None:
+                    continue
+                rules, spans = self._rule_list(props, key, span)
+                for index, (rule, rule_span) in enumerate(zip(rules, spans)):
+                    kept: list[Exposure] = []
+
+                    def body(rule=rule, rule_span=rule_span, index=index) -> None:
+                        if isinstance(rule, dict) and _is_intrinsic(rule):
+                            rule = self.value(rule)
+                            if isinstance(rule, Unresolved) or rule is None:
+                                return
+                        if not isinstance(rule, dict):
+                            raise Invalid(f"{key}[{index}] must be a mapping, got {type_name(rule)}")
+                        kept.extend(self._rule(name, rule, rule_span, direction, span))
+                    self.units.run(rule_span.line, rule_span.column, f"resource {name}", body)
+                    yield from kept
+        elif kind == "AWS::EC2::NetworkAclEntry":
+            yield from self._nacl(name, props, span)
+        else:
+            direction = "egress" if kind.endswith("Egress") else "ingress"
+            yield from self._rule(name, props, span, direction)
+
+    def _rule_list(self, props: LocatedDict, key: str, span: Span) -> tuple[list, list[Span]]:
+        """The entries of SecurityGroupIngress/Egress with their spans (an intrinsic may compute the list)."""
+        rules = props[key]
+        if isinstance(rules, list) and not _is_intrinsic(rules):
+            spans = rules.spans if isinstance(rules, LocatedList) else [span] * len(rules)
+            return rules, spans
+        if _is_intrinsic(rules):
+            value = self.value(rules)
+            if isinstance(value, list):
+                return value, [props.spans.get(key, span)] * len(value)
+            if isinstance(value, Unresolved) or value is None:
+                return [], []
+            rules = value
+        raise Invalid(f"{key} must be a list, got {type_name(rules)}", props.spans.get(key))
 
     def _location(self, span: Span) -> Location:
         return Location(self.file, span.line, span.end_line, span.column)
@@ -239,7 +317,7 @@ class _Template:
                     unresolved.extend(value.refs)
                     items.extend(value.refs)
                 elif value:
-                    items.append(str(value))
+                    items.append(checked_address(value, key, getattr(rule, "spans", {}).get(key)))
         for key in ("SourceSecurityGroupId", "SourceSecurityGroupName", "DestinationSecurityGroupId",
                     "SourcePrefixListId", "DestinationPrefixListId"):
             if key in rule:
@@ -321,7 +399,45 @@ class _Template:
                        action="deny" if action == "deny" else "allow", unresolved=tuple(unresolved + refs),
                        traits=frozenset(traits), raw=f"{protocol} needs a PortRange with From and To"
                        if "invalid-ports" in traits else "", context=self._location(span), policy=f"cfn-nacl:{self.file}:{acl_key}",
-                       priority=int(number) if str(number).isdigit() else 32766)
+                       priority=_index(number) if _index(number) is not None else 32766)
+
+
+def _substitute(text: str, lookup) -> str:
+    """Fn::Sub: replace each ``${Name}`` by ``lookup(Name)``; ``${!Literal}`` stays. Linear in the text."""
+    out: list[str] = []
+    start = 0
+    while True:
+        opening = text.find("${", start)
+        closing = text.find("}", opening + 2) if opening >= 0 else -1
+        if closing < 0:
+            out.append(text[start:])
+            return "".join(out)
+        name = text[opening + 2:closing]
+        if not name or name.startswith("!"):
+            out.append(text[start:closing + 1])
+        else:
+            out.append(text[start:opening])
+            out.append(lookup(name))
+        start = closing + 1
+
+
+def _index(value: Any) -> int | None:
+    """A small non-negative integer written in ASCII digits (a list index, a rule number); None otherwise."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value if 0 <= value < 10**9 else None
+    if isinstance(value, str) and 0 < len(value) <= 9 and value.isascii() and value.isdigit():
+        return int(value)
+    return None
+
+
+def _is_intrinsic(value: Any) -> bool:
+    """``!Ref x``, ``{"Fn::If": [...]}`` ...: a value CloudFormation computes."""
+    if getattr(value, "tag", None):
+        return True
+    if isinstance(value, dict) and len(value) == 1:
+        key = next(iter(value))
+        return isinstance(key, str) and (key in ("Ref", "Condition") or key.startswith("Fn::"))
+    return False
 
 
 def _same(a: Any, b: Any) -> bool:

@@ -123,5 +123,6 @@ def test_bad_templates(tmp_path):
         "broken.json": '{"AWSTemplateFormatVersion": "2010-09-09", "Resources": {"A": }}',
         "odd.yaml": "AWSTemplateFormatVersion: '2010-09-09'\nResources: []\n",
     })
+    # odd.yaml: at the line of the Resources key that is not a mapping
     assert sorted((e.file, e.line) for e in report.errors) == [("broken.json", 1), ("broken.yaml", 4),
-                                                               ("odd.yaml", 1)]
+                                                               ("odd.yaml", 2)]
