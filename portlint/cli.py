@@ -350,6 +350,15 @@ def _register_reference_commands() -> None:
 _register_reference_commands()
 
 
+def _register_diff_command() -> None:
+    from portlint.cli_diff import diff
+
+    cli.add_command(diff)
+
+
+_register_diff_command()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Console-script entry point; returns the exit status instead of raising.
 
