@@ -16,12 +16,14 @@ from __future__ import annotations
 import re
 import shlex
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from itertools import chain
+from typing import Any, Callable, Iterable, Iterator
 
 from portlint.model import Exposure, InputError, Location, ParseOutcome, PortRange
 from portlint.netscope import classify_sources
 from portlint.parsers import ParseContext, SourceFile, yaml_documents
 from portlint.protocols import ALL_PORTS, normalize_protocol, parse_port_text
+from portlint.parsers.units import Invalid, Units, checked_address, expect, short, type_name
 from portlint.yamlpos import LocatedDict, LocatedList, Span
 
 UFW_MODULES = ("ufw", "community.general.ufw")
@@ -29,9 +31,9 @@ FIREWALLD_MODULES = ("firewalld", "ansible.posix.firewalld")
 AZURE_NSG_MODULES = ("azure_rm_securitygroup", "azure.azcollection.azure_rm_securitygroup")
 EC2_SG_MODULES = ("ec2_group", "ec2_security_group", "amazon.aws.ec2_group", "amazon.aws.ec2_security_group")
 GCP_FIREWALL_MODULES = ("gcp_compute_firewall", "google.cloud.gcp_compute_firewall")
-_SNIFF = re.compile(r"^\s*-?\s*(community\.general\.ufw|ansible\.posix\.firewalld|ufw|firewalld|"
-                    r"(azure\.azcollection\.)?azure_rm_securitygroup|(amazon\.aws\.)?ec2_(security_)?group|"
-                    r"(google\.cloud\.)?gcp_compute_firewall)\s*:", re.MULTILINE)
+#: module names whose tasks make a file an Ansible file for portlint
+SNIFF_MODULES = frozenset((*UFW_MODULES, *FIREWALLD_MODULES, *AZURE_NSG_MODULES, *EC2_SG_MODULES,
+                           *GCP_FIREWALL_MODULES))
 ANY = ("0.0.0.0/0", "::/0")
 PUBLIC_ZONES = frozenset({"public", "external", "dmz", "drop", "block"})
 BLOCK_KEYS = ("block", "rescue", "always")
@@ -62,11 +64,23 @@ class AnsibleParser:
     def claims(self, path: Path, text: str | None) -> bool:
         if text is None or path.suffix not in (".yml", ".yaml"):
             return False
-        return _SNIFF.search(text) is not None
+        return sniff(text)
 
     def parse(self, files: Iterable[SourceFile], ctx: ParseContext) -> Iterator[ParseOutcome]:
         for source in files:
             yield parse_tasks(source)
+
+
+def sniff(text: str) -> bool:
+    """Does a line (``- ufw:``, ``  community.general.ufw:``) use a module portlint reads? Linear, no regex."""
+    for line in text.splitlines():
+        word = line.lstrip(" \t")
+        if word.startswith("-"):
+            word = word[1:].lstrip(" \t")
+        name, colon, _ = word.partition(":")
+        if colon and name.rstrip(" \t") in SNIFF_MODULES:
+            return True
+    return False
 
 
 def _service_ports(name: str) -> list[tuple[str, PortRange]] | None:
@@ -92,46 +106,78 @@ def _ufw_ports(text: str) -> tuple[PortRange, str | None]:
 class _TaskReader:
     def __init__(self, file: str):
         self.file = file
-        self.exposures: list[Exposure] = []
-        self.errors: list[InputError] = []
+        self.units = Units(file)
+        self.out: list[Exposure] = []  # what the unit being read produces
         self.order = 0
         self.ufw_default_allow: Span | None = None
+
+    @property
+    def exposures(self) -> list[Exposure]:
+        return self.units.exposures
 
     def location(self, span: Span) -> Location:
         return Location(self.file, span.line, span.end_line, span.column)
 
+    def unit(self, span: Span, label: str, read: Callable[[], None]) -> bool:
+        """Read one unit (a task, a loop item, a rule of a cloud module); a failure costs only that unit."""
+        outer = self.out
+
+        def body() -> list[Exposure]:
+            self.out = []
+            read()
+            return self.out
+        try:
+            return self.units.run(span.line, span.column, label, body)
+        finally:
+            self.out = outer
+
     def walk(self, items: Any) -> None:
+        """Tasks in order, entering plays and blocks (iteratively: blocks may nest deeply)."""
+        stack: list[Iterator] = [self._tasks(items)]
+        while stack and not self.units.full:
+            item = next(stack[-1], None)
+            if item is None:
+                stack.pop()
+                continue
+            task, span = item
+            if "hosts" in task or "import_playbook" in task:
+                stack.append(chain.from_iterable(self._tasks(task.get(key)) for key in PLAY_KEYS))
+                continue
+            self.unit(span, _task_name(task), lambda: self._task(task, span))
+            nested = [task[key] for key in BLOCK_KEYS if key in task]
+            if nested:
+                stack.append(chain.from_iterable(self._tasks(items) for items in nested))
+
+    @staticmethod
+    def _tasks(items: Any) -> Iterator[tuple[LocatedDict, Span]]:
         if not isinstance(items, list):
             return
         spans = items.spans if isinstance(items, LocatedList) else []
         for index, item in enumerate(items):
-            if not isinstance(item, dict):
-                continue
-            span = spans[index] if index < len(spans) else Span(1, 1, 1)
-            if "hosts" in item or "import_playbook" in item:
-                for key in PLAY_KEYS:
-                    self.walk(item.get(key))
-                continue
-            for key in BLOCK_KEYS:
-                if key in item:
-                    self.walk(item[key])
-            for module in UFW_MODULES:
+            if isinstance(item, dict):
+                yield item, spans[index] if index < len(spans) else getattr(items, "span", Span(1, 1, 1))
+
+    def _task(self, item: dict, span: Span) -> None:
+        for module in UFW_MODULES:
+            if module in item:
+                self._guard(self._ufw, item[module], span, item)
+        for module in FIREWALLD_MODULES:
+            if module in item:
+                self._guard(self._firewalld, item[module], span, item)
+        for modules, reader in ((AZURE_NSG_MODULES, self._azure_nsg), (EC2_SG_MODULES, self._ec2_group),
+                                (GCP_FIREWALL_MODULES, self._gcp_firewall)):
+            for module in modules:
                 if module in item:
-                    self._guard(self._ufw, item[module], span, item)
-            for module in FIREWALLD_MODULES:
-                if module in item:
-                    self._guard(self._firewalld, item[module], span, item)
-            for modules, reader in ((AZURE_NSG_MODULES, self._azure_nsg), (EC2_SG_MODULES, self._ec2_group),
-                                    (GCP_FIREWALL_MODULES, self._gcp_firewall)):
-                for module in modules:
-                    if isinstance(item.get(module), dict):
-                        self._cloud(reader, item[module], span, item)
+                    reader(expect(item[module], dict, module), span, item)
 
     def _guard(self, reader, args: Any, span: Span, task: dict) -> None:
         items = next((task[k] for k in LOOP_KEYS if k in task), None)
         if isinstance(items, list):
-            for item in items:  # `loop:` / `with_items:` with a literal list: one rule per item
-                self._guard_one(reader, _render_item(args, item), span, task)
+            spans = items.spans if isinstance(items, LocatedList) else [span] * len(items)
+            for item, item_span in zip(items, spans):  # `loop:` / `with_items:` with a literal list
+                if not self.unit(item_span, f"{_task_name(task)} (loop item)",
+                                 lambda: self._guard_one(reader, _render_item(args, item), span, task)):
+                    return
             return
         self._guard_one(reader, args, span, task)
 
@@ -141,19 +187,17 @@ class _TaskReader:
                 args = dict(part.split("=", 1) for part in shlex.split(args) if "=" in part)
             except ValueError:
                 args = {}
-        if not isinstance(args, dict):
+        if args is None:
             return
+        args = expect(args, dict, "the module's arguments")
         if any("{{" in str(v) for v in args.values()):
             unresolved = [k for k, v in args.items() if "{{" in str(v)]
             self._unresolved(span, task, unresolved)
             return
-        try:
-            reader(args, span, task)
-        except ValueError as exc:
-            self.errors.append(InputError(self.file, span.line, f"{_task_name(task)}: {exc}", span.column))
+        reader(args, span, task)
 
     def _unresolved(self, span: Span, task: dict, keys: list[str]) -> None:
-        self.exposures.append(Exposure(
+        self.out.append(Exposure(
             kind="ansible", location=self.location(span), resource=_task_name(task), protocol="all",
             port_range=ALL_PORTS, sources=("{{ templated }}",), scope="unknown",
             unresolved=tuple(f"{k} (Jinja template)" for k in keys), traits=frozenset({"unresolved-port"})))
@@ -173,10 +217,11 @@ class _TaskReader:
             return
         action = "allow" if rule in ("allow", "limit") else "deny"
         direction = "egress" if direction in ("out", "outgoing") else "ingress"
-        source = args.get("from_ip", args.get("src", args.get("from", "any")))
+        source = checked_address(args.get("from_ip", args.get("src", args.get("from", "any"))), "from_ip")
         sources = ANY if str(source).lower() in ("any", "") else (str(source),)
         self.order += 1
-        priority = int(args["insert"]) if str(args.get("insert", "")).isdigit() else 1000 + self.order
+        insert = _small_int(args.get("insert"))
+        priority = insert if insert is not None and insert >= 0 else 1000 + self.order
         entries: list[tuple[str, PortRange]] = []
         if "name" in args or "app" in args:
             named = _service_ports(str(args.get("name", args.get("app"))))
@@ -191,54 +236,63 @@ class _TaskReader:
             proto = str(args.get("proto", "any")).lower()
             entries = [("all" if proto in ("any", "") else proto, ALL_PORTS)]
         for protocol, ports in entries:
-            self.exposures.append(Exposure(
+            self.out.append(Exposure(
                 kind="ansible", location=self.location(span), resource=f"ufw: {_task_name(task)}",
                 protocol=protocol, port_range=ports, sources=sources, scope=classify_sources(sources),
                 direction=direction, action=action, policy=f"ufw:{self.file}", priority=priority))
 
     def finish(self) -> None:
         if self.ufw_default_allow is not None:
-            self.exposures.append(Exposure(
+            span = self.ufw_default_allow
+            self.unit(span, "ufw default policy", lambda: self._default_allow(span))
+
+    def _default_allow(self, span: Span) -> None:
+        if span is not None:
+            self.out.append(Exposure(
                 kind="ansible", location=self.location(self.ufw_default_allow), resource="ufw: default policy allow",
                 protocol="all", port_range=ALL_PORTS, sources=ANY, scope="internet", action="allow",
                 policy=f"ufw:{self.file}", priority=float("inf")))
 
     # -- cloud firewall modules ---------------------------------------------------------
 
-    def _cloud(self, reader, args: dict, span: Span, task: dict) -> None:
-        """Cloud modules hold lists of rules; each rule is read on its own."""
-        try:
-            reader(args, span, task)
-        except ValueError as exc:
-            self.errors.append(InputError(self.file, span.line, f"{_task_name(task)}: {exc}", span.column))
-
-    def _rule_items(self, args: dict, key: str, span: Span) -> Iterator[tuple[dict, Span]]:
+    def _rule_items(self, args: dict, key: str, span: Span, task: dict) -> Iterator[tuple[dict, Span]]:
+        """The rules of a cloud module; each is read as a unit of its own (the caller's loop body)."""
         rules = args.get(key)
-        if not isinstance(rules, list):
+        if rules is None:
             return
+        rules = expect(rules, list, key)
         spans = rules.spans if isinstance(rules, LocatedList) else [span] * len(rules)
-        for rule, rule_span in zip(rules, spans):
-            if isinstance(rule, dict):
-                yield rule, rule_span
+        for index, (rule, rule_span) in enumerate(zip(rules, spans)):
+            if not isinstance(rule, dict):
+                self.units.error(rule_span.line, f"{_task_name(task)}: {key}[{index}] must be a mapping, "
+                                 f"got {type_name(rule)}", rule_span.column)
+                continue
+            yield rule, rule_span
+
+    def _each_rule(self, args: dict, key: str, span: Span, task: dict, read: Callable[[dict, Span], None]) -> None:
+        for rule, rule_span in self._rule_items(args, key, span, task):
+            if not self.unit(rule_span, _task_name(task), lambda: read(rule, rule_span)):
+                return
 
     def _cloud_exposure(self, span: Span, resource: str, protocol: str, ports: PortRange,
                         sources: tuple[str, ...], direction: str = "ingress", action: str = "allow",
                         policy: str = "", priority: float = 0, unresolved: tuple[str, ...] = ()) -> None:
         known = [s for s in sources if not s.startswith(("sg:", "tag:"))]
         scope = classify_sources(known, bool(unresolved)) if known or unresolved else "private"
-        self.exposures.append(Exposure(
+        self.out.append(Exposure(
             kind="ansible", location=self.location(span), resource=resource, protocol=protocol, port_range=ports,
             sources=sources, scope=scope, direction=direction, action=action, policy=policy, priority=priority,
             unresolved=unresolved))
 
     def _azure_nsg(self, args: dict, span: Span, task: dict) -> None:
         name = str(args.get("name", _task_name(task)))
-        for rule, rule_span in self._rule_items(args, "rules", span):
+
+        def read(rule: dict, rule_span: Span) -> None:
             direction = "egress" if str(rule.get("direction", "Inbound")).lower() == "outbound" else "ingress"
-            prefixes = rule.get("source_address_prefix" if direction == "ingress" else
-                                "destination_address_prefix", "*")
+            key = "source_address_prefix" if direction == "ingress" else "destination_address_prefix"
+            prefixes = rule.get(key, "*")
             prefixes = prefixes if isinstance(prefixes, list) else [prefixes]
-            sources = tuple(_azure_source(str(p)) for p in prefixes)
+            sources = tuple(_azure_source(checked_address(p, key)) for p in prefixes)
             protocol = _protocol(rule.get("protocol", "*"))
             values = rule.get("destination_port_range", "*")
             values = values if isinstance(values, list) else str(values).split(",")
@@ -248,23 +302,25 @@ class _TaskReader:
                                      protocol, ports, sources, direction,
                                      "deny" if str(rule.get("access", "Allow")).lower() == "deny" else "allow",
                                      f"nsg:{self.file}:{name}", _number(rule.get("priority"), 4096))
+        self._each_rule(args, "rules", span, task, read)
 
     def _ec2_group(self, args: dict, span: Span, task: dict) -> None:
         if str(args.get("state", "present")).lower() == "absent":
             return
         name = str(args.get("name", _task_name(task)))
         for key, direction in (("rules", "ingress"), ("rules_egress", "egress")):
-            for rule, rule_span in self._rule_items(args, key, span):
+            def read(rule: dict, rule_span: Span, direction: str = direction) -> None:
                 protocol = _protocol(rule.get("proto", rule.get("ip_protocol", "tcp")))
                 sources: list[str] = []
                 for cidr_key in ("cidr_ip", "cidr_ipv6"):
                     value = rule.get(cidr_key)
-                    sources.extend(str(v) for v in (value if isinstance(value, list) else [value]) if v)
+                    sources.extend(checked_address(v, cidr_key)
+                                   for v in (value if isinstance(value, list) else [value]) if v)
                 for group_key in ("group_id", "group_name"):
                     if rule.get(group_key):
                         sources.append(f"sg:{rule[group_key]}")
                 if not sources:
-                    continue
+                    return
                 if "ports" in rule:
                     values = rule["ports"] if isinstance(rule["ports"], list) else [rule["ports"]]
                     ranges = [parse_port_text(v) for v in values]
@@ -273,11 +329,13 @@ class _TaskReader:
                 else:
                     low, high = rule.get("from_port"), rule.get("to_port", rule.get("from_port"))
                     if low is None:
-                        raise ValueError(f"rule for {protocol} has no from_port or ports")
-                    ranges = [ALL_PORTS] if int(low) == -1 else [parse_port_text(f"{low}-{high}")]
+                        raise Invalid(f"rule for {protocol} has no from_port or ports")
+                    everything = low in (-1, "-1") and high in (-1, "-1", None)
+                    ranges = [ALL_PORTS] if everything else [_port_pair(low, high)]
                 for ports in ranges:
                     self._cloud_exposure(rule_span, f"ec2_security_group {name}", protocol, ports,
                                          tuple(sources), direction)
+            self._each_rule(args, key, span, task, read)
 
     def _gcp_firewall(self, args: dict, span: Span, task: dict) -> None:
         if args.get("disabled") is True or str(args.get("state", "present")).lower() == "absent":
@@ -285,19 +343,20 @@ class _TaskReader:
         name = str(args.get("name", _task_name(task)))
         direction = "egress" if str(args.get("direction", "INGRESS")).upper() == "EGRESS" else "ingress"
         ranges_key = "source_ranges" if direction == "ingress" else "destination_ranges"
-        sources = tuple(str(s) for s in args.get(ranges_key) or [])
-        sources += tuple(f"tag:{t}" for t in args.get("source_tags") or [])
+        sources = tuple(checked_address(s, ranges_key) for s in expect(args.get(ranges_key) or [], list, ranges_key))
+        sources += tuple(f"tag:{t}" for t in expect(args.get("source_tags") or [], list, "source_tags"))
         if not sources:
             sources = ANY
         for key, action in (("allowed", "allow"), ("denied", "deny")):
-            for rule, rule_span in self._rule_items(args, key, span):
+            def read(rule: dict, rule_span: Span, action: str = action) -> None:
                 protocol = _protocol(rule.get("ip_protocol", "all"))
-                values = rule.get("ports") or ["0-65535"]
+                values = expect(rule.get("ports") or ["0-65535"], list, "ports")
                 for value in values:
                     ports = ALL_PORTS if protocol not in ("tcp", "udp", "sctp") else parse_port_text(value)
                     self._cloud_exposure(rule_span, f"gcp_compute_firewall {name}", protocol, ports, sources,
                                          direction, action, f"gcp:{self.file}:{args.get('network', 'default')}",
                                          _number(args.get("priority"), 1000) - (0.5 if action == "deny" else 0))
+            self._each_rule(args, key, span, task, read)
 
     # -- firewalld ----------------------------------------------------------------------
 
@@ -327,7 +386,7 @@ class _TaskReader:
         for protocol, ports in entries:
             scope = classify_sources(zone_sources) if zone in PUBLIC_ZONES else "private"
             # firewalld checks rich rules of priority <= 0 before a zone's ports and services
-            self.exposures.append(Exposure(
+            self.out.append(Exposure(
                 kind="ansible", location=self.location(span), resource=resource, protocol=protocol,
                 port_range=ports, sources=zone_sources, scope=scope, policy=policy, priority=0.5))
 
@@ -347,6 +406,8 @@ class _TaskReader:
         if action is None:
             return
         source = fields.get("source.address") or fields.get("address")
+        if source:
+            source = checked_address(source, "rich_rule source address")
         if source and "not" not in words:
             sources, scope = (source,), classify_sources((source,))
         elif source:  # "source not address=X": everyone but X
@@ -361,11 +422,13 @@ class _TaskReader:
             entries = _service_ports(fields["service.name"]) or []
         else:
             entries = [("all", ALL_PORTS)]
-        priority: float = int(fields["priority"]) if fields.get("priority", "").lstrip("-").isdigit() else 0
+        written = fields.get("priority", "")
+        number = _small_int(written.removeprefix("-"))
+        priority: float = 0 if number is None else -number if written.startswith("-") else number
         if priority == 0 and action != "accept":
             priority = -0.25  # at priority 0 firewalld applies deny rich rules before allow ones
         for protocol, ports in entries:
-            self.exposures.append(Exposure(
+            self.out.append(Exposure(
                 kind="ansible", location=self.location(span), resource=resource, protocol=protocol,
                 port_range=ports, sources=sources, scope=scope,
                 action="allow" if action == "accept" else "deny", policy=policy,
@@ -389,6 +452,23 @@ def _render_item(args: Any, item: Any) -> Any:
     if isinstance(args, dict):
         return {key: render(value) for key, value in args.items()}
     return render(args)
+
+
+def _small_int(value: object) -> int | None:
+    """An integer written in ASCII digits (at most 9), or None."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value if abs(value) < 10**9 else None
+    text = str(value).strip() if isinstance(value, str) else ""
+    return int(text) if 0 < len(text) <= 9 and text.isascii() and text.isdigit() else None
+
+
+def _port_pair(low: object, high: object) -> PortRange:
+    """from_port/to_port of an ec2 rule as one range; ValueError with what was expected."""
+    start, end = parse_port_text(low if isinstance(low, int) else str(low)), \
+        parse_port_text(high if isinstance(high, int) else str(high))
+    if start.start > end.end or start.start != start.end or end.start != end.end:
+        raise Invalid(f"from_port {short(low)} and to_port {short(high)} must be ports from low to high")
+    return PortRange(start.start, end.end)
 
 
 def _protocol(value: object) -> str:
@@ -429,5 +509,5 @@ def parse_tasks(source: SourceFile) -> ParseOutcome:
             for key in (*PLAY_KEYS, *BLOCK_KEYS):
                 reader.walk(doc.get(key))
     reader.finish()
-    return ParseOutcome(file, tuple(reader.exposures), tuple(reader.errors))
+    return reader.units.outcome()
 

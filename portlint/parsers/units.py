@@ -14,6 +14,8 @@ from portlint import limits
 from portlint.model import Exposure, InputError, ParseOutcome
 from portlint.netscope import parse_network
 
+#: input errors listed per file (a 100,000-item loop of bad items must not make 100,000 messages)
+MAX_ERRORS = 1_000
 _ADDRESS_CHARS = frozenset("0123456789abcdefABCDEF.:/[]")
 
 
@@ -120,6 +122,10 @@ class Units:
         return ParseOutcome(self.file, tuple(self.exposures), tuple(self.errors))
 
     def error(self, line: int, message: str, column: int = 1) -> None:
+        if len(self.errors) > MAX_ERRORS:
+            return
+        if len(self.errors) == MAX_ERRORS:
+            message = f"more than {MAX_ERRORS:,} input errors in this file; the others are not listed"
         self.errors.append(InputError(self.file, max(int(line), 1), message, max(int(column), 1)))
 
     def add(self, exposures: Iterable[Exposure]) -> None:
