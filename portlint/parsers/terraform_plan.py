@@ -9,12 +9,15 @@ JSON file.
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
+from portlint import limits
 from portlint.model import InputError, ParseOutcome
 from portlint.parsers import ParseContext, SourceFile
+from portlint.parsers.units import Units, failure_message, type_name
 from portlint.yamlpos import LocatedDict, LocatedList, Span
 
 _SNIFF = re.compile(r'"(planned_values|format_version)"\s*:')
@@ -54,14 +57,25 @@ class PlanView:
                 for item, s in zip(value, spans) if isinstance(item, dict)]
 
 
-def _resources(module: Any) -> Iterator[LocatedDict]:
-    if not isinstance(module, dict):
-        return
-    for resource in module.get("resources") or []:
-        if isinstance(resource, dict):
-            yield resource
-    for child in module.get("child_modules") or []:
-        yield from _resources(child)
+def _resources(root: Any, units: Units) -> Iterator[LocatedDict]:
+    """Every resource of the root module and its child modules (iteratively: modules may nest deeply)."""
+    stack = [root]
+    while stack:
+        module = stack.pop()
+        if not isinstance(module, dict):
+            continue
+        for key in ("resources", "child_modules"):
+            value = module.get(key)
+            if value is not None and not isinstance(value, list):
+                span = module.spans.get(key, module.span) if isinstance(module, LocatedDict) else Span(1, 1, 1)
+                units.error(span.line, f"{key} must be a list, got {type_name(value)}", span.column)
+        resources = module.get("resources")
+        for resource in resources if isinstance(resources, list) else []:
+            if isinstance(resource, dict):
+                yield resource
+        children = module.get("child_modules")
+        if isinstance(children, list):
+            stack.extend(reversed(children))
 
 
 class TerraformPlanParser:
@@ -87,20 +101,38 @@ def parse_plan(source: SourceFile) -> ParseOutcome:
         doc = loads_located(source.text)
     except JSONLoadError as exc:
         return ParseOutcome(file, errors=(InputError(file, exc.line, f"invalid JSON: {exc.message}", exc.column),))
+    except json.JSONDecodeError as exc:
+        return ParseOutcome(file, errors=(InputError(file, exc.lineno, f"invalid JSON: {exc.msg}", exc.colno),))
+    except (ValueError, RecursionError, limits.LimitExceeded) as exc:
+        line = getattr(exc, "line", 1) or 1
+        return ParseOutcome(file, errors=(InputError(file, line, f"invalid JSON: {failure_message(exc)}"),))
     root = None
+    where = getattr(doc, "span", Span(1, 1, 1))
     if isinstance(doc, dict):
         for key in ("planned_values", "values"):
-            if isinstance(doc.get(key), dict):
-                root = doc[key].get("root_module")
+            if key in doc:
+                where = doc.spans.get(key, where)
+                if isinstance(doc[key], dict):
+                    root = doc[key].get("root_module")
+                    where = doc[key].spans.get("root_module", where)
                 break
-    if root is None:
-        return ParseOutcome(file, errors=(InputError(file, 1, "no planned_values.root_module in this plan JSON"),))
-    exposures = []
-    for resource in _resources(root):
+    if not isinstance(root, dict):
+        message = "no planned_values.root_module in this plan JSON" if root is None else \
+            f"root_module must be a mapping, got {type_name(root)}"
+        return ParseOutcome(file, errors=(InputError(file, where.line, message, where.column),))
+    units = Units(file)
+    for resource in _resources(root, units):
         kind = resource.get("type")
         values = resource.get("values")
-        if kind not in ADAPTERS or not isinstance(values, dict) or resource.get("mode", "managed") != "managed":
+        if not isinstance(kind, str) or kind not in ADAPTERS or resource.get("mode", "managed") != "managed":
             continue
-        view = PlanView(values, resource.span, file, str(resource.get("address", kind)))
-        exposures.extend(ADAPTERS[kind](view))  # type: ignore[arg-type]
-    return ParseOutcome(file, tuple(exposures))
+        span = resource.span
+        address = resource.get("address", kind)
+        address = address if isinstance(address, str) else kind
+        if not isinstance(values, dict):
+            units.error(span.line, f"{address}: values must be a mapping, got {type_name(values)}", span.column)
+            continue
+        view = PlanView(values, span, file, address)
+        if not units.run(span.line, span.column, address, lambda: list(ADAPTERS[kind](view))):  # type: ignore[arg-type]
+            break
+    return units.outcome()
