@@ -49,20 +49,24 @@ class Options:
 
 
 def display_path(path: Path, cwd: Path) -> str:
-    """Relative to ``cwd`` when under it, with ``/`` separators."""
+    """Relative to ``cwd`` when under it (by name, links not resolved), with ``/`` separators."""
     try:
-        absolute = path if path.is_absolute() else cwd / path
-        return Path(os.path.relpath(absolute, cwd)).as_posix() if _is_under(absolute, cwd) \
-            else absolute.as_posix()
+        absolute = os.path.abspath(path if path.is_absolute() else cwd / path)
+        here = os.path.abspath(cwd)
+        if absolute == here or absolute.startswith(here.rstrip(os.sep) + os.sep):
+            return Path(os.path.relpath(absolute, here)).as_posix()
+        if _is_under(Path(absolute), cwd):  # cwd reached through a link, e.g. /tmp -> /private/tmp
+            return Path(os.path.relpath(os.path.realpath(absolute), os.path.realpath(cwd))).as_posix()
+        return Path(absolute).as_posix()
     except ValueError:  # pragma: no cover - different drives on Windows
         return path.as_posix()
 
 
 def _is_under(path: Path, root: Path) -> bool:
     try:
-        path.resolve().relative_to(root.resolve())
+        Path(os.path.realpath(path)).relative_to(os.path.realpath(root))
         return True
-    except ValueError:
+    except (ValueError, OSError):
         return False
 
 
