@@ -141,6 +141,12 @@ _project_root = click.option(
     "--project-root", type=click.Path(path_type=Path, file_okay=False, exists=True),
     help="Folder nothing outside of is read (default: the git top level of PATHS, else the folder of the "
          "configuration file, else the current folder).")
+def _link_base(function):
+    from portlint.cli_render import link_base_option
+
+    return link_base_option(function)
+
+
 _env_file = click.option("--env-file", multiple=True, type=click.Path(path_type=Path, dir_okay=False, exists=True),
                          help="Compose interpolation values, instead of the .env beside each file (repeatable).")
 
@@ -250,8 +256,13 @@ def check(ctx, paths, fmt, output, reports, baseline, write_baseline, fail_on, e
         fmt = "github" if os.environ.get("GITHUB_ACTIONS") == "true" and not output else "text"
     colour = _use_colour(color) and output is None
     render_options = {"color": colour, "fail_on": threshold}
+    if fmt == "html" or any(extra_fmt == "html" for extra_fmt, _ in extra):
+        from portlint.cli_render import page_options
+
+        render_options.update(page_options(report, options, output))
     for extra_fmt, target in extra:
-        text = get_renderer(CHECK_FORMATS, extra_fmt)(report, {**render_options, "color": False})
+        text = get_renderer(CHECK_FORMATS, extra_fmt)(report, {**render_options, "color": False,
+                                                               "page_dir": target.parent})
         _write(target, text, options)
     text = get_renderer(CHECK_FORMATS, fmt)(report, render_options)
     if output is not None:
@@ -320,8 +331,11 @@ def _refuse_links_in(absolute: Path, target: Path, options) -> None:
 
 @cli.command()
 @_paths
-@click.option("--format", "-f", "fmt", type=click.Choice(["table", "json"]), default="table",
-              show_default=True, help="Output format.")
+@click.option("--format", "-f", "fmt", type=click.Choice(["table", "json", "html"]), default="table",
+              show_default=True, help="Output format (html: a self-contained port map page).")
+@click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False),
+              help="Write the output to FILE instead of standard output.")
+@_link_base
 @_exclude
 @_env_file
 @_var_file
@@ -330,20 +344,30 @@ def _refuse_links_in(absolute: Path, target: Path, options) -> None:
 @_project_root
 @_debug
 @click.pass_context
-def inventory(ctx, paths, fmt, exclude, env_file, var_file, var, config, project_root):
-    """List every exposure found in PATHS, risky or not: the port map of the tree."""
+def inventory(ctx, paths, fmt, output, link_base, exclude, env_file, var_file, var, config, project_root):
+    """List every exposure found in PATHS, risky or not: the port map of the tree.
+
+    json and html also carry each exposure's findings (open, suppressed or accepted).
+    """
+    from portlint.cli_render import page_options
     from portlint.formatters import INVENTORY_FORMATS, get_renderer
 
     options = _options(exclude, env_file, var_file, var, config=config, paths=paths, project_root=project_root)[0]
-    report = _run(paths, options, with_findings=False)
-    click.echo(get_renderer(INVENTORY_FORMATS, fmt)(report, {}), nl=False)
+    report = _run(paths, options, with_findings=fmt != "table")
+    render_options = page_options(report, options, output, link_base) if fmt != "table" else {}
+    text = get_renderer(INVENTORY_FORMATS, fmt)(report, render_options)
+    if output is not None:
+        _write(output, text, options)
+    else:
+        click.echo(text, nl=False)
     ctx.exit(2 if report.errors else 0)
 
 
 def _register_reference_commands() -> None:
     from portlint.cli_reference import explain, port, rules
+    from portlint.cli_render import render
 
-    for command in (rules, explain, port):
+    for command in (rules, explain, port, render):
         cli.add_command(command)
 
 

@@ -16,10 +16,12 @@ CHECK_FORMATS = {
     "markdown": "portlint.formatters.github:render_markdown",
     "gitlab": "portlint.formatters.gitlab:render_check",
     "junit": "portlint.formatters.junit:render_check",
+    "html": "portlint.formatters.html:render_check",
 }
 INVENTORY_FORMATS = {
     "table": "portlint.formatters.text:render_inventory",
     "json": "portlint.formatters.json_report:render_inventory",
+    "html": "portlint.formatters.html:render_inventory",
 }
 
 Renderer = Callable[[Report, dict], str]
