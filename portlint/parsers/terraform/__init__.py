@@ -18,12 +18,14 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
+from portlint import limits
+from portlint.inputs import ReadRefused
+from portlint.limits import LimitExceeded
 from portlint.model import Exposure, InputError, ParseOutcome
 from portlint.parsers import ParseContext, SourceFile
 
 MODULE_SUFFIXES = (".tf", ".tf.json")
 VARS_SUFFIXES = (".tfvars", ".tfvars.json")
-MAX_MODULE_DEPTH = 8
 #: Below this many files one process is faster than starting workers.
 PARALLEL_MIN_FILES = 24
 #: Remote modules whose name says they manage firewall rules (their rules are not analysed).
@@ -51,13 +53,29 @@ class TerraformParser:
         if len(files) < PARALLEL_MIN_FILES or len(chunks) < 2:
             yield from _run_files(files, ctx)
             return
-        from concurrent.futures import ProcessPoolExecutor
-        import multiprocessing
+        yield from _run_parallel(chunks, ctx)
 
-        method = "fork" if "fork" in multiprocessing.get_all_start_methods() else None
+
+def _run_parallel(chunks: list[list[SourceFile]], ctx: ParseContext) -> Iterator[ParseOutcome]:
+    """Each chunk in a worker; a chunk whose worker fails or dies is run again here, alone,
+    so it never costs the other chunks their findings."""
+    from concurrent.futures import ProcessPoolExecutor
+    import multiprocessing
+
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else None
+    results: list[list[ParseOutcome] | None] = [None] * len(chunks)
+    try:
         with ProcessPoolExecutor(max_workers=len(chunks), mp_context=multiprocessing.get_context(method)) as pool:
-            for outcomes in pool.map(_run_files, chunks, [ctx] * len(chunks)):
-                yield from outcomes
+            futures = [pool.submit(_run_files, chunk, ctx) for chunk in chunks]
+            for i, future in enumerate(futures):
+                try:
+                    results[i] = future.result()
+                except Exception:  # the worker raised or died (BrokenProcessPool)
+                    results[i] = None
+    except Exception:  # no worker could be started at all
+        pass
+    for chunk, outcomes in zip(chunks, results):
+        yield from outcomes if outcomes is not None else _run_files(chunk, ctx)
 
 
 def _run_files(files: list[SourceFile], ctx: ParseContext) -> list[ParseOutcome]:
@@ -85,7 +103,7 @@ def _chunks(files: list[SourceFile], workers: int) -> list[list[SourceFile]]:
 
     for directory, sources in by_dir.items():
         for source in sources:
-            for target in _LOCAL_SOURCE.findall(source.text):
+            for target in _LOCAL_SOURCE.findall(source.text[:limits.FILE_BYTES]):
                 called = (directory / target).resolve()
                 if called in parent:
                     parent[find(called)] = find(directory)
@@ -110,6 +128,12 @@ class _Run:
         self.errors: dict[str, list[InputError]] = defaultdict(list)
         self.exposures: dict[str, list[Exposure]] = defaultdict(list)
         self.claimed: list[str] = []
+        from portlint.parsers.terraform.values import Budget
+
+        #: all evaluation of this run together; each block also has its own TF_STEPS budget
+        self.budget = Budget("TF_RUN_STEPS", "Terraform evaluation steps for the whole run")
+        self.module_instances = 0
+        self.evaluated: set[Path] = set()
 
     def register(self, source: SourceFile) -> None:
         path = source.path.resolve()
@@ -120,22 +144,45 @@ class _Run:
 
     # -- loading -----------------------------------------------------------------
 
-    def _text(self, path: Path) -> tuple[str, str] | None:
+    def error(self, file: str, line: int, message: str, column: int = 1) -> None:
+        self.errors[file].append(InputError(file, max(int(line or 1), 1), message, max(int(column or 1), 1)))
+
+    def _text(self, path: Path, trusted: bool = False) -> tuple[str, str] | None:
+        """A file's (display, text); None when absent. ReadRefused when it may not be read
+        (outside the project root, a FIFO, too large); ``trusted`` files (``--var-file``)
+        were named by the user and may lie outside the root."""
         if path not in self.texts:
-            text = self.ctx.read_text(path)
+            if trusted:
+                from portlint.inputs import read_input
+
+                text = read_input(path)
+            else:
+                text = self.ctx.read_text(path)
             if text is None:
                 return None
             self.texts[path] = (self.ctx.display_path(path), text)
         return self.texts[path]
 
     def _list(self, directory: Path) -> list[Path]:
+        known = [p for p in self.texts if p.parent == directory]
+        if not self.ctx.inside_project(directory):
+            return sorted(known)  # never list a folder outside the project
         try:
-            return sorted(p for p in directory.iterdir() if p.is_file())
+            found = []
+            for entry in os.scandir(directory):
+                if entry.is_file():  # follows links; FIFOs, devices and folders are left out
+                    found.append(directory / entry.name)
+                    if len(found) > limits.FILES:
+                        break
+            return sorted(set(found) | set(known))
         except OSError:
-            return [p for p in self.texts if p.parent == directory]
+            return sorted(known)
 
-    def module_units(self, directory: Path) -> list:
-        """Parsed files of a module directory (cached); parse errors are recorded once."""
+    def module_units(self, directory: Path, asker: tuple[str, int, str] | None = None) -> list:
+        """Parsed files of a module directory (cached); parse errors are recorded once.
+
+        ``asker`` (file, line, source) is the module call that made portlint read the
+        folder: a file there that may not be read is reported at that call."""
         from portlint.parsers.terraform.hcl import HCLSyntaxError, load_hcl, load_tf_json
         from portlint.parsers.terraform.module import Unit
 
@@ -145,16 +192,27 @@ class _Run:
         for path in self._list(directory):
             if not _is_module_file(path.name):
                 continue
-            loaded = self._text(path)
+            shown = self.ctx.display_path(path)
+            try:
+                loaded = self._text(path)
+            except ReadRefused as exc:
+                if asker is not None:
+                    file, line, source = asker
+                    self.error(file, line, f"module source {source}: cannot read {shown}: {exc.reason}")
+                else:
+                    self.error(shown, exc.line, f"cannot read file: {exc.reason}")
+                continue
             if loaded is None:
-                self.errors[self.ctx.display_path(path)].append(
-                    InputError(self.ctx.display_path(path), 1, "cannot read file"))
+                self.error(shown, 1, "cannot read file: it vanished while portlint ran")
                 continue
             display, text = loaded
             try:
                 body = load_tf_json(text) if path.name.endswith(".json") else load_hcl(text)
             except HCLSyntaxError as exc:
-                self.errors[display].append(InputError(display, exc.line, exc.message, exc.column))
+                self.error(display, exc.line, exc.message, exc.column)
+                continue
+            except Exception as exc:  # a parser bug: this file is reported, the others are read
+                self.error(display, 1, f"cannot parse this file: {type(exc).__name__}: {exc}")
                 continue
             units.append(Unit(display, body))
         self.units[directory] = units
@@ -175,31 +233,49 @@ class _Run:
         for path in auto:
             values.update(self._vars_file(path, required=False))
         for path in self.ctx.var_files:
-            values.update(self._vars_file(Path(path).resolve(), required=True))
+            values.update(self._vars_file(Path(path).resolve(), required=True, trusted=True))
         for key, raw in self.ctx.variables.items():
             values[key] = self._cli_value(raw)
         return {name: (lambda v=value: v) for name, value in values.items()}
 
-    def _vars_file(self, path: Path, required: bool) -> dict[str, Any]:
+    def _vars_file(self, path: Path, required: bool, trusted: bool = False) -> dict[str, Any]:
         from portlint.parsers.terraform.evaluate import Scope, evaluate
         from portlint.parsers.terraform.hcl import HCLSyntaxError, load_hcl, load_tf_json
-        from portlint.parsers.terraform.module import no_names as _no_names
+        from portlint.parsers.terraform.module import describe_failure, no_names as _no_names
+        from portlint.parsers.terraform.values import budget
 
-        loaded = self._text(path)
+        shown = self.ctx.display_path(path)
+        try:
+            loaded = self._text(path, trusted=trusted)
+        except ReadRefused as exc:
+            if not any(e.message.endswith(exc.reason) for e in self.errors[shown]):
+                self.error(shown, exc.line, f"cannot read variables file: {exc.reason}")
+            return {}
         if loaded is None:
             if required:
-                shown = self.ctx.display_path(path)
-                self.errors[shown].append(InputError(shown, 1, "cannot read variables file"))
+                self.error(shown, 1, "cannot read variables file")
             return {}
         display, text = loaded
         try:
             body = load_tf_json(text) if path.name.endswith(".json") else load_hcl(text)
         except HCLSyntaxError as exc:
             if not any(e.line == exc.line for e in self.errors[display]):
-                self.errors[display].append(InputError(display, exc.line, exc.message, exc.column))
+                self.error(display, exc.line, exc.message, exc.column)
+            return {}
+        except Exception as exc:
+            self.error(display, 1, f"cannot parse this file: {type(exc).__name__}: {exc}")
             return {}
         scope = Scope(_no_names)
-        return {name: evaluate(attr.expr, scope) for name, attr in body.attributes.items()}
+        values = {}
+        for name, attr in body.attributes.items():
+            try:
+                with budget(self.budget):
+                    values[name] = evaluate(attr.expr, scope)
+            except Exception as exc:  # one bad value costs only itself
+                failure = describe_failure(exc, display, attr.span, f"variable {name}")
+                if failure not in self.errors[failure.file]:
+                    self.errors[failure.file].append(failure)
+        return values
 
     @staticmethod
     def _cli_value(raw: str) -> Any:
@@ -212,7 +288,7 @@ class _Run:
             try:
                 body = load_hcl(f"v = {text}\n")
                 return evaluate(body.attributes["v"].expr, Scope(_no_names))
-            except HCLSyntaxError:
+            except Exception:  # the user's own --var / TF_VAR_ value: kept as text when not a value
                 return raw
         return raw
 
@@ -220,34 +296,64 @@ class _Run:
 
     def outcomes(self) -> Iterator[ParseOutcome]:
         for directory in self.dirs:
-            self.module_units(directory)
-            for path in self._list(directory):
-                if _is_vars_file(path.name) and path in self.texts:
-                    self._vars_file(path, required=False)  # report syntax errors in tfvars too
+            self._safely(directory, lambda d=directory: self._load(d))
         called = self._called_dirs()
         for directory in self.dirs:
             if directory in called:
                 continue
-            self._evaluate(directory, self.root_inputs(directory), address="", depth=0, stack=())
+            self._safely(directory, lambda d=directory: self._evaluate(
+                d, self.root_inputs(d), address="", depth=0, stack=()))
+        for directory in self.dirs:  # called only from a cycle, or from a caller that failed
+            if directory not in self.evaluated:
+                self._safely(directory, lambda d=directory: self._evaluate(
+                    d, self.root_inputs(d), address="", depth=0, stack=()))
         read = [display for display, _ in self.texts.values()]
         files = list(dict.fromkeys(self.claimed + read + list(self.errors) + list(self.exposures)))
         for file in files:
             yield ParseOutcome(file, tuple(self.exposures.get(file, ())), tuple(self.errors.get(file, ())))
 
-    def _called_dirs(self) -> set[Path]:
+    def _load(self, directory: Path) -> None:
+        self.module_units(directory)
+        for path in self._list(directory):
+            if _is_vars_file(path.name) and path in self.texts:
+                self._vars_file(path, required=False)  # report syntax errors in tfvars too
+
+    def _safely(self, directory: Path, work: Callable[[], None]) -> None:
+        """Last net for one module folder: a failure costs only that folder, reported on its first file."""
+        try:
+            work()
+        except Exception as exc:
+            self.evaluated.add(directory)
+            files = sorted(d for p, (d, _) in self.texts.items() if p.parent == directory)
+            file = files[0] if files else self.ctx.display_path(directory)
+            line = getattr(exc, "line", 0) or 1
+            message = getattr(exc, "message", None) or f"{type(exc).__name__}: {exc}"
+            self.error(getattr(exc, "file", None) or file, line, f"cannot check this module: {message}")
+
+    def _source_of(self, block) -> Any:
         from portlint.parsers.terraform.evaluate import Scope, evaluate
         from portlint.parsers.terraform.module import no_names as _no_names
+        from portlint.parsers.terraform.values import budget
 
+        source_attr = block.body.attributes.get("source")
+        if source_attr is None:
+            return None
+        with budget(self.budget):
+            return evaluate(source_attr.expr, Scope(_no_names))
+
+    def _called_dirs(self) -> set[Path]:
         called: set[Path] = set()
         for directory in self.dirs:
             for unit in self.units.get(directory, []):
                 for block in unit.body.blocks_of("module"):
-                    source_attr = block.body.attributes.get("source")
-                    source = evaluate(source_attr.expr, Scope(_no_names)) if source_attr else None
+                    try:
+                        source = self._source_of(block)
+                    except Exception:
+                        continue  # reported when the call is evaluated
                     if isinstance(source, str) and _is_local(source):
-                        target = (directory / source).resolve()
-                        if target != directory:
-                            called.add(target)
+                        target = Path(os.path.normpath(directory / source))
+                        if target != directory and self.ctx.inside_project(target):
+                            called.add(_resolved(target))
         return called
 
     def _opaque_module(self, call, view) -> None:
@@ -261,47 +367,114 @@ class _Run:
             scope="unknown", unresolved=(f"module source {call.source}",), traits=frozenset({"unresolved-port"}),
             raw=call.source))
 
+    def _fail(self, exc: BaseException, file: str, span, what: str) -> None:
+        from portlint.parsers.terraform.module import describe_failure
+
+        failure = describe_failure(exc, file, span, what)
+        if failure not in self.errors[failure.file]:
+            self.errors[failure.file].append(failure)
+
     def _evaluate(self, directory: Path, inputs: dict[str, Callable[[], Any]], address: str, depth: int,
-                  stack: tuple[Path, ...]) -> None:
-        from portlint.parsers.terraform import sg_module
+                  stack: tuple[Path, ...], asker: tuple[str, int, str] | None = None) -> None:
         from portlint.parsers.terraform.module import Module
         from portlint.parsers.terraform.resources import ADAPTERS
+        from portlint.parsers.terraform.values import budget
 
-        module = Module(directory, self.module_units(directory), inputs, address)
-        for kind, view in module.resource_views(set(ADAPTERS)):
-            for exposure in ADAPTERS[kind](view):
+        self.evaluated.add(directory)
+        self.module_instances += 1
+        module = Module(directory, self.module_units(directory, asker), inputs, address)
+        for located in module.resource_blocks:
+            kind = located.item.labels[0]
+            if kind not in ADAPTERS:
+                continue
+            key = ".".join(located.item.labels)
+            found: list[Exposure] = []
+            try:  # one resource block (all its instances) is the unit that a failure costs
+                with budget(self.budget):
+                    for view in module.instances(located.item, located.unit, f"{module.address}{key}"):
+                        found.extend(ADAPTERS[kind](view))
+            except Exception as exc:
+                self._fail(exc, located.unit.display, located.item.span, f"resource {key}")
+            for exposure in found:
                 self.exposures[exposure.location.file].append(exposure)
-        if depth >= MAX_MODULE_DEPTH:
+        for name, located in module.module_blocks.items():
+            try:
+                with budget(self.budget):
+                    self._call(module, name, located, directory, depth, stack)
+            except Exception as exc:
+                self._fail(exc, located.unit.display, located.item.span, f"module {name}")
+        for problem in module.problems:
+            if problem not in self.errors[problem.file]:
+                self.errors[problem.file].append(problem)
+
+    def _call(self, module, name: str, located, directory: Path, depth: int, stack: tuple[Path, ...]) -> None:
+        """One module call: its instances, and the called module evaluated for each."""
+        from portlint.parsers.terraform import sg_module
+        from portlint.parsers.terraform.module import ModuleCall
+        from portlint.parsers.terraform.values import TerraformError
+
+        block = located.item
+        source_attr = block.body.attributes.get("source")
+        source = self._source_of(block)
+        if not isinstance(source, str):
             return
-        for call, instances in module.calls():
-            preset = sg_module.preset_of(call.source)
-            if preset is not False:
-                for view in instances:
-                    for exposure in sg_module.expand(view, preset or None):
-                        self.exposures[exposure.location.file].append(exposure)
-                continue
-            if not _is_local(call.source):
-                if _FIREWALL_MODULE.search(call.source):
-                    for view in instances:
-                        self._opaque_module(call, view)
-                continue
-            target = (directory / call.source).resolve()
-            if target in stack or target == directory or not target.is_dir() and target not in self.units:
-                continue
+        call = ModuleCall(name, block, located.unit, source)
+        instances = module.instances(block, located.unit, f"{module.address}module.{name}")
+        preset = sg_module.preset_of(call.source)
+        if preset is not False:
             for view in instances:
-                child_inputs = {name: (lambda a=attr, v=view: _eval_in(a, v))
-                                for name, attr in call.block.body.attributes.items()
-                                if name not in _META_ARGUMENTS}
-                self._evaluate(target, child_inputs, f"{view.address}.", depth + 1, stack + (directory,))
+                self.exposures[view.file].extend(sg_module.expand(view, preset or None))
+            return
+        if not _is_local(call.source):
+            if _FIREWALL_MODULE.search(call.source):
+                for view in instances:
+                    self._opaque_module(call, view)
+            return
+        line = source_attr.span.line
+        target = Path(os.path.normpath(directory / call.source))
+        if not self.ctx.inside_project(target):
+            root = self.ctx.project_root.as_posix() if self.ctx.project_root else "?"
+            raise TerraformError(f"module source {call.source} is outside the project root {root}; not read",
+                                 line, source_attr.span.column)
+        target = _resolved(target)
+        if target == directory:
+            raise TerraformError(f"module source {call.source} calls its own module", line, source_attr.span.column)
+        if not target.is_dir() and target not in {p.parent for p in self.texts}:
+            raise TerraformError(f"module source {call.source} not found", line, source_attr.span.column)
+        if target in stack:
+            names = [self.ctx.display_path(d) for d in stack[stack.index(target):]] + \
+                    [self.ctx.display_path(directory), self.ctx.display_path(target)]
+            raise TerraformError(f"module cycle: {' -> '.join(names)}", line, source_attr.span.column)
+        if depth + 1 > limits.TF_MODULE_DEPTH:
+            raise LimitExceeded(f"module nesting ({depth + 1} levels)", limits.TF_MODULE_DEPTH, "TF_MODULE_DEPTH",
+                                line)
+        asker = (located.unit.display, line, call.source)
+        for view in instances:
+            if self.module_instances >= limits.TF_MODULE_INSTANCES:
+                raise LimitExceeded("module instances in this run", limits.TF_MODULE_INSTANCES,
+                                    "TF_MODULE_INSTANCES", block.span.line)
+            child_inputs = {name: (lambda a=attr, v=view: _eval_in(a, v))
+                            for name, attr in block.body.attributes.items()
+                            if name not in _META_ARGUMENTS}
+            self._evaluate(target, child_inputs, f"{view.address}.", depth + 1, stack + (directory,), asker)
 
 
 _META_ARGUMENTS = frozenset({"source", "version", "count", "for_each", "providers", "depends_on"})
 
 
 def _eval_in(attr, view) -> Any:
+    """A module argument, evaluated in the caller; its errors belong to the caller's file."""
     from portlint.parsers.terraform.evaluate import evaluate
+    from portlint.parsers.terraform.module import _in_file
 
-    return evaluate(attr.expr, view.scope)
+    return _in_file(view.file, lambda: evaluate(attr.expr, view.scope))
+
+
+def _resolved(path: Path) -> Path:
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError):
+        return path
 
 
 def _is_local(source: str) -> bool:

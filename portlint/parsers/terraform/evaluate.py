@@ -14,10 +14,13 @@ import re
 from functools import lru_cache
 from typing import Any, Callable
 
-from portlint.parsers.terraform.functions import FUNCTIONS
+from portlint.parsers.terraform.functions import FUNCTIONS, MIN_ARGS
 from portlint.parsers.terraform.hcl import Expr
+from portlint import limits
+from portlint.limits import LimitExceeded
 from portlint.parsers.terraform.values import (
-    EvalError, Unknown, to_bool, to_list, to_number, to_str, unknown_of,
+    EvalError, TerraformError, Unknown, budget, charge, check_number, check_size, has_budget, to_bool,
+    to_list, to_number, to_str, unknown_of,
 )
 
 
@@ -81,7 +84,15 @@ def _template_tree(text: str):
 
 
 def evaluate(expr: Expr, scope: Scope) -> Any:
-    """The value of an expression; Unknown where it cannot be known."""
+    """The value of an expression; Unknown where it cannot be known.
+
+    Raises ``TerraformError`` for input that is wrong rather than unknown and
+    ``LimitExceeded`` when a work limit is hit, both carrying the line of the
+    innermost expression that failed.
+    """
+    if not has_budget():
+        with budget():
+            return evaluate(expr, scope)
     try:
         if expr.json:
             return _json_value(expr.node, scope)
@@ -90,6 +101,18 @@ def evaluate(expr: Expr, scope: Scope) -> Any:
         return Unknown({f"invalid expression: {exc}"})
     except (RecursionError, ValueError, TypeError, ZeroDivisionError, OverflowError) as exc:
         return Unknown({f"invalid expression: {exc}"})
+    except (TerraformError, LimitExceeded) as exc:
+        if not exc.line:
+            exc.line = expr.span.line
+            if isinstance(exc, TerraformError):
+                exc.column = expr.span.column
+        raise
+    except MemoryError:
+        raise LimitExceeded("memory for one Terraform expression", limits.TF_STRING, "TF_STRING",
+                            expr.span.line) from None
+    except Exception as exc:  # a bug in the evaluator must cost only this expression's block
+        raise TerraformError(f"cannot evaluate this expression ({type(exc).__name__}: {exc})",
+                             expr.span.line, expr.span.column) from None
 
 
 def _json_value(value: Any, scope: Scope) -> Any:
@@ -97,20 +120,32 @@ def _json_value(value: Any, scope: Scope) -> Any:
         if "${" not in value and "%{" not in value:
             return value
         return _eval(_template_tree(value), scope)
+    charge()
     if isinstance(value, list):
         return [_json_value(v, scope) for v in value]
     if isinstance(value, dict):
-        return {(_json_value(k, scope) if "${" in k else k): _json_value(v, scope) for k, v in value.items()}
+        out = {}
+        for k, v in value.items():
+            key = _json_value(k, scope) if "${" in k else k
+            out[key if isinstance(key, str) else to_str(key)] = _json_value(v, scope)
+        return out
     return value
 
 
-def _children(node) -> list:
-    from lark import Tree
+_TREE: list = []
 
-    return [c for c in node.children if isinstance(c, Tree) and c.data != "new_line_or_comment"]
+
+def _children(node) -> list:
+    if not _TREE:
+        from lark import Tree
+
+        _TREE.append(Tree)
+    tree = _TREE[0]
+    return [c for c in node.children if isinstance(c, tree) and c.data != "new_line_or_comment"]
 
 
 def _eval(node, scope: Scope) -> Any:
+    charge()
     handler = _HANDLERS.get(node.data)
     if handler is None:
         raise EvalError(f"unsupported expression {node.data}")
@@ -125,7 +160,10 @@ def _expr_term(node, scope):
 
 
 def _int_lit(node, scope):
-    return int(str(node.children[0]))
+    text = str(node.children[0])
+    if len(text) > limits.TF_NUMBER_DIGITS:
+        raise LimitExceeded(f"a number of {len(text):,} digits", limits.TF_NUMBER_DIGITS, "TF_NUMBER_DIGITS")
+    return int(text)
 
 
 def _float_lit(node, scope):
@@ -181,7 +219,10 @@ def _join_parts(parts: list) -> Any:
     unknown = unknown_of(*values)
     if unknown:
         return unknown
-    return "".join(to_str(v) for v in values)
+    texts = [to_str(v) for v in values]
+    if sum(map(len, texts)) > limits.TF_STRING:
+        raise LimitExceeded("a string template's result", limits.TF_STRING, "TF_STRING")
+    return check_size("".join(texts))
 
 
 def _heredoc(node, scope, trim: bool = False):
@@ -204,7 +245,7 @@ def _heredoc(node, scope, trim: bool = False):
 
 
 def _tuple(node, scope):
-    return [_eval(child, scope) for child in _children(node)]
+    return check_size([_eval(child, scope) for child in _children(node)])
 
 
 def _object(node, scope):
@@ -215,7 +256,7 @@ def _object(node, scope):
         if isinstance(key, Unknown):
             return key
         result[to_str(key)] = _eval(value_node, scope)
-    return result
+    return check_size(result)
 
 
 def _object_key(key_node, scope):
@@ -289,6 +330,7 @@ def _splat(node, scope):
     items = value if isinstance(value, list) else ([] if value is None else [value])
     out = []
     for item in items:
+        charge()
         for step in _children(splat):
             if step.data == "get_attr":
                 item = _attr(item, _accessor_name(step))
@@ -329,7 +371,10 @@ def _function_call(node, scope):
     function = FUNCTIONS.get(name)
     if function is None:
         return Unknown({f"{name}()"})
-    return function(*args)
+    problem = arity_problem(name, len(args))
+    if problem:
+        raise TerraformError(problem)
+    return check_size(function(*args))
 
 
 def _try(arg_exprs, scope):
@@ -339,6 +384,42 @@ def _try(arg_exprs, scope):
         except EvalError:
             continue
     raise EvalError("no try() argument succeeded")
+
+
+def _accepts(name: str) -> tuple[int, float]:
+    """(fewest, most) arguments a built-in function takes."""
+    import inspect
+
+    fn = FUNCTIONS[name]
+    fn = getattr(fn, "__wrapped__", fn)
+    low, high = 0, 0.0
+    for param in inspect.signature(fn).parameters.values():
+        if param.kind is param.VAR_POSITIONAL:
+            high = float("inf")
+        else:
+            high += 1
+            if param.default is param.empty:
+                low += 1
+    return MIN_ARGS.get(name, low), high
+
+
+_ACCEPTS: dict[str, tuple[int, float]] = {}
+
+
+def arity_problem(name: str, count: int) -> str | None:
+    """What is wrong with calling ``name`` with ``count`` arguments, or None."""
+    if name not in _ACCEPTS:
+        _ACCEPTS[name] = _accepts(name)
+    low, high = _ACCEPTS[name]
+    if low <= count <= high:
+        return None
+    if low == high:
+        wanted = f"{low} argument{'s' if low != 1 else ''}"
+    elif high == float("inf"):
+        wanted = f"at least {low} argument{'s' if low != 1 else ''}"
+    else:
+        wanted = f"{low} to {int(high)} arguments"
+    return f"{name}() takes {wanted}, got {count}"
 
 
 def _conditional(node, scope):
@@ -386,6 +467,8 @@ def _binary_op(node, scope):
     if unknown:
         return unknown
     result = _BINARY[op](left, right)
+    if isinstance(result, int) and not isinstance(result, bool):
+        check_number(result)
     if isinstance(result, float) and result.is_integer() and op != "/":
         return int(result)
     return result
@@ -418,6 +501,7 @@ def _iterate(names, collection_value):
     else:
         pairs = list(enumerate(to_list(collection_value)))
     for key, value in pairs:
+        charge()
         yield {names[0]: key, names[1]: value} if len(names) == 2 else {names[0]: value}
 
 
@@ -444,7 +528,7 @@ def _for_tuple(node, scope):
     scopes, exprs, _ = _for_scopes(node, scope)
     if isinstance(scopes, Unknown):
         return scopes
-    return [_eval(exprs[0], inner) for inner in scopes]
+    return check_size([_eval(exprs[0], inner) for inner in scopes])
 
 
 def _for_object(node, scope):
@@ -461,7 +545,7 @@ def _for_object(node, scope):
             out.setdefault(to_str(key), []).append(value)
         else:
             out[to_str(key)] = value
-    return out
+    return check_size(out)
 
 
 _HANDLERS: dict[str, Callable] = {

@@ -7,18 +7,55 @@ Unknown unless the function can do without it. ``try`` and ``can`` are special
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import json
 import math
 from typing import Any, Callable
 
+from portlint import limits
+from portlint.limits import LimitExceeded
 from portlint.parsers.terraform.values import (
-    EvalError, Unknown, refs_in, to_bool, to_list, to_number, to_set, to_str, unknown_of,
+    EvalError, Unknown, charge, check_number, distinct, freeze, refs_in, to_bool, to_list, to_number,
+    to_set, to_str, unknown_of,
 )
+
+#: Functions whose Python signature takes ``*args`` but Terraform wants at least this many.
+MIN_ARGS = {"concat": 0, "merge": 0, "coalesce": 1, "coalescelist": 1, "range": 1, "format": 1,
+            "formatlist": 1, "join": 2, "max": 1, "min": 1, "cidrsubnets": 2,
+            "setunion": 1, "setintersection": 1, "setsubtract": 2}
+
+
+def _too_long(length: int, what: str) -> None:
+    if length > limits.TF_STRING:
+        raise LimitExceeded(f"{what} of {length:,} characters", limits.TF_STRING, "TF_STRING")
+
+
+def _weigh(value: Any) -> int:
+    """Characters a value takes once written out (JSON), walked at a cost; refused beyond TF_STRING."""
+    total, stack = 0, [value]
+    while stack:
+        item = stack.pop()
+        charge()
+        if isinstance(item, str):
+            total += len(item) + 2
+        elif isinstance(item, list):
+            stack.extend(item)
+            total += 2 + len(item)
+        elif isinstance(item, dict):
+            for key, inner in item.items():
+                total += len(str(key)) + 4
+                stack.append(inner)
+        else:
+            total += 8
+        if total > limits.TF_STRING:
+            _too_long(total, "a value written out")
+    return total
 
 
 def _strict(fn: Callable) -> Callable:
     """Unknown anywhere in the arguments makes the result Unknown."""
+    @functools.wraps(fn)
     def wrapper(*args):
         refs = set().union(*(refs_in(a) for a in args)) if args else set()
         if refs or any(isinstance(a, Unknown) for a in args):
@@ -35,6 +72,9 @@ def _concat(*lists):
             out.append(value)
         else:
             out.extend(to_list(value))
+        charge(len(out))
+        if len(out) > limits.TF_COLLECTION:
+            raise LimitExceeded("concat()'s result", limits.TF_COLLECTION, "TF_COLLECTION")
     return out
 
 
@@ -42,12 +82,23 @@ def _flatten(value):
     if isinstance(value, Unknown):
         return value
     out: list = []
-    for item in to_list(value):
+    stack = [iter(to_list(value))]
+    while stack:  # iterative: any nesting depth, every element charged
+        item = next(stack[-1], _END)
+        if item is _END:
+            stack.pop()
+            continue
+        charge()
         if isinstance(item, list):
-            out.extend(_flatten(item))
+            stack.append(iter(item))
         else:
             out.append(item)
+            if len(out) > limits.TF_COLLECTION:
+                raise LimitExceeded("flatten()'s result", limits.TF_COLLECTION, "TF_COLLECTION")
     return out
+
+
+_END = object()
 
 
 def _merge(*maps):
@@ -113,8 +164,11 @@ def _range(*args):
         start, end, step = nums[0], nums[1], 1
     else:
         start, end, step = nums
-    if step == 0 or abs((end - start) / step) > 100000:
-        raise EvalError("range too large")
+    if step == 0:
+        raise EvalError("range step must not be 0")
+    if abs((end - start) / step) > limits.TF_COLLECTION:
+        raise LimitExceeded(f"range() of {abs((end - start) / step):,.0f} elements", limits.TF_COLLECTION,
+                            "TF_COLLECTION")
     out = []
     value = start
     while (step > 0 and value < end) or (step < 0 and value > end):
@@ -137,6 +191,11 @@ def _format(fmt, *args):
         if j >= n:
             raise EvalError("bad format string")
         verb = fmt[j]
+        for number in fmt[i + 1:j].replace("-", " ").replace("+", " ").replace("#", " ").replace(".", " ").split():
+            if len(number) > 7 or int(number) > limits.TF_STRING:
+                _too_long(10 ** min(len(number), 12), "a format() width")
+            if "." in fmt[i + 1:j] and int(number) > 100:
+                raise EvalError("format precision too large")
         if verb == "%":
             out.append("%")
         else:
@@ -151,14 +210,20 @@ def _format(fmt, *args):
             elif verb == "q":
                 out.append(json.dumps(to_str(value)))
             else:
+                if isinstance(value, (list, dict)):
+                    _weigh(value)
                 out.append(to_str(value) if not isinstance(value, (list, dict)) else json.dumps(value))
+        charge(1 + len(out[-1]) // 64 if out else 1)
         i = j + 1
+    _too_long(sum(map(len, out)), "format()'s result")
     return "".join(out)
 
 
 def _cidrsubnet(prefix, newbits, netnum):
     net = ipaddress.ip_network(to_str(prefix), strict=False)
     new_prefix = net.prefixlen + int(to_number(newbits))
+    if not net.prefixlen <= new_prefix <= net.max_prefixlen:
+        raise EvalError(f"cidrsubnet: cannot extend /{net.prefixlen} by {newbits} bits")
     subnets = net.subnets(new_prefix=new_prefix)
     size = 2 ** (new_prefix - net.prefixlen)
     index = int(to_number(netnum))
@@ -174,6 +239,8 @@ def _cidrsubnets(prefix, *newbits):
     out, cursor = [], int(net.network_address)
     for bits in newbits:
         plen = net.prefixlen + int(to_number(bits))
+        if not net.prefixlen <= plen <= net.max_prefixlen:
+            raise EvalError(f"cidrsubnets: cannot extend /{net.prefixlen} by {bits} bits")
         size = 2 ** (net.max_prefixlen - plen)
         cursor = (cursor + size - 1) // size * size
         out.append(str(ipaddress.ip_network((cursor, plen))))
@@ -239,20 +306,15 @@ def _sort(values):
 
 def _setop(op):
     def run(*sets):
+        if not sets:
+            raise EvalError("a set function needs at least one set")
         lists = [to_set(s) for s in sets]
-        result = set(map(_freeze, lists[0]))
+        originals = {freeze(v): v for items in lists for v in items}
+        result = set(map(freeze, lists[0]))
         for other in lists[1:]:
-            result = op(result, set(map(_freeze, other)))
-        return to_set([_thaw(v) for v in result])
+            result = op(result, set(map(freeze, other)))
+        return to_set([originals[v] for v in result])
     return run
-
-
-def _freeze(v):
-    return json.dumps(v, sort_keys=True) if isinstance(v, (list, dict)) else v
-
-
-def _thaw(v):
-    return json.loads(v) if isinstance(v, str) and v[:1] in "[{" else v
 
 
 def _length(value):
@@ -280,11 +342,53 @@ def _contains(values, value):
 
 
 def _distinct(values):
-    out: list = []
-    for v in to_list(values):
-        if v not in out:
-            out.append(v)
-    return out
+    return distinct(to_list(values))
+
+
+def _join(sep, *lists):
+    sep = to_str(sep)
+    parts = [to_str(x) for lst in lists for x in to_list(lst)]
+    _too_long(sum(map(len, parts)) + len(sep) * max(len(parts) - 1, 0), "join()'s result")
+    return sep.join(parts)
+
+
+def _replace(text, old, new):
+    text, old, new = to_str(text), to_str(old), to_str(new)
+    if len(new) > len(old):
+        hits = len(text) + 1 if old == "" else text.count(old)
+        _too_long(len(text) + hits * (len(new) - len(old)), "replace()'s result")
+    return text.replace(old, new)
+
+
+def _pow(base, exponent):
+    a, b = to_number(base), to_number(exponent)
+    if isinstance(a, int) and isinstance(b, int) and b > 0 and abs(a) > 1:
+        if b * math.log10(abs(a)) > limits.TF_NUMBER_DIGITS:
+            raise LimitExceeded("pow()'s result", limits.TF_NUMBER_DIGITS, "TF_NUMBER_DIGITS")
+    return float(a) ** float(b) if abs(b) > 10_000 else a ** b
+
+
+def _formatlist(fmt, *args):
+    length = max((len(a) for a in args if isinstance(a, list)), default=1)
+    columns = [to_list(a) if isinstance(a, list) else [a] * length for a in args]
+    if any(len(c) != length for c in columns):
+        raise EvalError("formatlist: lists of different lengths")
+    rows = []
+    for row in zip(*columns) if columns else [()]:
+        rows.append(_format(to_str(fmt), *row))
+    return rows
+
+
+def _jsonencode(value):
+    _weigh(value)
+    return json.dumps(value, separators=(",", ":"))
+
+
+def _chunklist(values, size):
+    items, n = to_list(values), int(to_number(size))
+    if n <= 0:
+        return [items] if items else []
+    return [items[i:i + n] for i in range(0, len(items), n)]
 
 
 FUNCTIONS: dict[str, Callable[..., Any]] = {
@@ -317,18 +421,15 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
     "alltrue": _strict(lambda v: all(to_bool(x) for x in to_list(v))),
     "anytrue": _strict(lambda v: any(to_bool(x) for x in to_list(v))),
     "sum": _strict(lambda v: sum(to_number(x) for x in to_list(v))),
-    "chunklist": _strict(lambda v, n: [to_list(v)[i:i + int(to_number(n))]
-                                       for i in range(0, len(to_list(v)), max(1, int(to_number(n))))]),
+    "chunklist": _strict(_chunklist),
     "tomap": _strict(_tomap),
     "tobool": _strict(lambda v: None if v is None else to_bool(v)),
     "tonumber": _strict(_tonumber),
     "tostring": _strict(_tostring),
     # strings
     "format": _strict(lambda fmt, *a: _format(to_str(fmt), *a)),
-    "formatlist": _strict(lambda fmt, *a: [_format(to_str(fmt), *row) for row in zip(
-        *[to_list(x) if isinstance(x, list) else [x] * max((len(y) for y in a if isinstance(y, list)), default=1)
-          for x in a])]),
-    "join": _strict(lambda sep, *lists: to_str(sep).join(to_str(x) for lst in lists for x in to_list(lst))),
+    "formatlist": _strict(_formatlist),
+    "join": _strict(_join),
     "split": _strict(_split),
     "lower": _strict(lambda s: to_str(s).lower()),
     "upper": _strict(lambda s: to_str(s).upper()),
@@ -339,14 +440,14 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
     "trimsuffix": _strict(lambda s, p: to_str(s)[:-len(to_str(p))] if p and to_str(s).endswith(to_str(p))
                           else to_str(s)),
     "chomp": _strict(lambda s: to_str(s).rstrip("\r\n")),
-    "replace": _strict(lambda s, a, b: to_str(s).replace(to_str(a), to_str(b))),
+    "replace": _strict(_replace),
     "substr": _strict(lambda s, o, n: to_str(s)[int(to_number(o)):][: (None if int(to_number(n)) < 0
                                                                     else int(to_number(n)))]),
     "strrev": _strict(lambda s: to_str(s)[::-1]),
     "startswith": _strict(lambda s, p: to_str(s).startswith(to_str(p))),
     "endswith": _strict(lambda s, p: to_str(s).endswith(to_str(p))),
     "strcontains": _strict(lambda s, p: to_str(p) in to_str(s)),
-    "jsonencode": _strict(lambda v: json.dumps(v, separators=(",", ":"))),
+    "jsonencode": _strict(_jsonencode),
     "jsondecode": _strict(lambda s: json.loads(to_str(s))),
     # numbers
     "abs": _strict(lambda n: abs(to_number(n))),
@@ -355,7 +456,7 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
     "max": _strict(lambda *n: max(to_number(x) for x in n)),
     "min": _strict(lambda *n: min(to_number(x) for x in n)),
     "parseint": _strict(lambda s, b: int(to_str(s), int(to_number(b)))),
-    "pow": _strict(lambda a, b: to_number(a) ** to_number(b)),
+    "pow": _strict(_pow),
     "signum": _strict(lambda n: (to_number(n) > 0) - (to_number(n) < 0)),
     # networks
     "cidrsubnet": _strict(_cidrsubnet),

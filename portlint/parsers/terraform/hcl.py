@@ -158,6 +158,11 @@ def load_tf_json(text: str) -> Body:
         doc = loads_located(text)
     except JSONLoadError as exc:
         raise HCLSyntaxError(f"invalid JSON: {exc.message}", exc.line, exc.column) from None
+    except ValueError as exc:  # the standard decoder's own errors (json.JSONDecodeError)
+        raise HCLSyntaxError(f"invalid JSON: {getattr(exc, 'msg', exc)}", getattr(exc, "lineno", 1),
+                             getattr(exc, "colno", 1)) from None
+    except RecursionError:
+        raise HCLSyntaxError("invalid JSON: nesting too deep", 1) from None
     if not isinstance(doc, dict):
         raise HCLSyntaxError("a .tf.json file must hold a JSON object", 1)
     body = Body()

@@ -17,7 +17,12 @@ from portlint.parsers.terraform.evaluate import (
     Namespace, Scope, as_tuple_items, evaluate, reference_text,
 )
 from portlint.parsers.terraform.hcl import Attribute, Block, Body
-from portlint.parsers.terraform.values import Unknown, refs_in, to_list, to_str
+from portlint import limits
+from portlint.limits import LimitExceeded
+from portlint.model import InputError
+from portlint.parsers.terraform.values import (
+    TerraformError, Unknown, charge, kind_of, refs_in, to_list, to_number, to_str,
+)
 from portlint.yamlpos import Span
 
 
@@ -41,10 +46,17 @@ class BlockView:
     """One instance of a block, with its scope; attributes are evaluated lazily."""
 
     def __init__(self, body: Body, scope: Scope, span: Span, file: str, address: str,
-                 unresolved: frozenset[str] = frozenset(), label: str = ""):
+                 unresolved: frozenset[str] = frozenset(), label: str = "",
+                 problems: list[InputError] | None = None):
         self.body, self.scope, self.span, self.file = body, scope, span, file
         self.address, self.unresolved, self.label = address, unresolved, label
         self._cache: dict[str, Any] = {}
+        #: input errors found while reading this block (shared by the whole module instance)
+        self.problems: list[InputError] = problems if problems is not None else []
+
+    def problem(self, exc: BaseException, span: Span, what: str = "") -> None:
+        """Record why a part of this block (at ``span``) could not be checked."""
+        self.problems.append(describe_failure(exc, self.file, span, what))
 
     def has(self, name: str) -> bool:
         return name in self.body.attributes
@@ -70,11 +82,17 @@ class BlockView:
             return []
         elements = as_tuple_items(attr.expr)
         if elements is not None:
-            return [(evaluate(e, self.scope), e.span) for e in elements]
+            found = []
+            for element in elements:  # one bad element costs only itself
+                try:
+                    found.append((evaluate(element, self.scope), element.span))
+                except (TerraformError, LimitExceeded) as exc:
+                    self.problem(exc, element.span)
+            return found
         value = self.get(name)
-        if isinstance(value, Unknown):
-            return [(value, attr.span)]
-        return [(v, attr.span) for v in to_list(value)]
+        if isinstance(value, (list, dict)):
+            return [(v, attr.span) for v in to_list(value)]
+        return [(value, attr.span)]
 
     def blocks(self, kind: str) -> list["BlockView"]:
         """Nested blocks of a kind, static ones and ``dynamic`` expansions, in file order."""
@@ -82,9 +100,12 @@ class BlockView:
         for block in self.body.blocks:
             if block.type == kind:
                 views.append(BlockView(block.body, self.scope, block.span, self.file, self.address,
-                                       self.unresolved))
+                                       self.unresolved, problems=self.problems))
             elif block.type == "dynamic" and block.labels and block.labels[0] == kind:
-                views.extend(self._dynamic(block, kind))
+                try:
+                    views.extend(self._dynamic(block, kind))
+                except (TerraformError, LimitExceeded) as exc:
+                    self.problem(exc, block.span)
         return views
 
     def _dynamic(self, block: Block, kind: str) -> Iterator["BlockView"]:
@@ -95,10 +116,36 @@ class BlockView:
         name = (reference_text(iterator_attr.expr) if iterator_attr else None) or kind
         for_each_attr = block.body.attributes.get("for_each")
         collection = evaluate(for_each_attr.expr, self.scope) if for_each_attr else []
+        if for_each_attr is not None:
+            check_for_each(collection, for_each_attr, f'for_each of dynamic "{kind}"')
         for key, value, refs in _iterations(collection):
             scope = self.scope.child({name: {"key": key, "value": value}})
             yield BlockView(content.body, scope, block.span, self.file, self.address,
-                            self.unresolved | refs)
+                            self.unresolved | refs, problems=self.problems)
+
+
+def describe_failure(exc: BaseException, file: str, span: Span, what: str = "") -> InputError:
+    """An InputError for a failure inside a block: at the failing expression's line when known."""
+    if isinstance(exc, (TerraformError, LimitExceeded)):
+        line = exc.line or span.line
+        column = getattr(exc, "column", 1) if exc.line else span.column
+        return InputError(getattr(exc, "file", None) or file, line, exc.message, column or 1)
+    from portlint.parsers.terraform.values import EvalError
+
+    text = str(exc) if isinstance(exc, EvalError) else (f"{type(exc).__name__}: {exc}" if str(exc)
+                                                        else type(exc).__name__)
+    return InputError(file, span.line, f"cannot check {what or 'this block'}: {text}", span.column)
+
+
+def check_for_each(collection: Any, attr: Attribute, what: str = "for_each") -> None:
+    """A map, a set or a list (Unknown or null pass); a single value is an input error."""
+    if not (isinstance(collection, (Unknown, dict, list)) or collection is None):
+        raise TerraformError(f"{what} must be a map or a set, got {kind_of(collection)}",
+                             attr.span.line, attr.span.column)
+    size = len(collection) if isinstance(collection, (list, dict)) else 0
+    if size > limits.TF_COLLECTION:
+        raise LimitExceeded(f"for_each over {size:,} elements", limits.TF_COLLECTION, "TF_COLLECTION",
+                            attr.span.line)
 
 
 def _iterations(collection: Any) -> Iterator[tuple[Any, Any, frozenset[str]]]:
@@ -158,17 +205,24 @@ class Module:
         self._values: dict[str, Any] = {}
         self._busy: set[str] = set()
         self.scope = Scope(self._resolve)
+        self.problems: list[InputError] = []
 
     # -- names -----------------------------------------------------------------
 
     def _memo(self, key: str, compute: Callable[[], Any]) -> Any:
         if key in self._values:
-            return self._values[key]
+            value = self._values[key]
+            if isinstance(value, _Failed):
+                raise value.exc
+            return value
         if key in self._busy:  # a cycle: Terraform would refuse it
             return Unknown({key})
         self._busy.add(key)
         try:
             value = compute()
+        except (TerraformError, LimitExceeded) as exc:
+            self._values[key] = _Failed(exc)  # every block that needs it fails the same way, once computed
+            raise
         finally:
             self._busy.discard(key)
         self._values[key] = value
@@ -186,13 +240,14 @@ class Module:
         default = declared.item.body.attributes.get("default")
         if default is None:
             return Unknown({f"var.{name}"})
-        return evaluate(default.expr, Scope(no_names))
+        return _in_file(declared.unit.display, lambda: evaluate(default.expr, Scope(no_names)))
 
     def local(self, name: str) -> Any:
         located = self.locals.get(name)
         if located is None:
             return Unknown({f"local.{name}"})
-        return self._memo(f"local.{name}", lambda: evaluate(located.item.expr, self.scope))
+        return self._memo(f"local.{name}",
+                          lambda: _in_file(located.unit.display, lambda: evaluate(located.item.expr, self.scope)))
 
     def _resolve(self, name: str) -> Any:
         if name == "var":
@@ -227,7 +282,8 @@ class Module:
                 return Unknown({f"{address}.{attr}"})
             scope = self.scope.child({"count": {"index": Unknown({"count.index"})},
                                       "each": {"key": Unknown({"each.key"}), "value": Unknown({"each.value"})}})
-            return self._memo(f"{address}.{attr}", lambda: evaluate(expr.expr, scope))
+            return self._memo(f"{address}.{attr}",
+                              lambda: _in_file(located.unit.display, lambda: evaluate(expr.expr, scope)))
 
         view = Namespace(address, attribute)
         view.indexer = lambda _key: view
@@ -238,27 +294,45 @@ class Module:
     def instances(self, block: Block, unit: Unit, address: str) -> list[BlockView]:
         """The instances ``count`` or ``for_each`` make of a resource block (none for count = 0)."""
         attrs = block.body.attributes
+        problems = self.problems
         if "count" in attrs:
-            count = evaluate(attrs["count"].expr, self.scope)
+            attr = attrs["count"]
+            count = evaluate(attr.expr, self.scope)
             if isinstance(count, Unknown):
                 scope = self.scope.child({"count": {"index": count}})
-                return [BlockView(block.body, scope, block.span, unit.display, f"{address}[?]", count.refs)]
-            try:
-                n = int(count)
-            except (TypeError, ValueError):
+                return [BlockView(block.body, scope, block.span, unit.display, f"{address}[?]", count.refs,
+                                  problems=problems)]
+            if count is None:
                 return []
+            if isinstance(count, bool) or not isinstance(count, (int, float, str)):
+                raise TerraformError(f"count must be a whole number, got {kind_of(count)}",
+                                     attr.span.line, attr.span.column)
+            try:
+                number = to_number(count)
+            except Exception:
+                raise TerraformError(f"count must be a whole number, got {kind_of(count)} {str(count)[:40]!r}",
+                                     attr.span.line, attr.span.column) from None
+            if number != int(number) or number < 0:
+                raise TerraformError(f"count must be a whole number of 0 or more, got {number}",
+                                     attr.span.line, attr.span.column)
+            n = int(number)
+            if n > limits.TF_COLLECTION:
+                raise LimitExceeded(f"count = {n:,}", limits.TF_COLLECTION, "TF_COLLECTION", attr.span.line)
+            charge(n)
             return [BlockView(block.body, self.scope.child({"count": {"index": i}}), block.span, unit.display,
-                              f"{address}[{i}]" if n > 1 else address) for i in range(max(n, 0))]
+                              f"{address}[{i}]" if n > 1 else address, problems=problems) for i in range(n)]
         if "for_each" in attrs:
             collection = evaluate(attrs["for_each"].expr, self.scope)
+            check_for_each(collection, attrs["for_each"])
             views = []
             for key, value, refs in _iterations(collection):
+                charge()
                 scope = self.scope.child({"each": {"key": key, "value": value}})
                 suffix = "[?]" if isinstance(key, Unknown) else f'["{to_str(key)}"]'
                 views.append(BlockView(block.body, scope, block.span, unit.display, f"{address}{suffix}",
-                                       frozenset(refs)))
+                                       frozenset(refs), problems=problems))
             return views
-        return [BlockView(block.body, self.scope, block.span, unit.display, address)]
+        return [BlockView(block.body, self.scope, block.span, unit.display, address, problems=problems)]
 
     def resource_views(self, kinds: set[str]) -> Iterator[tuple[str, BlockView]]:
         """(type, instance) for every resource of the given types."""
@@ -278,6 +352,25 @@ class Module:
                 continue
             call = ModuleCall(name, located.item, located.unit, source)
             yield call, self.instances(located.item, located.unit, f"{self.address}module.{name}")
+
+
+class _Failed:
+    """A memoised value whose evaluation failed: asking again raises the same error."""
+
+    __slots__ = ("exc",)
+
+    def __init__(self, exc: BaseException):
+        self.exc = exc
+
+
+def _in_file(file: str, compute: Callable[[], Any]) -> Any:
+    """Run ``compute``; an error it raises without a file is placed in ``file``."""
+    try:
+        return compute()
+    except (TerraformError, LimitExceeded) as exc:
+        if getattr(exc, "file", None) is None:
+            exc.file = file
+        raise
 
 
 def no_names(name: str) -> Any:

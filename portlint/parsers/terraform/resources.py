@@ -13,8 +13,10 @@ from typing import Any, Callable, Iterable, Iterator
 from portlint.model import Exposure, Location, PortRange
 from portlint.netscope import classify_sources
 from portlint.parsers.terraform.module import BlockView
-from portlint.parsers.terraform.values import Unknown, to_list
-from portlint.protocols import ALL_PORTS, normalize_protocol
+from portlint.limits import LimitExceeded
+from portlint.parsers.terraform.values import TerraformError, Unknown, charge, kind_of, to_list
+from portlint.protocols import ALL_PORTS
+from portlint.protocols import normalize_protocol as _normalize_protocol
 from portlint.protocols import parse_port_text as parse_ports
 from portlint.yamlpos import Span
 
@@ -37,6 +39,28 @@ class Record:
     unresolved: frozenset[str] = frozenset()
 
 
+def normalize_protocol(value: Any) -> str | None:
+    """The shared protocol reader, where text it cannot read (``"--6"``) means "not a protocol"."""
+    try:
+        return _normalize_protocol(value)
+    except (ValueError, TypeError, OverflowError):
+        return None
+
+
+def guarded(view: BlockView, span: Span, exposures: Iterable[Exposure], what: str = "") -> list[Exposure]:
+    """The exposures of one rule block, or none (and an input error) when it cannot be read:
+    a bad ``ingress`` block costs only itself, never its siblings."""
+    try:
+        return list(exposures)
+    except (TerraformError, LimitExceeded) as exc:
+        view.problem(exc, span, what)
+    except RecursionError as exc:
+        view.problem(exc, span, what)
+    except Exception as exc:  # an adapter bug: this block is reported, the others are checked
+        view.problem(exc, span, what)
+    return []
+
+
 def record_of(view: BlockView) -> Record:
     return Record(view.get, view.span, view.unresolved)
 
@@ -44,11 +68,20 @@ def record_of(view: BlockView) -> Record:
 def records(view: BlockView, kind: str) -> list[Record]:
     """Nested blocks of ``kind``, or the same written as an attribute list of objects."""
     found = [record_of(v) for v in view.blocks(kind)]
-    for value, span in view.items(kind):
+    try:
+        items = view.items(kind)
+    except (TerraformError, LimitExceeded) as exc:
+        attr = view.attribute(kind)
+        view.problem(exc, attr.span if attr else view.span)
+        items = []
+    for value, span in items:
         if isinstance(value, dict):
             found.append(Record(lambda name, default=None, _v=value: _v.get(name, default), span, view.unresolved))
         elif isinstance(value, Unknown):
             found.append(Record(lambda name, default=None, _u=value: _u, span, view.unresolved | value.refs))
+        elif value is not None:
+            view.problem(TerraformError(f"{kind} must be a block, got {kind_of(value)}", span.line, span.column),
+                         span)
     return found
 
 
@@ -71,6 +104,7 @@ class Sources:
 
     def add(self, value: Any, prefix: str = "") -> None:
         """Add a CIDR, a list of them, or an Unknown (a reference that could not be resolved)."""
+        charge()
         if value is None or value == "":
             return
         if isinstance(value, Unknown):
@@ -222,7 +256,7 @@ def aws_security_group(view: BlockView) -> Iterator[Exposure]:
     emit = Emitter(view)
     for direction in ("ingress", "egress"):
         for rec in records(view, direction):
-            yield from _aws_sg_rule(emit, rec, direction)
+            yield from guarded(view, rec.span, _aws_sg_rule(emit, rec, direction), f"this {direction} rule")
 
 
 def aws_security_group_rule(view: BlockView) -> Iterator[Exposure]:
@@ -278,8 +312,9 @@ def aws_network_acl(view: BlockView) -> Iterator[Exposure]:
     emit = Emitter(view)
     for direction in ("ingress", "egress"):
         for rec in records(view, direction):
-            yield from _nacl_entry(emit, rec, direction, f"nacl:{_base_address(view.address)}", "rule_no",
-                                   "action")
+            yield from guarded(view, rec.span, _nacl_entry(emit, rec, direction,
+                                                           f"nacl:{_base_address(view.address)}", "rule_no",
+                                                           "action"), f"this {direction} rule")
 
 
 def aws_network_acl_rule(view: BlockView) -> Iterator[Exposure]:
@@ -316,23 +351,31 @@ def google_compute_firewall(view: BlockView) -> Iterator[Exposure]:
     emit = Emitter(view)
     for action in ("allow", "deny"):
         for rec in records(view, action):
-            protocol = rec.get("protocol", None)
-            ports_value = rec.get("ports", None)
-            proto = normalize_protocol(protocol) if not isinstance(protocol, Unknown) else None
-            ranges: list[Any]
-            if isinstance(ports_value, Unknown):
-                ranges = [ports_value]
-            elif not ports_value or proto == "all":
-                ranges = [ALL_PORTS]
-            else:
-                ranges = [parse_port_text(p) for p in to_list(ports_value)]
-            for ports in ranges:
-                # GCP: at equal priority a deny wins, so it sorts just before the allows
-                exposure = emit.exposure(rec.span, direction, action, protocol, ports, sources, rec.unresolved,
-                                         policy=f"gcp:{network_key}",
-                                         priority=priority - 0.5 if action == "deny" else priority)
-                if exposure:
-                    yield exposure
+            yield from guarded(view, rec.span, _gcp_rule(emit, rec, action, direction, sources, network_key,
+                                                         priority), f"this {action} block")
+
+
+def _gcp_rule(emit: Emitter, rec: Record, action: str, direction: str, sources: Sources, network_key: str,
+              priority: Any) -> Iterator[Exposure]:
+    protocol = rec.get("protocol", None)
+    ports_value = rec.get("ports", None)
+    proto = normalize_protocol(protocol) if not isinstance(protocol, Unknown) else None
+    ranges: list[Any]
+    if isinstance(ports_value, Unknown):
+        ranges = [ports_value]
+    elif not ports_value or proto == "all":
+        ranges = [ALL_PORTS]
+    elif not isinstance(ports_value, list):
+        raise TerraformError(f"ports must be a list of ports, got {kind_of(ports_value)}")
+    else:
+        ranges = [parse_port_text(p) for p in ports_value]
+    for ports in ranges:
+        # GCP: at equal priority a deny wins, so it sorts just before the allows
+        exposure = emit.exposure(rec.span, direction, action, protocol, ports, sources, rec.unresolved,
+                                 policy=f"gcp:{network_key}",
+                                 priority=priority - 0.5 if action == "deny" else priority)
+        if exposure:
+            yield exposure
 
 
 # ------------------------------------------------------------------------ Azure
@@ -394,7 +437,8 @@ def _azure_tag(value: Any) -> Any:
 def azurerm_network_security_group(view: BlockView) -> Iterator[Exposure]:
     emit = Emitter(view)
     for rec in records(view, "security_rule"):
-        yield from _azure_rule(emit, rec, f"nsg:{_base_address(view.address)}")
+        yield from guarded(view, rec.span, _azure_rule(emit, rec, f"nsg:{_base_address(view.address)}"),
+                           "this security_rule")
 
 
 def azurerm_network_security_rule(view: BlockView) -> Iterator[Exposure]:
@@ -415,32 +459,40 @@ def digitalocean_firewall(view: BlockView) -> Iterator[Exposure]:
     emit = Emitter(view)
     for kind, direction, side in (("inbound_rule", "ingress", "source"), ("outbound_rule", "egress", "destination")):
         for rec in records(view, kind):
-            sources = Sources()
-            sources.add(rec.get(f"{side}_addresses", None))
-            for tag_key in ("droplet_ids", "tags", "load_balancer_uids", "kubernetes_ids"):
-                sources.add_tag(rec.get(f"{side}_{tag_key}", None), "tag:")
-            if not sources.items and not sources.unresolved:
-                continue
-            protocol = rec.get("protocol", None)
-            ports = parse_port_text(rec.get("port_range", "all"))
-            exposure = emit.exposure(rec.span, direction, "allow", protocol, ports, sources, rec.unresolved)
-            if exposure:
-                yield exposure
+            yield from guarded(view, rec.span, _do_rule(emit, rec, direction, side), f"this {kind}")
+
+
+def _do_rule(emit: Emitter, rec: Record, direction: str, side: str) -> Iterator[Exposure]:
+    sources = Sources()
+    sources.add(rec.get(f"{side}_addresses", None))
+    for tag_key in ("droplet_ids", "tags", "load_balancer_uids", "kubernetes_ids"):
+        sources.add_tag(rec.get(f"{side}_{tag_key}", None), "tag:")
+    if not sources.items and not sources.unresolved:
+        return
+    protocol = rec.get("protocol", None)
+    ports = parse_port_text(rec.get("port_range", "all"))
+    exposure = emit.exposure(rec.span, direction, "allow", protocol, ports, sources, rec.unresolved)
+    if exposure:
+        yield exposure
 
 
 def hcloud_firewall(view: BlockView) -> Iterator[Exposure]:
     emit = Emitter(view)
     for rec in records(view, "rule"):
-        direction = _direction(rec.get("direction", "in"), ("in",))
-        sources = Sources()
-        sources.add(rec.get("source_ips" if direction == "ingress" else "destination_ips", None))
-        if not sources.items and not sources.unresolved:
-            continue
-        ports = parse_port_text(rec.get("port", "any"))
-        exposure = emit.exposure(rec.span, direction, "allow", rec.get("protocol", None), ports, sources,
-                                 rec.unresolved)
-        if exposure:
-            yield exposure
+        yield from guarded(view, rec.span, _hcloud_rule(emit, rec), "this rule")
+
+
+def _hcloud_rule(emit: Emitter, rec: Record) -> Iterator[Exposure]:
+    direction = _direction(rec.get("direction", "in"), ("in",))
+    sources = Sources()
+    sources.add(rec.get("source_ips" if direction == "ingress" else "destination_ips", None))
+    if not sources.items and not sources.unresolved:
+        return
+    ports = parse_port_text(rec.get("port", "any"))
+    exposure = emit.exposure(rec.span, direction, "allow", rec.get("protocol", None), ports, sources,
+                             rec.unresolved)
+    if exposure:
+        yield exposure
 
 
 def openstack_networking_secgroup_rule_v2(view: BlockView) -> Iterator[Exposure]:

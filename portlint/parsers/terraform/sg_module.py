@@ -19,7 +19,7 @@ from portlint.model import Exposure, PortRange
 from portlint.parsers.terraform.module import BlockView
 from portlint.parsers.terraform.resources import Emitter, Sources, port_range
 from portlint.parsers.terraform.values import Unknown, to_list
-from portlint.protocols import normalize_protocol
+from portlint.parsers.terraform.resources import normalize_protocol
 from portlint.yamlpos import Span
 
 _SOURCE = re.compile(
