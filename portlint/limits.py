@@ -53,8 +53,8 @@ YAML_DOCUMENTS = _limit("YAML_DOCUMENTS", 10_000)
 EXPOSURES_PER_FILE = _limit("EXPOSURES_PER_FILE", 100_000)
 #: lines in a .env file
 ENV_LINES = _limit("ENV_LINES", 100_000)
-#: Terraform expression evaluation steps per module instance
-TF_STEPS = _limit("TF_STEPS", 2_000_000)
+#: Terraform evaluation steps for one resource block or module call (all its instances)
+TF_STEPS = _limit("TF_STEPS", 250_000)
 #: elements in one Terraform list/map/set value, and count/for_each instances
 TF_COLLECTION = _limit("TF_COLLECTION", 100_000)
 #: characters in one Terraform string value
@@ -65,5 +65,9 @@ TF_MODULE_DEPTH = _limit("TF_MODULE_DEPTH", 16)
 TF_MODULE_INSTANCES = _limit("TF_MODULE_INSTANCES", 10_000)
 #: bytes of all files of one revision that `portlint diff` reads from git (or copies from the work tree)
 DIFF_TREE_BYTES = _limit("DIFF_TREE_BYTES", 512 * 1024 * 1024)
+#: decimal digits of one Terraform number (pow(10, 1000000) is refused, not computed)
+TF_NUMBER_DIGITS = _limit("TF_NUMBER_DIGITS", 1_000)
+#: Terraform evaluation steps for a whole run: what blocks spend beyond their first 20,000 each
+TF_RUN_STEPS = _limit("TF_RUN_STEPS", 1_500_000)
 #: CloudFormation intrinsic-function evaluation steps per resource (each character a Fn::Sub/Fn::Join builds counts)
 CFN_STEPS = _limit("CFN_STEPS", 1_000_000)
