@@ -186,7 +186,8 @@ class Finding:
             (self.rule_id, e.location.file, e.resource, e.direction, e.protocol,
              str(e.port_range), target, ",".join(e.sources))
         )
-        return hashlib.sha256(key.encode()).hexdigest()[:32]
+        # surrogatepass: an undecodable file name (surrogate escapes) must not crash hashing
+        return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
     def to_dict(self) -> dict:
         e = self.exposure

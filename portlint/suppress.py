@@ -48,8 +48,11 @@ class Directive:
         return loc.line <= self.line <= max(loc.end_line, loc.line)
 
 
+_CODE_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-"
+
+
 def _is_code(token: str) -> bool:
-    return token.isascii() and all(c.isalnum() or c in "_-" for c in token)
+    return not token.strip(_CODE_CHARS)  # nothing left: only letters, digits, _ and -
 
 
 def parse_directive(text: str) -> tuple[str, frozenset[str], str] | None:
@@ -67,7 +70,7 @@ def parse_directive(text: str) -> tuple[str, frozenset[str], str] | None:
     if after.startswith("="):
         codes_text, _, reason = after[1:].partition("--")
         tokens = codes_text.replace(",", " ").split()
-        if not tokens or not all(_is_code(t) for t in tokens):
+        if not tokens or not _is_code("".join(tokens)):
             return None
         codes = frozenset(tokens)
     elif after.startswith("--"):
