@@ -175,8 +175,16 @@ class Change:
     findings_after: tuple[Finding, ...] = ()
     #: findings on the HEAD element that an inline directive silences
     suppressed_after: tuple[Finding, ...] = ()
+    #: the same on the BASE element
+    suppressed_before: tuple[Finding, ...] = ()
     #: changed files that may explain a change whose own file did not change (tfvars, .env)
     via: tuple[str, ...] = ()
+
+    @property
+    def newly_suppressed(self) -> tuple[Finding, ...]:
+        """HEAD findings an inline directive silences that BASE did not silence."""
+        before = {f.rule_id for f in self.suppressed_before}
+        return tuple(f for f in self.suppressed_after if f.rule_id not in before)
 
     @property
     def exposure(self) -> Exposure:
@@ -237,14 +245,7 @@ class DiffResult:
     @property
     def newly_suppressed(self) -> list[Change]:
         """Elements whose HEAD finding an inline directive silences and BASE did not."""
-        out = []
-        for c in self.changes + self.quiet:
-            if not c.suppressed_after:
-                continue
-            before_rules = {f.rule_id for f in c.findings_before}
-            if any(f.rule_id not in before_rules or c.opens for f in c.suppressed_after):
-                out.append(c)
-        return out
+        return [c for c in self.changes + self.quiet if c.newly_suppressed]
 
     def failing(self, fail_on: Severity | None) -> list[Change]:
         """Opened or widened elements with a finding at or above ``fail_on``."""
@@ -294,7 +295,7 @@ def compare_reports(base: Side, head: Side, renamed: Mapping[str, str] | None = 
     for e in _ingress_allows(head.report):
         units_a.setdefault(identity(e), []).append(e)
     kept_b, kept_a = _index(base.report.findings), _index(head.report.findings)
-    quiet_a = _index(head.report.suppressed)
+    quiet_b, quiet_a = _index(base.report.suppressed), _index(head.report.suppressed)
     changes: list[Change] = []
     quiet: list[Change] = []
     unchanged = 0
@@ -303,6 +304,7 @@ def compare_reports(base: Side, head: Side, renamed: Mapping[str, str] | None = 
             fb = tuple(kept_b.get(before, ())) if before is not None else ()
             fa = tuple(kept_a.get(after, ())) if after is not None else ()
             sa = tuple(quiet_a.get(after, ())) if after is not None else ()
+            sb = tuple(quiet_b.get(before, ())) if before is not None else ()
             if before is None:
                 status, reasons = "opened", ()
             elif after is None:
@@ -313,7 +315,7 @@ def compare_reports(base: Side, head: Side, renamed: Mapping[str, str] | None = 
                 if status != "widened" and new_rules:
                     status, reasons = "widened", reasons + (f"newly reported by {', '.join(new_rules)}",)
             via = _via(after, changed) if after is not None and status in ("opened", "widened", "narrowed") else ()
-            change = Change(status, before, after, reasons, fb, fa, sa, via)
+            change = Change(status, before, after, reasons, fb, fa, sa, sb, via)
             if status == "unchanged":
                 unchanged += 1
                 quiet.append(change)

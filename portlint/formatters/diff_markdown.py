@@ -48,7 +48,7 @@ def render(result: DiffResult, options: dict) -> str:
     quiet = result.newly_suppressed
     if quiet:
         body = [f"- {markdown_code(common.where(f.exposure))} {markdown_text(f.rule_id)} "
-                f"{markdown_text(f.message)}" for c in quiet for f in c.suppressed_after]
+                f"{markdown_text(f.message)}" for c in quiet for f in c.newly_suppressed]
         out += _details(f"{len(body)} newly suppressed by inline comments", body)
     if result.config_changes:
         body = [f"- {markdown_code(p)}" for p in result.config_changes]

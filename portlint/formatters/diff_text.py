@@ -36,7 +36,7 @@ def render(result: DiffResult, options: dict) -> str:
                 lines.append(f"      through a change in {visible(', '.join(change.via))}")
         lines.append("")
     for change in result.newly_suppressed:
-        for f in change.suppressed_after:
+        for f in change.newly_suppressed:
             lines.append(f"newly suppressed: {visible(common.where(f.exposure))} {f.rule_id} {visible(f.message)}")
     for path in result.config_changes:
         lines.append(f"configuration changed: {visible(path)} (both sides were checked with the current one)")
