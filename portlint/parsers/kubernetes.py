@@ -154,7 +154,7 @@ class _Object:
             for depth, key in enumerate(path):
                 if not isinstance(spec, dict) or key not in spec:
                     return
-                spec = expect(spec[key], dict, ".".join(path[:depth + 1]))
+                spec = expect(spec[key], dict, ".".join(path[:depth + 1]), spec.spans.get(key))
             yield from self._pod(spec, units)
 
     def _entries(self, units: Units, items: LocatedList, label: str, read) -> Iterator[Exposure]:
@@ -174,15 +174,17 @@ class _Object:
         spec = self.obj.get("spec")
         if spec is None:
             return
-        spec = expect(spec, dict, "spec")
+        spec = expect(spec, dict, "spec", self.obj.spans.get("spec"))
         kind = _str(spec.get("type", "ClusterIP"))
-        ports = expect(spec.get("ports", []) or [], list, "spec.ports")
+        ports = expect(spec.get("ports", []) or [], list, "spec.ports", spec.spans.get("ports"))
         ranges = spec.get("loadBalancerSourceRanges")
         if ranges is not None:
-            ranges = [checked_address(r, "spec.loadBalancerSourceRanges") for r in
-                      expect(ranges, list, "spec.loadBalancerSourceRanges")]
-        external_ips = [checked_address(ip, "spec.externalIPs")
-                        for ip in expect(spec.get("externalIPs", []) or [], list, "spec.externalIPs")]
+            at = spec.spans.get("loadBalancerSourceRanges")
+            ranges = [checked_address(r, "spec.loadBalancerSourceRanges", at) for r in
+                      expect(ranges, list, "spec.loadBalancerSourceRanges", at)]
+        at = spec.spans.get("externalIPs")
+        external_ips = [checked_address(ip, "spec.externalIPs", at)
+                        for ip in expect(spec.get("externalIPs", []) or [], list, "spec.externalIPs", at)]
 
         def read(entry: dict, span: Span) -> Iterator[Exposure]:
             protocol = normalize_protocol(entry.get("protocol", "TCP")) or "tcp"
@@ -234,7 +236,7 @@ class _Object:
         for key in ("initContainers", "containers"):
             if spec.get(key) is None:
                 continue
-            containers = expect(spec[key], list, key)
+            containers = expect(spec[key], list, key, spec.spans.get(key))
             for position, container in enumerate(containers):
                 if not isinstance(container, dict):
                     span = containers.spans[position]
@@ -261,7 +263,7 @@ class _Object:
                     elif host_port:
                         host_ip = entry.get("hostIP")
                         if host_ip:
-                            host_ip = checked_address(host_ip, "hostIP")
+                            host_ip = checked_address(host_ip, "hostIP", entry.spans.get("hostIP"))
                         sources = (host_ip,) if host_ip else ALL_INTERFACES
                         scope = classify_bind(host_ip) if host_ip else "internet"
                         target = PortRange.single(container_port) if container_port else None

@@ -57,12 +57,12 @@ def type_name(value: Any) -> str:
     return f"a {type(value).__name__}"
 
 
-def expect(value: Any, kind: type, what: str) -> Any:
+def expect(value: Any, kind: type, what: str, span: Any = None) -> Any:
     """``value`` when it is a ``kind`` (dict or list); otherwise Invalid("<what> must be a list, got ...")."""
     if isinstance(value, kind):
         return value
     wanted = "a mapping" if kind is dict else "a list" if kind is list else f"a {kind.__name__}"
-    raise Invalid(f"{what} must be {wanted}, got {type_name(value)}")
+    raise Invalid(f"{what} must be {wanted}, got {type_name(value)}", span)
 
 
 def invalid_address(text: str) -> bool:
