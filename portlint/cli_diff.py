@@ -103,13 +103,17 @@ def compute(base: str, head: str | None, options, cwd: Path):
     from portlint import gitfs
     from portlint.diff import compare_reports
 
+    from portlint.inputs import project_root
+
     base_dir, head_dir = cwd / base, (cwd / head) if head else None
     if head_dir is not None and base_dir.is_dir() and head_dir.is_dir():
+        options.project_root = project_root([base_dir, head_dir], cwd)
         renamed, changed = _folder_changes(base_dir, head_dir)
         base_side = _evaluate(base_dir.resolve(), options, base, None, ())
         head_side = _evaluate(head_dir.resolve(), options, head, None, ())
         return compare_reports(base_side, head_side, renamed, changed, _config_changes(changed))
     repo = gitfs.top_level(cwd)
+    options.project_root = Path(os.path.realpath(repo))
     base_sha = gitfs.resolve(repo, base)
     head_sha = gitfs.resolve(repo, head) if head else None
     with tempfile.TemporaryDirectory(prefix="portlint-diff-") as scratch:
@@ -119,6 +123,7 @@ def compute(base: str, head: str | None, options, cwd: Path):
         base_tree = gitfs.materialise_revision(repo, base_sha, base_tree_dir, base)
         if head_sha is None:
             head_tree = gitfs.materialise_worktree(repo, head_tree_dir, "work tree")
+            getattr(options, "read", set()).update(head_tree.read)
         else:
             head_tree = gitfs.materialise_revision(repo, head_sha, head_tree_dir, head or "")
         renamed = gitfs.renames(repo, base_sha, head_sha)
@@ -191,10 +196,10 @@ def diff(ctx, base, head, fmt, output, reports, fail_on, max_rows, exclude, var,
     colour = main_cli._use_colour(color) and output is None
     render_options = {"color": colour, "fail_on": threshold, "max_rows": max_rows}
     for name, target in extra:
-        main_cli._write(target, _renderer(name)(result, {**render_options, "color": False}))
+        main_cli._write(target, _renderer(name)(result, {**render_options, "color": False}), options)
     text = _renderer(fmt)(result, render_options)
     if output is not None:
-        main_cli._write(output, text)
+        main_cli._write(output, text, options)
     else:
         click.echo(text, nl=False, color=colour)
     ctx.exit(exit_code(result, threshold))

@@ -48,6 +48,8 @@ class Tree:
     label: str
     errors: list[InputError] = field(default_factory=list)
     files: int = 0
+    #: (device, inode) of every work-tree file copied, so no output is written over one
+    read: set[tuple[int, int]] = field(default_factory=set)
 
 
 def _env() -> dict[str, str]:
@@ -284,6 +286,7 @@ def materialise_worktree(repo: Path, folder: Path, label: str) -> Tree:
             tree.errors.append(_too_big(shown, len(data)))
         elif _write_file(folder, parts, data):
             tree.files += 1
+            tree.read.add((info.st_dev, info.st_ino))
     for parts, target, shown in links:
         problem = _link(folder, parts, target)
         if problem:
