@@ -200,7 +200,7 @@ class _Run:
                     file, line, source = asker
                     self.error(file, line, f"module source {source}: cannot read {shown}: {exc.reason}")
                 else:
-                    self.error(shown, exc.line, f"cannot read file: {exc.reason}")
+                    self.error(shown, exc.line, exc.reason)
                 continue
             if loaded is None:
                 self.error(shown, 1, "cannot read file: it vanished while portlint ran")
@@ -249,7 +249,7 @@ class _Run:
             loaded = self._text(path, trusted=trusted)
         except ReadRefused as exc:
             if not any(e.message.endswith(exc.reason) for e in self.errors[shown]):
-                self.error(shown, exc.line, f"cannot read variables file: {exc.reason}")
+                self.error(shown, exc.line, exc.reason)  # worded as discovery words it, so it is said once
             return {}
         if loaded is None:
             if required:
