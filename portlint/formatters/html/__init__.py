@@ -298,7 +298,7 @@ def _cards(exposures: list[dict]) -> str:
 
 def _matrix(exposures: list[dict]) -> str:
     by_scope = {scope: [e for e in exposures if e["scope"] == scope] for scope in SCOPES}
-    table = ['<table class="matrix"><caption>Exposures by scope and highest open finding</caption><thead><tr>'
+    table = ['<div class="scroll"><table class="matrix"><caption>Exposures by scope and highest open finding</caption><thead><tr>'
              '<th scope="col">Scope</th>' + "".join(f'<th scope="col">{s}</th>' for s in STATES) +
              '<th scope="col">Total</th></tr></thead><tbody>']
     for scope in SCOPES:
@@ -306,7 +306,7 @@ def _matrix(exposures: list[dict]) -> str:
         cells = "".join(f'<td>{sum(1 for e in rows if _state(e) == s) or ""}</td>' for s in STATES)
         table.append(f'<tr><th scope="row">{SCOPE_LABELS[scope]}</th>{cells}<td>{len(rows)}</td></tr>')
     totals = "".join(f'<td>{sum(1 for e in exposures if _state(e) == s)}</td>' for s in STATES)
-    table.append(f'<tr class="total"><th scope="row">All</th>{totals}<td>{len(exposures)}</td></tr></tbody></table>')
+    table.append(f'<tr class="total"><th scope="row">All</th>{totals}<td>{len(exposures)}</td></tr></tbody></table></div>')
     return "".join(table)
 
 
