@@ -1,8 +1,25 @@
 """YAML loading that remembers where every mapping entry and list item stands.
 
 Positions are kept on dict/list subclasses, never injected into the user's data.
-Unknown tags (``!reset``, ``!Ref``, ``!Sub`` ...) load as their plain value, and
+Unknown local tags (``!reset``, ``!Ref``, ``!Sub`` ...) load as their plain value, and
 YAML 1.1 base-60 integers (``22:22``) stay strings, as Compose users mean them.
+
+Documents are built here from the parser's event stream (libyaml's when present),
+without recursion, so every work limit is enforced while reading, before any cost
+is paid:
+
+* nesting deeper than ``limits.YAML_DEPTH`` stops the file (the YAML scanners
+  slow down quadratically with flow nesting, so nothing after it is read);
+* more than ``limits.YAML_DOCUMENTS`` documents stops the file;
+* more than ``limits.YAML_NODES`` nodes in one document, or more than
+  ``limits.YAML_ALIAS_NODES`` nodes reached through aliases (each alias use
+  counts the whole size of the subtree it names: the billion-laughs defence)
+  drops that document; the next one is still read;
+* duplicate keys, bad merge keys, unhashable keys and unsupported tags are
+  errors at their own line, and the rest of the document is kept.
+
+Merge keys follow the YAML merge spec whatever the PyYAML version: keys written in
+the mapping win over merged ones, and in ``<<: [*a, *b]`` the first mapping wins.
 """
 
 from __future__ import annotations
@@ -11,7 +28,17 @@ from dataclasses import dataclass
 
 import yaml
 
+from portlint import limits
+
 _BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+_VALUE_TAG = "tag:yaml.org,2002:value"
+_STR_TAG = "tag:yaml.org,2002:str"
+_MAP_TAGS = ("tag:yaml.org,2002:map", "tag:yaml.org,2002:set")
+_SEQ_TAGS = ("tag:yaml.org,2002:seq", "tag:yaml.org,2002:omap", "tag:yaml.org,2002:pairs")
+#: sizes saturate here: large enough to pass every limit, small enough to stay a machine int
+_SIZE_CAP = 1 << 62
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,21 +48,6 @@ class Span:
     line: int
     column: int
     end_line: int
-
-
-def _end_line(node: yaml.Node) -> int:
-    """1-based last line a node really uses (block nodes end at the next token)."""
-    while isinstance(node, (yaml.MappingNode, yaml.SequenceNode)) and node.value and not node.flow_style:
-        last = node.value[-1]
-        node = last[1] if isinstance(node, yaml.MappingNode) else last
-    mark = node.end_mark
-    if mark.column == 0 and mark.line > node.start_mark.line:
-        return mark.line  # block scalars end at column 0 of the following line
-    return mark.line + 1
-
-
-def _span(start: yaml.Node, end: yaml.Node | None = None) -> Span:
-    return Span(start.start_mark.line + 1, start.start_mark.column + 1, _end_line(end or start))
 
 
 class LocatedDict(dict):
@@ -57,34 +69,7 @@ class LocatedStr(str):
 
 
 class PositionLoader(_BaseLoader):  # type: ignore[misc,valid-type]
-    pass
-
-
-def _construct_map(loader: PositionLoader, node: yaml.MappingNode):
-    data = LocatedDict()
-    data.span = _span(node)
-    data.spans = {}
-    data.tag = None
-    yield data
-    loader.flatten_mapping(node)
-    for key_node, value_node in node.value:
-        key = loader.construct_object(key_node, deep=True)
-        try:
-            hash(key)
-        except TypeError:
-            raise yaml.constructor.ConstructorError(
-                None, None, "found an unhashable key", key_node.start_mark) from None
-        data[key] = loader.construct_object(value_node, deep=True)
-        data.spans[key] = _span(key_node, value_node)
-
-
-def _construct_seq(loader: PositionLoader, node: yaml.SequenceNode):
-    data = LocatedList()
-    data.span = _span(node)
-    data.tag = None
-    data.spans = [_span(item) for item in node.value]
-    yield data
-    data.extend(loader.construct_object(item, deep=True) for item in node.value)
+    """Supplies the event stream, tag resolution and scalar constructors."""
 
 
 def _construct_int(loader: PositionLoader, node: yaml.ScalarNode):
@@ -99,26 +84,26 @@ def _construct_float(loader: PositionLoader, node: yaml.ScalarNode):
     return yaml.SafeLoader.construct_yaml_float(loader, node)
 
 
-def _construct_tagged_value(loader: PositionLoader, tag_suffix: str, node: yaml.Node):
-    tag = "!" + tag_suffix
-    if isinstance(node, yaml.ScalarNode):
-        value = LocatedStr(loader.construct_scalar(node))
-        value.tag = tag
-        return value
-    build = _construct_map if isinstance(node, yaml.MappingNode) else _construct_seq
-    steps = build(loader, node)
-    value = next(steps)
-    for _ in steps:  # fill it in
-        pass
-    value.tag = tag
+def _construct_tagged_scalar(loader: PositionLoader, tag_suffix: str, node: yaml.Node):
+    value = LocatedStr(loader.construct_scalar(node))
+    value.tag = "!" + tag_suffix
     return value
 
 
-PositionLoader.add_constructor("tag:yaml.org,2002:map", _construct_map)
-PositionLoader.add_constructor("tag:yaml.org,2002:seq", _construct_seq)
 PositionLoader.add_constructor("tag:yaml.org,2002:int", _construct_int)
 PositionLoader.add_constructor("tag:yaml.org,2002:float", _construct_float)
-PositionLoader.add_multi_constructor("!", _construct_tagged_value)
+PositionLoader.add_multi_constructor("!", _construct_tagged_scalar)
+
+#: the only scalar types a document may hold; any other tag is an error, never a call
+_SCALAR_CONSTRUCTORS = {
+    "tag:yaml.org,2002:null": yaml.SafeLoader.construct_yaml_null,
+    "tag:yaml.org,2002:bool": yaml.SafeLoader.construct_yaml_bool,
+    "tag:yaml.org,2002:int": _construct_int,
+    "tag:yaml.org,2002:float": _construct_float,
+    "tag:yaml.org,2002:binary": yaml.SafeLoader.construct_yaml_binary,
+    "tag:yaml.org,2002:timestamp": yaml.SafeLoader.construct_yaml_timestamp,
+    _STR_TAG: yaml.SafeLoader.construct_yaml_str,
+}
 
 
 def span_at(document: object, path: list) -> Span:
@@ -143,7 +128,13 @@ class YAMLLoadError(Exception):
         self.message, self.line, self.column = message, line, column
 
 
-def _error_from(exc: yaml.YAMLError) -> YAMLLoadError:
+def _error_from(exc: yaml.YAMLError, text: str) -> YAMLLoadError:
+    if isinstance(exc, yaml.reader.ReaderError):
+        position = max(0, min(exc.position, len(text)))
+        line = text.count("\n", 0, position) + 1
+        column = position - (text.rfind("\n", 0, position) + 1) + 1
+        return YAMLLoadError(f"invalid YAML: unacceptable character #x{exc.character:04x}"
+                             if isinstance(exc.character, int) else f"invalid YAML: {exc.reason}", line, column)
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
     problem = getattr(exc, "problem", None) or str(exc)
     context = getattr(exc, "context", None)
@@ -153,21 +144,359 @@ def _error_from(exc: yaml.YAMLError) -> YAMLLoadError:
     return YAMLLoadError(message, mark.line + 1, mark.column + 1)
 
 
-def load_one(text: str):
-    """Load a single-document YAML text with positions; raises YAMLLoadError."""
+def _at(mark, message: str) -> YAMLLoadError:
+    return YAMLLoadError(message, mark.line + 1, mark.column + 1)
+
+
+def _limit_error(mark, what: str, limit: int, name: str) -> YAMLLoadError:
+    exc = limits.LimitExceeded(what, limit, name, mark.line + 1)
+    return _at(mark, exc.message)
+
+
+def _end_line(start, end) -> int:
+    """1-based last line of a scalar, alias or flow node (block scalars end at column 0 of the next line)."""
+    if end.column == 0 and end.line > start.line:
+        return end.line
+    return end.line + 1
+
+
+def _tag_name(tag: str) -> str:
+    return "!!" + tag[len("tag:yaml.org,2002:"):] if tag.startswith("tag:yaml.org,2002:") else tag
+
+
+def _short(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _kind(value: object) -> str:
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, str):
+        return "a string"
+    if value is None:
+        return "null"
+    return f"a {type(value).__name__}"
+
+
+class _FileFailed(Exception):
+    """Stop reading the file (syntax error, too deep, too many documents)."""
+
+    def __init__(self, error: YAMLLoadError):
+        self.error = error
+
+
+class _DocumentFailed(Exception):
+    """Drop the current document and skip to the next one."""
+
+    def __init__(self, error: YAMLLoadError):
+        self.error = error
+
+
+_MERGE = object()  # stands for a `<<` key while its mapping is being built
+
+
+class _Frame:
+    __slots__ = ("obj", "is_map", "start", "anchor", "tag", "size", "key", "key_mark",
+                 "has_key", "merges", "last_end", "flow", "bad_tag")
+
+    def __init__(self, obj, is_map, event, tag, bad_tag):
+        self.obj, self.is_map, self.start, self.anchor = obj, is_map, event.start_mark, event.anchor
+        self.tag, self.bad_tag = tag, bad_tag
+        self.size, self.key, self.key_mark, self.has_key = 1, None, None, False
+        self.merges: list = []
+        self.last_end = 0
+        self.flow = bool(event.flow_style)
+
+
+class _Builder:
+    """Builds located documents from the event stream, within the limits."""
+
+    def __init__(self, loader: PositionLoader, single: bool):
+        self.loader = loader
+        self.single = single
+        self.documents: list = []
+        self.errors: list[YAMLLoadError] = []
+        self.count = 0
+
+    # -- the event loop ---------------------------------------------------------------------
+    def run(self) -> None:
+        loader = self.loader
+        skipping = False
+        depth = 0
+        while loader.check_event():
+            event = loader.get_event()
+            kind = type(event)
+            if kind is yaml.DocumentStartEvent:
+                self.count += 1
+                if self.single and self.count > 1:
+                    raise _FileFailed(_at(event.start_mark, "expected a single YAML document, "
+                                                            "found another one here"))
+                if self.count > limits.YAML_DOCUMENTS:
+                    raise _FileFailed(_limit_error(event.start_mark, "the number of YAML documents",
+                                                   limits.YAML_DOCUMENTS, "YAML_DOCUMENTS"))
+                self._start_document()
+                skipping, depth = False, 0
+                continue
+            if kind is yaml.DocumentEndEvent:
+                self.documents.append(None if skipping else self.root)
+                continue
+            if kind in (yaml.MappingStartEvent, yaml.SequenceStartEvent):
+                depth += 1
+                if depth > limits.YAML_DEPTH:
+                    raise _FileFailed(_limit_error(event.start_mark, "YAML nesting depth",
+                                                   limits.YAML_DEPTH, "YAML_DEPTH"))
+            elif kind in (yaml.MappingEndEvent, yaml.SequenceEndEvent):
+                depth -= 1
+            if skipping or kind in (yaml.StreamStartEvent, yaml.StreamEndEvent):
+                continue
+            try:
+                self._node_event(event, kind)
+            except _DocumentFailed as failed:
+                self.errors.append(failed.error)
+                self.stack.clear()
+                skipping = True
+
+    def _start_document(self) -> None:
+        self.stack: list[_Frame] = []
+        self.anchors: dict[str, tuple[object, int]] = {}
+        self.open_anchors: set[str] = set()
+        self.nodes = 0
+        self.alias_nodes = 0
+        self.root = None
+
+    def _count_node(self, mark) -> None:
+        self.nodes += 1
+        if self.nodes > limits.YAML_NODES:
+            raise _DocumentFailed(_limit_error(mark, "the number of nodes in this YAML document",
+                                               limits.YAML_NODES, "YAML_NODES"))
+
+    def _node_event(self, event, kind) -> None:
+        if kind is yaml.ScalarEvent:
+            self._count_node(event.start_mark)
+            self._scalar(event)
+        elif kind is yaml.AliasEvent:
+            self._count_node(event.start_mark)
+            self._alias(event)
+        elif kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
+            self._count_node(event.start_mark)
+            self._open(event, kind is yaml.MappingStartEvent)
+        elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
+            self._close(event)
+
+    # -- nodes ------------------------------------------------------------------------------
+    def _in_key_position(self) -> bool:
+        return bool(self.stack) and self.stack[-1].is_map and not self.stack[-1].has_key
+
+    def _scalar(self, event) -> None:
+        tag = event.tag
+        if tag is None or tag == "!":
+            tag = self.loader.resolve(yaml.ScalarNode, event.value, event.implicit)
+        explicit = event.tag not in (None, "!")
+        if tag == _STR_TAG:
+            value = event.value
+        elif tag == _MERGE_TAG and not explicit and self._in_key_position():
+            value = _MERGE
+        elif tag in (_MERGE_TAG, _VALUE_TAG):
+            value = event.value
+        else:
+            value = self._construct_scalar(event, tag, explicit)
+        self._finish(value, 1, event.start_mark, _end_line(event.start_mark, event.end_mark), event.anchor)
+
+    def _construct_scalar(self, event, tag: str, explicit: bool):
+        node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark, style=event.style)
+        construct = _SCALAR_CONSTRUCTORS.get(tag)
+        try:
+            if construct is not None:
+                return construct(self.loader, node)
+            if tag.startswith("!"):
+                return _construct_tagged_scalar(self.loader, tag[1:], node)
+        except (ValueError, TypeError, OverflowError, ArithmeticError, yaml.YAMLError) as exc:
+            if not explicit:
+                return event.value  # `2001-13-45`, a 5,000-digit number: keep the text
+            self.errors.append(_at(event.start_mark, f"invalid {_tag_name(tag)} value: {exc}"))
+            return None
+        self.errors.append(_at(event.start_mark, f"unsupported YAML tag {_short(_tag_name(tag))}; "
+                                                 "portlint loads plain data only"))
+        return None
+
+    def _alias(self, event) -> None:
+        name = event.anchor
+        if name not in self.anchors:
+            if name in self.open_anchors:
+                raise _DocumentFailed(_at(event.start_mark, f"alias *{name} refers to a node that contains "
+                                                            "it; recursive YAML is not supported"))
+            raise _DocumentFailed(_at(event.start_mark, f"alias *{name} names no anchor defined before it"))
+        value, size = self.anchors[name]
+        self.alias_nodes += size
+        if self.alias_nodes > limits.YAML_ALIAS_NODES:
+            raise _DocumentFailed(_limit_error(
+                event.start_mark, "the number of YAML nodes reached through aliases (alias *"
+                f"{name} and those before it)", limits.YAML_ALIAS_NODES, "YAML_ALIAS_NODES"))
+        self._finish(value, size, event.start_mark, _end_line(event.start_mark, event.end_mark), None)
+
+    def _open(self, event, is_map: bool) -> None:
+        tag = event.tag
+        if tag is None or tag == "!":
+            tag = self.loader.resolve(yaml.MappingNode if is_map else yaml.SequenceNode, None, event.implicit)
+        bad_tag = False
+        if tag.startswith("!"):
+            local = tag
+        else:
+            local = None
+            if tag not in (_MAP_TAGS if is_map else _SEQ_TAGS):
+                bad_tag = True
+                self.errors.append(_at(event.start_mark, f"unsupported YAML tag {_short(_tag_name(tag))}; "
+                                                         "portlint loads plain data only"))
+        obj = LocatedDict() if is_map else LocatedList()
+        obj.spans = {} if is_map else []
+        obj.tag = local
+        if event.anchor is not None:
+            self.open_anchors.add(event.anchor)
+        self.stack.append(_Frame(obj, is_map, event, local, bad_tag))
+
+    def _close(self, event) -> None:
+        frame = self.stack.pop()
+        obj = frame.obj
+        if frame.is_map and frame.merges:
+            self._apply_merges(obj, frame.merges)
+        if frame.flow or not frame.last_end:
+            end = _end_line(frame.start, event.end_mark)
+        else:
+            end = frame.last_end
+        obj.span = Span(frame.start.line + 1, frame.start.column + 1, end)
+        if frame.anchor is not None:
+            self.open_anchors.discard(frame.anchor)
+        self._finish(None if frame.bad_tag else obj, frame.size, frame.start, end, frame.anchor)
+
+    def _finish(self, value, size: int, start, end_line: int, anchor) -> None:
+        if anchor is not None:
+            self.anchors[anchor] = (value, size)
+        if not self.stack:
+            self.root = None if value is _MERGE else value
+            return
+        parent = self.stack[-1]
+        parent.size = min(parent.size + size, _SIZE_CAP)
+        parent.last_end = end_line
+        obj = parent.obj
+        if not parent.is_map:
+            obj.append("<<" if value is _MERGE else value)
+            obj.spans.append(Span(start.line + 1, start.column + 1, end_line))
+            return
+        if not parent.has_key:
+            parent.key, parent.key_mark, parent.has_key = value, start, True
+            return
+        key, key_mark = parent.key, parent.key_mark
+        parent.key, parent.key_mark, parent.has_key = None, None, False
+        if key is _MERGE:
+            self._merge_value(parent, value, key_mark)
+            return
+        try:
+            hash(key)
+        except TypeError:
+            self.errors.append(_at(key_mark, f"a mapping key must be a plain value, found {_kind(key)}"))
+            return
+        if key in obj:
+            first = obj.spans[key].line
+            self.errors.append(_at(key_mark, f"duplicate key {_short(key)} (first at line {first}); "
+                                             "YAML forbids repeated keys"))
+        obj[key] = value
+        obj.spans[key] = Span(key_mark.line + 1, key_mark.column + 1, end_line)
+
+    # -- merge keys -------------------------------------------------------------------------
+    def _merge_value(self, frame: _Frame, value, mark) -> None:
+        if isinstance(value, dict):
+            frame.merges.append(value)
+        elif isinstance(value, list):
+            spans = getattr(value, "spans", None) or []
+            for index, item in enumerate(value):
+                if isinstance(item, dict):
+                    frame.merges.append(item)
+                else:
+                    where = spans[index] if index < len(spans) else None
+                    line, column = (where.line, where.column) if where else (mark.line + 1, mark.column + 1)
+                    self.errors.append(YAMLLoadError(
+                        f"merge key '<<' takes mappings, but item {index + 1} is {_kind(item)}", line, column))
+        else:
+            self.errors.append(_at(mark, f"merge key '<<' takes a mapping or a list of mappings, "
+                                         f"got {_kind(value)}"))
+
+    @staticmethod
+    def _apply_merges(obj: LocatedDict, merges: list) -> None:
+        """Keys written in the mapping win; among merged mappings, the first one wins."""
+        explicit, explicit_spans = dict(obj), obj.spans
+        merged: dict = {}
+        spans: dict = {}
+        for source in merges:
+            source_spans = getattr(source, "spans", None) or {}
+            default = getattr(source, "span", Span(1, 1, 1))
+            for key, value in source.items():
+                if key not in merged:
+                    merged[key] = value
+                    spans[key] = source_spans.get(key, default)
+        for key, value in explicit.items():
+            merged[key] = value
+            spans[key] = explicit_spans[key]
+        obj.clear()
+        obj.update(merged)
+        obj.spans = spans
+
+
+def _load(text: str, single: bool) -> tuple[list, list[YAMLLoadError]]:
     try:
-        return yaml.load(text, Loader=PositionLoader)  # noqa: S506 - a SafeLoader subclass
+        loader = PositionLoader(text)
+    except (yaml.YAMLError, ValueError, TypeError, UnicodeError) as exc:
+        message = _error_from(exc, text) if isinstance(exc, yaml.YAMLError) else YAMLLoadError(
+            f"invalid YAML: {exc}", 1)
+        return [], [message]
+    builder = _Builder(loader, single)
+    try:
+        builder.run()
+    except _FileFailed as failed:
+        builder.errors.append(failed.error)
     except yaml.YAMLError as exc:
-        raise _error_from(exc) from None
-    except (ValueError, TypeError, RecursionError) as exc:
-        raise YAMLLoadError(f"invalid YAML: {exc}", 1) from None
+        builder.errors.append(_error_from(exc, text))
+    except (ValueError, TypeError, UnicodeError, RecursionError, OverflowError) as exc:
+        builder.errors.append(YAMLLoadError(f"invalid YAML: {exc}", 1))
+    finally:
+        try:
+            loader.dispose()
+        except Exception:  # noqa: BLE001 - disposing a failed parser must not hide the error
+            pass
+    builder.errors.sort(key=lambda e: (e.line, e.column))
+    return builder.documents, builder.errors
+
+
+def load_documents(text: str) -> tuple[list, list[YAMLLoadError]]:
+    """Every document of a YAML text, and every error met, each at its own line.
+
+    A document that failed as a whole (a limit, a bad alias) is None in the list;
+    one with local errors (a duplicate key, a bad merge, an unsupported tag) is
+    kept with the offending entry dropped or replaced. A syntax error, too deep
+    nesting or too many documents end the file: documents before it are kept.
+    """
+    return _load(text, single=False)
+
+
+def load_single(text: str) -> tuple[object, list[YAMLLoadError]]:
+    """The one document of a YAML text (None when empty or failed) and every error met."""
+    documents, errors = _load(text, single=True)
+    return (documents[0] if documents else None), errors
+
+
+def load_one(text: str):
+    """Load a single-document YAML text with positions; raises the first YAMLLoadError."""
+    document, errors = load_single(text)
+    if errors:
+        raise errors[0]
+    return document
 
 
 def load_all(text: str) -> list:
-    """Load every document of a multi-document YAML text; raises YAMLLoadError."""
-    try:
-        return list(yaml.load_all(text, Loader=PositionLoader))  # noqa: S506
-    except yaml.YAMLError as exc:
-        raise _error_from(exc) from None
-    except (ValueError, TypeError, RecursionError) as exc:
-        raise YAMLLoadError(f"invalid YAML: {exc}", 1) from None
+    """Load every document of a multi-document YAML text; raises the first YAMLLoadError."""
+    documents, errors = load_documents(text)
+    if errors:
+        raise errors[0]
+    return documents

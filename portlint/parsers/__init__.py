@@ -76,15 +76,22 @@ class Parser(Protocol):
 
 
 def yaml_documents(source: SourceFile) -> tuple[list, ParseOutcome | None]:
-    """Every document of a YAML file, or an outcome holding the syntax error."""
-    from portlint.model import InputError
-    from portlint.yamlpos import YAMLLoadError, load_all
+    """Every document of a YAML file, and an outcome holding the errors met (None when clean).
 
-    try:
-        return load_all(source.text), None
-    except YAMLLoadError as exc:
-        error = InputError(source.display, exc.line, exc.message, exc.column)
-        return [], ParseOutcome(source.display, errors=(error,))
+    Errors are isolated: a document that failed as a whole is None in the list,
+    one with a local error (a duplicate key, a bad merge key, an unsupported tag)
+    is kept without the bad entry, and documents before a syntax error are kept.
+    Callers should check the documents they get even when the outcome is not
+    None, and add its errors to their own.
+    """
+    from portlint.model import InputError
+    from portlint.yamlpos import load_documents
+
+    documents, problems = load_documents(source.text)
+    if not problems:
+        return documents, None
+    errors = tuple(InputError(source.display, e.line, e.message, e.column) for e in problems)
+    return documents, ParseOutcome(source.display, errors=errors)
 
 
 def load_parsers() -> list[Parser]:
