@@ -75,14 +75,17 @@ def load_inventory(path: Path) -> dict:
         raise click.BadParameter(f"{path} is not JSON: {exc}", param_hint="INVENTORY") from None
     except RecursionError:
         raise click.BadParameter(f"{path} is nested too deeply to be an inventory", param_hint="INVENTORY") from None
+    exposures = doc.get("exposures") if isinstance(doc, dict) else None
+    if isinstance(exposures, list) and len(exposures) > limits.EXPOSURES_PER_FILE:
+        raise click.BadParameter(f"{path} has {len(exposures):,} exposures, over portlint's limit of "
+                                 f"{limits.EXPOSURES_PER_FILE:,} (raise it with PORTLINT_MAX_EXPOSURES_PER_FILE)",
+                                 param_hint="INVENTORY")
     problem = next(iter(validator("inventory").iter_errors(doc)), None) if isinstance(doc, dict) else True
     if problem is not None:
         where = json_path(problem.absolute_path) if problem is not True else "$"
         message = problem.message if problem is not True else "not an object"
         raise click.BadParameter(f"{path} is not a portlint inventory ({where}: {message[:300]})",
                                  param_hint="INVENTORY")
-    if len(doc["exposures"]) > limits.EXPOSURES_PER_FILE * 10:
-        raise click.BadParameter(f"{path} has more exposures than portlint draws", param_hint="INVENTORY")
     return doc
 
 

@@ -241,3 +241,13 @@ def test_rows_are_grouped_by_scope_and_resource_riskiest_first(tree, run_cli):
     internet = html[html.index('id="scope-internet"'):html.index('id="scope-local"')]
     assert internet.index("services.cache") < internet.index("services.db")  # open critical before suppressed
     assert "<details open>" in html and '<th colspan="9" scope="rowgroup">' in html
+
+
+def test_render_refuses_more_exposures_than_the_limit_before_validating(tmp_path, run_cli, monkeypatch):
+    from portlint import limits
+
+    monkeypatch.setattr(limits, "EXPOSURES_PER_FILE", 3)
+    doc = {"schema_version": 1, "tool": {"name": "portlint", "version": "1"}, "errors": [], "exposures": [{}] * 4}
+    (tmp_path / "inventory.json").write_text(json.dumps(doc))
+    result = run_cli("render", tmp_path / "inventory.json")
+    assert result.exit_code == 2 and "4 exposures, over portlint's limit of 3" in result.output
