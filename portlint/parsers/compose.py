@@ -29,7 +29,10 @@ from portlint.parsers.compose_ports import (
 from portlint.parsers.interpolation import (
     UNRESOLVED_MARK, InterpolationError, interpolate, parse_env_file,
 )
-from portlint.yamlpos import LocatedDict, LocatedList, Span, YAMLLoadError, load_one
+from portlint import limits
+from portlint.inputs import ReadRefused
+from portlint.limits import LimitExceeded
+from portlint.yamlpos import LocatedDict, LocatedList, Span, load_single
 
 NAME_PATTERNS = (
     "compose.yaml", "compose.yml", "compose.*.yaml", "compose.*.yml",
@@ -48,7 +51,7 @@ class ComposeParser:
     name = "compose"
 
     def __init__(self) -> None:
-        self._env_cache: dict[Path, dict[str, str]] = {}
+        self._env_cache: dict[Path, tuple[dict[str, str], tuple[str, ...]]] = {}
 
     def claims(self, path: Path, text: str | None) -> bool:
         if is_compose_name(path.name):
@@ -63,40 +66,77 @@ class ComposeParser:
 
     def parse_file(self, source: SourceFile, ctx: ParseContext) -> ParseOutcome:
         file = source.display
-        try:
-            doc = load_one(source.text)
-        except YAMLLoadError as exc:
-            return ParseOutcome(file, errors=(InputError(file, exc.line, exc.message, exc.column),))
+        doc, problems = load_single(source.text)
+        errors = [InputError(file, e.line, e.message, e.column) for e in problems]
         if doc is None:
-            return ParseOutcome(file)
+            return ParseOutcome(file, errors=tuple(errors))
         if not isinstance(doc, dict):
-            return ParseOutcome(file, errors=(InputError(
-                file, 1, f"a Compose file must be a mapping, found {_type_name(doc)}"),))
+            errors.append(InputError(file, 1, f"a Compose file must be a mapping, found {_type_name(doc)}"))
+            return ParseOutcome(file, errors=tuple(errors))
         services = doc.get("services")
         if services is None:
-            return ParseOutcome(file)
+            return ParseOutcome(file, errors=tuple(errors))
         if not isinstance(services, dict):
             span = doc.spans["services"]
-            return ParseOutcome(file, errors=(InputError(
-                file, span.line, f"'services' must be a mapping, found {_type_name(services)}",
-                span.column),))
-        builder = _FileReader(file, self._environment(source.path, ctx))
+            errors.append(InputError(
+                file, span.line, f"'services' must be a mapping, found {_type_name(services)}", span.column))
+            return ParseOutcome(file, errors=tuple(errors))
+        env, env_problems = self._environment(source.path, ctx)
+        errors.extend(InputError(file, 1, message) for message in env_problems)
+        builder = _FileReader(file, env, source.path, ctx, services)
         for name, service in services.items():
-            builder.read_service(str(name), service, services.spans[name])
-        return ParseOutcome(file, tuple(builder.exposures), tuple(builder.errors))
+            span = services.spans.get(name, services.span)
+            try:
+                builder.read_service(str(name), service, span)
+            except _FileFull as full:
+                builder.error(full.span, full.message)
+                break
+            except Exception as exc:  # noqa: BLE001 - one bad service must not cost the others
+                builder.error(span, f"services.{name}: could not be read ({type(exc).__name__}: {exc})")
+        errors.extend(builder.errors)
+        return ParseOutcome(file, tuple(builder.exposures), tuple(sorted(errors, key=_error_order)))
 
-    def _environment(self, path: Path, ctx: ParseContext) -> dict[str, str]:
-        """Process environment over ``--env-file`` files, or over the ``.env`` beside the file."""
+    def _environment(self, path: Path, ctx: ParseContext) -> tuple[dict[str, str], tuple[str, ...]]:
+        """Process environment over ``--env-file`` files, or over the ``.env`` beside the file.
+
+        Returns the variables and the problems met reading the env files (a FIFO,
+        a link out of the project, too many lines): those are reported on the
+        Compose file, and the env file's variables are then left unset.
+        """
         env_paths = ctx.env_files or (path.parent / ".env",)
         key = env_paths[0] if not ctx.env_files else Path("\x00cli")
         if key not in self._env_cache:
             values: dict[str, str] = {}
+            problems: list[str] = []
             for env_path in env_paths:
-                text = ctx.read_text(env_path)
-                if text is not None:
-                    values.update(parse_env_file(text, {**ctx.environ, **values}))
-            self._env_cache[key] = values
-        return {**self._env_cache[key], **ctx.environ}
+                shown = ctx.display_path(env_path)
+                if not ctx.inside_project(env_path):
+                    problems.append(f"env file {shown} is outside the project root "
+                                    f"{ctx.project_root}; not read")
+                    continue
+                try:
+                    text = ctx.read_text(env_path)
+                    if text is not None:
+                        values.update(parse_env_file(text, {**ctx.environ, **values}))
+                except ReadRefused as exc:
+                    problems.append(f"env file {shown}: {exc.reason}; its variables are not used")
+                except LimitExceeded as exc:
+                    problems.append(f"env file {shown}: {exc.message}; its variables are not used")
+            self._env_cache[key] = (values, tuple(problems))
+        values, problems = self._env_cache[key]
+        return {**values, **ctx.environ}, problems
+
+
+def _error_order(error: InputError) -> tuple[int, int]:
+    return error.line, error.column
+
+
+class _FileFull(Exception):
+    """The file reached ``limits.EXPOSURES_PER_FILE``; nothing more is read from it."""
+
+    def __init__(self, span: Span, message: str):
+        super().__init__(message)
+        self.span, self.message = span, message
 
 
 def _type_name(value: object) -> str:
@@ -110,9 +150,13 @@ def _type_name(value: object) -> str:
 class _FileReader:
     """Collects the exposures and errors of one Compose file."""
 
-    def __init__(self, file: str, env: Mapping[str, str]):
+    def __init__(self, file: str, env: Mapping[str, str], path: Path | None = None,
+                 ctx: ParseContext | None = None, services: Mapping | None = None):
         self.file = file
         self.env = env
+        self.path = path
+        self.ctx = ctx
+        self.services = services or {}
         self.image = ""
         self.service_span: Span | None = None
         self.exposures: list[Exposure] = []
@@ -139,31 +183,126 @@ class _FileReader:
         if not isinstance(service, dict):
             self.error(span, f"{resource} must be a mapping, found {_type_name(service)}")
             return
+        spans = getattr(service, "spans", {})
         self.service_span = span
-        image = service.get("image")
-        self.image = self.expand(image, []) if isinstance(image, str) else ""
-        host_network = self._host_network(service, resource)
+        self.image = self._image(service, resource, spans.get("image", span))
+        self._extends(name, service, resource, spans.get("extends", span))
+        self._env_file(service, resource, spans.get("env_file", span))
+        try:
+            host_network = self._host_network(service, resource)
+        except (InterpolationError, PortSpecError) as exc:
+            self.error(spans.get("network_mode", span), f"{resource}.network_mode: {exc}")
+            host_network = False
         for key, reader in (("ports", self._port_entry), ("expose", self._expose_entry)):
             entries = service.get(key)
             if entries is None:
                 continue
+            key_span = spans.get(key, span)
             if not isinstance(entries, list):
-                self.error(service.spans[key], f"{resource}.{key} must be a list, found {_type_name(entries)}")
+                self.error(key_span, f"{resource}.{key} must be a list, found {_type_name(entries)}")
                 continue
-            spans = entries.spans if isinstance(entries, LocatedList) else [service.spans[key]] * len(entries)
-            for entry, entry_span in zip(entries, spans):
+            entry_spans = entries.spans if isinstance(entries, LocatedList) else [key_span] * len(entries)
+            for entry, entry_span in zip(entries, entry_spans):
                 try:
                     reader(resource, entry, entry_span, host_network)
                 except (PortSpecError, InterpolationError) as exc:
                     self.error(entry_span, f"{resource}.{key}: {exc}")
 
+    def _image(self, service: LocatedDict, resource: str, span: Span) -> str:
+        image = service.get("image")
+        if image is None:
+            return ""
+        if not isinstance(image, str):
+            self.error(span, f"{resource}.image must be a string, got {_type_name(image)}")
+            return ""
+        try:
+            return self.expand(image, []).replace(UNRESOLVED_MARK, "")
+        except InterpolationError as exc:
+            self.error(span, f"{resource}.image: {exc}")
+            return ""
+
+    def _extends(self, name: str, service: LocatedDict, resource: str, span: Span) -> None:
+        """``extends`` is checked, not followed: a file outside the project, or unreadable, is an error."""
+        extends = service.get("extends")
+        if extends is None:
+            return
+        if isinstance(extends, str):
+            extends = {"service": extends}
+        if not isinstance(extends, dict):
+            self.error(span, f"{resource}.extends must be a mapping or a service name, got {_type_name(extends)}")
+            return
+        spans = getattr(extends, "spans", {})
+        file = extends.get("file")
+        if file is not None:
+            file_span = spans.get("file", span)
+            if not isinstance(file, str) or not file.strip():
+                self.error(file_span, f"{resource}.extends.file must be a path, got {_type_name(file)}")
+                return
+            if self.path is None or self.ctx is None:
+                return
+            try:
+                target = self.path.parent / self.expand(file, []).replace(UNRESOLVED_MARK, "")
+            except InterpolationError as exc:
+                self.error(file_span, f"{resource}.extends.file: {exc}")
+                return
+            if not self.ctx.inside_project(target):
+                self.error(file_span, f"{resource}.extends.file {file!r:.80} is outside the project root "
+                                      f"{self.ctx.project_root}; not read")
+                return
+            try:
+                if self.ctx.read_text(target) is None:
+                    self.error(file_span, f"{resource}.extends.file {file!r:.80} does not exist")
+            except ReadRefused as exc:
+                self.error(file_span, f"{resource}.extends.file {file!r:.80}: {exc.reason}; not read")
+            return
+        # same-file extends: the chain must end at a real service, without a cycle
+        seen = [name]
+        current = extends
+        while True:
+            base = current.get("service") if isinstance(current, dict) else current
+            if not isinstance(base, str) or base not in self.services:
+                self.error(span, f"{resource}.extends names service {base!r:.80}, which this file "
+                                 "does not define")
+                return
+            if base in seen:
+                chain = " -> ".join([*seen, base])
+                self.error(span, f"{resource}.extends forms a cycle ({chain:.200})")
+                return
+            seen.append(base)
+            parent = self.services.get(base)
+            current = parent.get("extends") if isinstance(parent, dict) else None
+            if current is None or (isinstance(current, dict) and "file" in current):
+                return
+
+    def _env_file(self, service: LocatedDict, resource: str, span: Span) -> None:
+        """A service's ``env_file`` is never read; one outside the project is an error."""
+        entries = service.get("env_file")
+        if entries is None or self.path is None or self.ctx is None:
+            return
+        items = entries if isinstance(entries, list) else [entries]
+        item_spans = getattr(entries, "spans", None) or [span] * len(items)
+        for item, item_span in zip(items, item_spans):
+            path = item.get("path") if isinstance(item, dict) else item
+            if not isinstance(path, str):
+                continue
+            if not self.ctx.inside_project(self.path.parent / path):
+                self.error(item_span, f"{resource}.env_file {path!r:.80} is outside the project root "
+                                      f"{self.ctx.project_root}")
+
     def _host_network(self, service: LocatedDict, resource: str) -> bool:
         if "network_mode" not in service:
             return False
+        if not isinstance(service["network_mode"], str):
+            raise PortSpecError(f"must be a string, got {_type_name(service['network_mode'])}")
         unresolved: list[str] = []
         mode = self.expand(service["network_mode"], unresolved).strip()
         if mode != "host":
             return False
+        if len(self.exposures) >= limits.EXPOSURES_PER_FILE:
+            span = service.spans["network_mode"]
+            exc = LimitExceeded("the number of port entries in this Compose file",
+                                limits.EXPOSURES_PER_FILE, "EXPOSURES_PER_FILE", span.line)
+            raise _FileFull(span, f"{resource}: {exc.message}; the entries after this one are not checked")
         self.exposures.append(Exposure(
             kind="compose", location=self.location(service.spans["network_mode"]),
             resource=resource, protocol="all", port_range=PortRange(0, 65535),
@@ -196,6 +335,10 @@ class _FileReader:
 
     def _emit(self, resource: str, spec: PortSpec, span: Span, raw: str,
               unresolved: list[str], host_network: bool, published: bool) -> None:
+        if len(self.exposures) >= limits.EXPOSURES_PER_FILE:
+            exc = LimitExceeded("the number of port entries in this Compose file",
+                                limits.EXPOSURES_PER_FILE, "EXPOSURES_PER_FILE", span.line)
+            raise _FileFull(span, f"{resource}: {exc.message}; the entries after this one are not checked")
         traits: set[str] = set()
         target = spec.container_ports
         if target is None:

@@ -42,17 +42,22 @@ def parse_range(text: str, what: str) -> PortRange:
     """``"80"`` or ``"8000-8010"`` as a PortRange; raises PortSpecError."""
     text = text.strip()
     start_text, sep, end_text = text.partition("-")
-    try:
-        start = int(start_text)
-        end = int(end_text) if sep else start
-    except ValueError:
-        raise PortSpecError(f"{what} {text!r} is not a port or port range") from None
+    start_text, end_text = start_text.strip(), end_text.strip()
+    # ASCII digits only: int() would also take "١٢", "1_000" and "+80"
+    if not (_is_number(start_text) and (not sep or _is_number(end_text))):
+        raise PortSpecError(f"{what} {text!r:.80} is not a port or port range")
+    start = int(start_text)
+    end = int(end_text) if sep else start
     for port in (start, end):
         if not 0 < port <= 65535:
             raise PortSpecError(f"{what} {port} is outside 1-65535")
     if end < start:
         raise PortSpecError(f"{what} range {text!r} ends before it starts")
     return PortRange(start, end)
+
+
+def _is_number(text: str) -> bool:
+    return 0 < len(text) <= 5 and text.isascii() and text.isdigit()
 
 
 def _split_protocol(text: str) -> tuple[str, str]:

@@ -11,8 +11,11 @@ A variable that is unset and has no default is *not* guessed: it is replaced by
 from __future__ import annotations
 
 import re
+from collections import ChainMap
 from dataclasses import dataclass, field
 from typing import Mapping
+
+from portlint import limits
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
@@ -31,21 +34,26 @@ class Interpolated:
 
 
 def interpolate(text: str, env: Mapping[str, str]) -> Interpolated:
-    """Expand ``text`` with ``env``; unset variables without default become markers."""
+    """Expand ``text`` with ``env``; unset variables without default become markers.
+
+    Linear in the length of ``text``: defaults may nest ``${A:-${B}}`` at most
+    ``limits.INTERPOLATION_DEPTH`` deep, and each level scans only its own part.
+    """
     out = Interpolated("")
-    out.value = _expand(text, env, out.unresolved)
+    out.value = _expand(text, env, out.unresolved, 0)
     return out
 
 
-def _expand(text: str, env: Mapping[str, str], unresolved: list[str]) -> str:
+def _expand(text: str, env: Mapping[str, str], unresolved: list[str], depth: int) -> str:
     parts: list[str] = []
     i, n = 0, len(text)
     while i < n:
-        ch = text[i]
-        if ch != "$":
-            parts.append(ch)
-            i += 1
-            continue
+        dollar = text.find("$", i)
+        if dollar < 0:
+            parts.append(text[i:])
+            break
+        parts.append(text[i:dollar])
+        i = dollar
         nxt = text[i + 1] if i + 1 < n else ""
         if nxt == "$":
             parts.append("$")
@@ -53,8 +61,8 @@ def _expand(text: str, env: Mapping[str, str], unresolved: list[str]) -> str:
         elif nxt == "{":
             end = _closing_brace(text, i + 2)
             if end < 0:
-                raise InterpolationError(f"unterminated variable reference in {text!r}")
-            parts.append(_expand_braced(text[i + 2:end], env, unresolved))
+                raise InterpolationError(f"unterminated variable reference in {_short(text)}")
+            parts.append(_expand_braced(text[i + 2:end], env, unresolved, depth))
             i = end + 1
         else:
             m = _NAME.match(text, i + 1)
@@ -67,20 +75,22 @@ def _expand(text: str, env: Mapping[str, str], unresolved: list[str]) -> str:
     return "".join(parts)
 
 
+def _short(text: str) -> str:
+    return repr(text) if len(text) <= 60 else repr(text[:57] + "...")
+
+
 def _closing_brace(text: str, start: int) -> int:
+    """Index of the ``}`` closing the reference opened just before ``start``, or -1 (linear)."""
     depth = 1
     i = start
-    while i < len(text):
-        if text.startswith("${", i):
-            depth += 1
-            i += 2
-            continue
-        if text[i] == "}":
-            depth -= 1
-            if depth == 0:
-                return i
-        i += 1
-    return -1
+    while True:
+        close = text.find("}", i)
+        if close < 0:
+            return -1
+        depth += text.count("${", i, close) - 1
+        if depth == 0:
+            return close
+        i = close + 1
 
 
 def _lookup(name: str, env: Mapping[str, str], unresolved: list[str]) -> str:
@@ -90,10 +100,10 @@ def _lookup(name: str, env: Mapping[str, str], unresolved: list[str]) -> str:
     return UNRESOLVED_MARK
 
 
-def _expand_braced(body: str, env: Mapping[str, str], unresolved: list[str]) -> str:
+def _expand_braced(body: str, env: Mapping[str, str], unresolved: list[str], depth: int) -> str:
     m = _NAME.match(body)
     if not m:
-        raise InterpolationError(f"invalid variable name in ${{{body}}}")
+        raise InterpolationError(f"invalid variable name in ${{{_short(body)[1:-1]}}}")
     name, rest = m.group(0), body[m.end():]
     if not rest:
         return _lookup(name, env, unresolved)
@@ -102,15 +112,19 @@ def _expand_braced(body: str, env: Mapping[str, str], unresolved: list[str]) -> 
             arg = rest[len(op):]
             break
     else:
-        raise InterpolationError(f"invalid variable reference ${{{body}}}")
+        raise InterpolationError(f"invalid variable reference ${{{_short(body)[1:-1]}}}")
+    if depth >= limits.INTERPOLATION_DEPTH:
+        exc = limits.LimitExceeded("nesting of variable defaults", limits.INTERPOLATION_DEPTH,
+                                   "INTERPOLATION_DEPTH")
+        raise InterpolationError(exc.message)
     value = env.get(name)
     is_set = value is not None
     is_filled = is_set and value != ""
     present = is_filled if op.startswith(":") else is_set
     if op in (":-", "-"):
-        return value if present else _expand(arg, env, unresolved)  # type: ignore[return-value]
+        return value if present else _expand(arg, env, unresolved, depth + 1)  # type: ignore[return-value]
     if op in (":+", "+"):
-        return _expand(arg, env, unresolved) if present else ""
+        return _expand(arg, env, unresolved, depth + 1) if present else ""
     # `?` forms: Compose refuses to run without the variable; we record it as unresolved.
     if present:
         return value  # type: ignore[return-value]
@@ -118,49 +132,92 @@ def _expand_braced(body: str, env: Mapping[str, str], unresolved: list[str]) -> 
     return UNRESOLVED_MARK
 
 
-_ENV_LINE = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_.-]*)\s*(?:=\s*(.*?))?\s*$")
+_NAME_START = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_")
+_NAME_CHARS = _NAME_START | frozenset("0123456789.-")
+
+
+def _env_assignment(line: str) -> tuple[str, str | None] | None:
+    """``KEY=value`` (also ``export KEY = value``, ``KEY``) split without regexes; None if not one."""
+    text = line.strip()
+    if text.startswith("export") and text[6:7] in (" ", "\t"):
+        text = text[6:].lstrip()
+    if not text or text[0] not in _NAME_START:
+        return None
+    end = 1
+    while end < len(text) and text[end] in _NAME_CHARS:
+        end += 1
+    key, rest = text[:end], text[end:].lstrip()
+    if not rest:
+        return key, None
+    if rest[0] != "=":
+        return None
+    return key, rest[1:].lstrip()
+
+
+def _strip_comment(raw: str) -> str:
+    """An unquoted value up to the first ``#`` that follows whitespace."""
+    mark = raw.find("#")
+    while mark > 0:
+        if raw[mark - 1].isspace():
+            return raw[:mark]
+        mark = raw.find("#", mark + 1)
+    return raw
 
 
 def parse_env_file(text: str, base: Mapping[str, str] | None = None) -> dict[str, str]:
     """Read a ``.env`` file the way Compose does (quotes, ``export``, comments).
 
     Unquoted and double-quoted values may refer to variables defined earlier in
-    the file or in ``base``; single-quoted values are taken literally.
+    the file or in ``base``; single-quoted values are taken literally. Plain
+    string scanning, linear in the size of the file; more than
+    ``limits.ENV_LINES`` lines raise ``limits.LimitExceeded``.
     """
+    lines_count = text.count("\n") + 1
+    if lines_count > limits.ENV_LINES:
+        raise limits.LimitExceeded("the number of lines in an env file", limits.ENV_LINES, "ENV_LINES",
+                                   limits.ENV_LINES + 1)
     result: dict[str, str] = {}
+    env = ChainMap(result, dict(base or {}))
     lines = text.splitlines()
     i = 0
     while i < len(lines):
         line = lines[i]
         i += 1
-        if not line.strip() or line.lstrip().startswith("#"):
+        stripped = line.lstrip()
+        if not stripped or stripped.startswith("#"):
             continue
-        m = _ENV_LINE.match(line)
-        if not m:
+        parsed = _env_assignment(line)
+        if parsed is None:
             continue
-        key, raw = m.group(1), m.group(2)
+        key, raw = parsed
         if raw is None:
             continue  # `KEY` alone takes the value from the environment; nothing to add here
         if raw[:1] in ("'", '"'):
             quote = raw[0]
             body = raw[1:]
-            while quote not in body and i < len(lines):  # multi-line quoted value
-                body += "\n" + lines[i]
-                i += 1
+            if quote not in body:  # multi-line quoted value: read on to the closing quote
+                parts = [body]
+                while i < len(lines):
+                    parts.append(lines[i])
+                    i += 1
+                    if quote in parts[-1]:
+                        break
+                body = "\n".join(parts)
             value = body[: body.index(quote)] if quote in body else body
             if quote == '"':
                 value = value.replace("\\n", "\n").replace('\\"', '"')
-                value = _expand_env_value(value, {**(base or {}), **result})
+                value = _expand_env_value(value, env)
         else:
-            value = re.split(r"\s+#", raw, maxsplit=1)[0].strip()
-            value = _expand_env_value(value, {**(base or {}), **result})
+            value = _expand_env_value(_strip_comment(raw).strip(), env)
         result[key] = value
     return result
 
 
 def _expand_env_value(value: str, env: Mapping[str, str]) -> str:
+    if "$" not in value:
+        return value
     try:
-        expanded = _expand(value, env, [])
+        expanded = _expand(value, env, [], 0)
     except InterpolationError:
         return value
     return expanded.replace(UNRESOLVED_MARK, "")
