@@ -190,8 +190,10 @@ def test_module_source_outside_the_project_is_not_read(tmp_path):
                              f'module "abs" {{\n  source = "{(tmp_path / "outside").as_posix()}"\n}}\n',
         "envs/prod/good.tf": GOOD})
     root = project.resolve().as_posix()
+    outside = (tmp_path / "outside").as_posix()
     assert errors(report) == [
-        ("envs/prod/main.tf", 2, f"module source ../../../outside is outside the project root {root}; not read")]
+        ("envs/prod/main.tf", 2, f"module source ../../../outside is outside the project root {root}; not read"),
+        ("envs/prod/main.tf", 5, f"module source {outside} is outside the project root {root}; not read")]
     assert findings(report) == [("PL101", "envs/prod/good.tf", 1)]
     assert not any("outside" in e.location.file for e in report.exposures)
 
@@ -282,3 +284,48 @@ def test_run_wide_budget_stops_many_expensive_blocks(tmp_path, monkeypatch):
     report = check(tmp_path, {"m/a.tf": expensive})
     messages = [e.message for e in report.errors]
     assert any("PORTLINT_MAX_TF_RUN_STEPS" in m for m in messages), messages
+
+
+# ----------------------------------------------------------------------------- properties
+
+hypothesis = pytest.importorskip("hypothesis")
+from hypothesis import HealthCheck, given, settings, strategies as st  # noqa: E402
+
+from portlint.parsers.terraform.functions import FUNCTIONS  # noqa: E402
+
+_ATOMS = st.sampled_from(['"0.0.0.0/0"', '"10.0.0.0/8"', "22", "-1", "0", "1e3", "true", "null", '""', '"--6"',
+                          '"²"', "var.v", "local.a", "local.b", "each.key", "count.index", '"%099d"', '"${"'])
+
+
+def _expressions():
+    def extend(inner):
+        args = st.lists(inner, max_size=4).map(", ".join)
+        return st.one_of(
+            st.tuples(st.sampled_from(sorted(FUNCTIONS)), args).map(lambda t: f"{t[0]}({t[1]})"),
+            args.map(lambda a: f"[{a}]"),
+            st.tuples(inner, inner).map(lambda t: f"{{ k = {t[0]}, j = {t[1]} }}"),
+            st.tuples(inner, inner).map(lambda t: f"[for x in {t[0]} : {t[1]}]"),
+            st.tuples(inner, inner, inner).map(lambda t: f"{t[0]} ? {t[1]} : {t[2]}"),
+            st.tuples(inner, st.sampled_from(["+", "*", "==", "&&", "%"]), inner).map(" ".join),
+        )
+    return st.recursive(_ATOMS, extend, max_leaves=12)
+
+
+@settings(max_examples=60, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(a=_expressions(), b=_expressions(), shape=st.sampled_from(["count", "for_each", "cidrs", "ports", "dynamic"]))
+def test_no_expression_escapes_and_the_good_file_is_kept(tmp_path_factory, monkeypatch, a, b, shape):
+    monkeypatch.setattr(limits, "TF_STEPS", 20_000)
+    monkeypatch.setattr(limits, "TF_COLLECTION", 1_000)
+    monkeypatch.setattr(limits, "TF_STRING", 10_000)
+    root = tmp_path_factory.mktemp("tree")
+    use = {"count": "count = local.a\n", "for_each": "for_each = local.a\n", "cidrs": "cidr_blocks = local.a\n",
+           "ports": "from_port = local.b\n  to_port = local.a\n",
+           "dynamic": 'dynamic "ingress" {\n    for_each = local.a\n    content {\n      from_port = local.b\n'
+                      '    }\n  }\n'}[shape]
+    bad = (f'variable "v" {{\n  default = {b}\n}}\nlocals {{\n  a = {a}\n  b = {b}\n}}\n'
+           f'resource "aws_security_group" "x" {{\n  {use}}}\n')
+    report = check(root, {"m/bad.tf": bad, "m/good.tf": GOOD, "n/main.tf.json": '{"variable": {"v": {}}}'})
+    assert ("PL101", "m/good.tf", 1) in findings(report)
+    assert all(e.file == "m/bad.tf" and e.line >= 1 for e in report.errors), errors(report)
+    assert not any("internal error" in e.message for e in report.errors), errors(report)

@@ -478,5 +478,6 @@ def _resolved(path: Path) -> Path:
 
 
 def _is_local(source: str) -> bool:
-    return source.startswith(("./", "../")) or source in (".", "..")
+    """A folder on disk: ``./x``, ``../x``, or an absolute path (checked against the project root)."""
+    return source.startswith(("./", "../", "/")) or source in (".", "..") or os.path.isabs(source)
 
