@@ -69,6 +69,10 @@ def _os_reason(exc: OSError) -> str:
 
 
 class _Budget:
+    """Regular files met while walking; the walk stops at ``WALK_FACTOR`` times ``limits.FILES``."""
+
+    WALK_FACTOR = 4
+
     def __init__(self) -> None:
         self.files = 0
         self.exhausted = False
@@ -80,7 +84,46 @@ def discover(paths: Iterable[Path], exclude: Iterable[str] = (), root: Path | No
     ``root`` is the project root links must stay in (default: each walked folder).
     A missing path raises FileNotFoundError; the caller reports it as a usage error.
     Every other problem is yielded as a Candidate with a ``problem``.
+
+    At most ``limits.FILES`` files are handed on. When a tree holds more, files
+    are taken from every folder in turn, so one folder stuffed with files cannot
+    crowd out the others; each folder that lost files is reported.
     """
+    found = list(_discover(paths, exclude, root))
+    files = [c for c in found if c.problem is None]
+    if len(files) <= limits.FILES:
+        yield from found
+        return
+    kept = _fair_share(files, limits.FILES)
+    dropped: dict[Path, int] = {}
+    for candidate in files:
+        if candidate.path not in kept:
+            dropped[candidate.path.parent] = dropped.get(candidate.path.parent, 0) + 1
+    for candidate in found:
+        if candidate.problem is not None or candidate.path in kept:
+            yield candidate
+    exc = limits.LimitExceeded(f"the number of files to check ({len(files):,} found)", limits.FILES, "FILES")
+    for folder, count in sorted(dropped.items()):
+        yield Candidate(folder, False, f"{count:,} files in this folder were not checked: {exc}", always=True)
+
+
+def _fair_share(files: list[Candidate], limit: int) -> set[Path]:
+    """``limit`` files, taken one folder at a time in turn (folders in name order)."""
+    by_folder: dict[Path, list[Path]] = {}
+    for candidate in files:
+        by_folder.setdefault(candidate.path.parent, []).append(candidate.path)
+    queues = [list(reversed(v)) for _, v in sorted(by_folder.items())]
+    kept: set[Path] = set()
+    while len(kept) < limit and queues:
+        for queue in queues:
+            if len(kept) >= limit:
+                break
+            kept.add(queue.pop())
+        queues = [q for q in queues if q]
+    return kept
+
+
+def _discover(paths: Iterable[Path], exclude: Iterable[str], root: Path | None) -> Iterator[Candidate]:
     patterns = tuple(exclude)
     seen: set[Path] = set()
     walked: set[str] = set()
@@ -126,15 +169,16 @@ def discover(paths: Iterable[Path], exclude: Iterable[str] = (), root: Path | No
 
 def _count(budget: _Budget) -> bool:
     budget.files += 1
-    if budget.files > limits.FILES:
+    if budget.files > limits.FILES * budget.WALK_FACTOR:
         budget.exhausted = True
         return False
     return True
 
 
 def _too_many(path: Path) -> Candidate:
-    exc = limits.LimitExceeded("the number of files to check", limits.FILES, "FILES")
-    return Candidate(path, False, f"{exc}; the rest of the tree was not checked", always=True)
+    exc = limits.LimitExceeded("the number of files met while walking the tree",
+                               limits.FILES * _Budget.WALK_FACTOR, "FILES")
+    return Candidate(path, False, f"{exc}; the walk stopped here", always=True)
 
 
 def _walk(top: Path, patterns: tuple[str, ...], confine: str, walked: set[str],
@@ -174,8 +218,8 @@ def _walk(top: Path, patterns: tuple[str, ...], confine: str, walked: set[str],
             if stat.S_ISDIR(info.st_mode):
                 if entry.name in SKIP_DIRS or _is_virtualenv(entry.path):
                     continue
-                real = real or os.path.realpath(entry.path)
-                if real in chain:
+                real = real or os.path.join(chain[-1], entry.name)  # a plain folder: no need to resolve
+                if link and real in chain:
                     yield Candidate(path, False, "symbolic link loop: it leads back to a folder that contains it; "
                                                  "not followed", always=True)
                     continue

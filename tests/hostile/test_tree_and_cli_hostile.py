@@ -137,13 +137,26 @@ def test_folder_depth_limit(tree, capsys, monkeypatch):
     assert findings_of(out) == [("a/b/compose.yaml", 5), ("good/compose.yaml", 5)]
 
 
-def test_file_count_limit(tree, capsys, monkeypatch):
+def test_file_count_limit_shares_out_the_files(tree, capsys, monkeypatch):
+    monkeypatch.setattr(limits, "FILES", 4)
+    (tree / "bad").mkdir()
+    for i in range(10):
+        (tree / "bad" / f"f{i}.tf").write_text("")
+    code, out, _ = run(capsys, "check", "-f", "json", ".")
+    assert code == 2
+    assert errors_of(out) == [("bad", 1, "7 files in this folder were not checked: the number of files to check "
+                                         "(11 found) exceeds portlint's limit of 4 (raise it with "
+                                         "PORTLINT_MAX_FILES; see docs/security.md)")]
+    assert findings_of(out) == [("good/compose.yaml", 5)]
+
+
+def test_walk_stops_at_four_times_the_file_limit(tree, capsys, monkeypatch):
     monkeypatch.setattr(limits, "FILES", 2)
-    for name in ("x1", "x2", "x3"):
-        (tree / f"{name}.txt").write_text("")
+    for i in range(12):
+        (tree / f"x{i:02}.txt").write_text("")
     code, out, _ = run(capsys, "check", "-f", "json", "good", ".")
     assert code == 2
-    assert any("PORTLINT_MAX_FILES" in message for _, _, message in errors_of(out))
+    assert any("PORTLINT_MAX_FILES" in m and "walk stopped" in m for _, _, m in errors_of(out))
     assert findings_of(out) == [("good/compose.yaml", 5)]
 
 
@@ -205,9 +218,9 @@ def test_an_internal_error_is_one_line_and_exit_2(tree, capsys, monkeypatch):
     (b'{"findings": 3}', "'findings' must be an object of fingerprints, got a number"),
     (b'{"findings": {"abc": 7}}', "finding 'abc' must be an object, got a number"),
     (b'{"findings": {"abc": {"count": "many"}}}', "count must be a whole number"),
-    (b"not json", "not JSON"),
+    (b"not json", "not JSON at line 1"),
     (b"\x00\x01binary", "binary, not text"),
-    (b"[" * 100_000, "nested too deeply"),
+    (b"[" * 100_000, "nested too deeply at line 1"),
 ], ids=["list", "number", "findings-number", "entry-number", "count-text", "not-json", "binary", "deep"])
 def test_bad_baseline_is_a_usage_error(tree, capsys, content, expected):
     (tree / "baseline.json").write_bytes(content)
@@ -279,8 +292,13 @@ def test_config_fifo_is_refused(tree, capsys):
 def test_config_rules_dir_outside_the_project(tree, capsys):
     (tree / ".portlint.yaml").write_text("fail-on: high\nrules-dir:\n  - rules\n  - ../outside\n")
     (tree / "rules").mkdir()
-    code, _, err = run(capsys, "check", ".")
-    assert code == 2 and ".portlint.yaml:4:" in err and "outside the project root" in err
+    code, out, _ = run(capsys, "check", "-f", "json", ".")
+    assert code == 2
+    ((file, line, message),) = errors_of(out)
+    assert (file, line) == (".portlint.yaml", 4) and "'../outside' is outside the project root" in message
+    assert findings_of(out) == [("good/compose.yaml", 5)]
+    code, out, _ = run(capsys, "check", "-f", "json", "--config", ".portlint.yaml", ".")
+    assert code == 2 and [f for f, _, _ in errors_of(out)] == [".portlint.yaml"]
 
 
 def test_config_cannot_run_code(tree, capsys):
