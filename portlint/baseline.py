@@ -38,7 +38,9 @@ def load(text: str, origin: str) -> Counter:
     try:
         data = json.loads(text)
     except RecursionError:
-        raise refuse("JSON nested too deeply") from None
+        raise refuse(f"JSON nested too deeply at line {_deep_line(text)}") from None
+    except json.JSONDecodeError as exc:
+        raise refuse(f"not JSON at line {exc.lineno}: {exc.msg}") from None
     except ValueError as exc:
         raise refuse(f"not JSON ({exc})") from None
     if not isinstance(data, dict):
@@ -56,6 +58,28 @@ def load(text: str, origin: str) -> Counter:
                          f"got {str(count)[:40]!r}")
         known[fingerprint] = count
     return known
+
+
+def _deep_line(text: str, depth: int = 500) -> int:
+    """The line where nesting first goes ``depth`` deep (strings skipped)."""
+    level, in_string, escaped = 0, False, False
+    for index, ch in enumerate(text):
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch in "[{":
+            level += 1
+            if level >= depth:
+                return text.count("\n", 0, index) + 1
+        elif ch in "]}":
+            level -= 1
+    return 1
 
 
 def _kind(value: object) -> str:

@@ -63,15 +63,17 @@ def _options(exclude, env_file, var_file=(), var=(), ignore=(), select=(), confi
              paths=(), project_root=None):
     """Engine options from the command line over ``.portlint.yaml``, and the configured fail-on."""
     from portlint.config import ConfigError, find_config, load_config
-    from portlint.engine import Options
+    from portlint.engine import Options, display_path
     from portlint.inputs import project_root as find_project_root
+    from portlint.model import InputError
 
     cwd = Path.cwd()
     config_file = config or find_config(cwd)
     root = find_project_root([Path(p) for p in paths] or [Path(".")], cwd, project_root, config_file)
     try:
         # a configuration named on the command line is the CI's own; one found in the tree is confined to it
-        settings = load_config(config_file, root=None if config else root)
+        settings = load_config(config_file, display_path(config_file, cwd) if config_file else None,
+                               root=None if config else root)
         if config is not None:
             _confine_rules_dirs(settings, root)
     except ConfigError as exc:
@@ -90,17 +92,20 @@ def _options(exclude, env_file, var_file=(), var=(), ignore=(), select=(), confi
     )
     if config_file is not None:
         _note_read(options, config_file)
+        shown = display_path(config_file, cwd)
+        options.errors.extend(InputError(shown, line, message) for line, message in settings.problems)
     return options, settings.fail_on
 
 
 def _confine_rules_dirs(settings, root: Path) -> None:
-    from portlint.config import ConfigError
+    """A configuration named with --config: its rules-dir entries must still lie in the project."""
     from portlint.inputs import is_inside
 
-    for folder in settings.rules_dirs:
+    for folder in list(settings.rules_dirs):
         if not is_inside(folder, root):
-            raise ConfigError(str(settings.path), 1, f"rules-dir {folder.as_posix()} is outside the project root "
-                                                     f"{root.as_posix()}; rule folders must be inside it")
+            settings.rules_dirs.remove(folder)
+            settings.problems.append((1, f"rules-dir {folder.as_posix()} is outside the project root "
+                                         f"{root.as_posix()}; not read (rule folders must be inside it)"))
 
 
 def _note_read(options, path: Path) -> None:

@@ -27,6 +27,8 @@ class Config:
     rules_dirs: list[Path] = field(default_factory=list)
     severity: dict[str, str] = field(default_factory=dict)
     path: Path | None = None
+    #: (line, message) of settings refused without stopping the run (a rules-dir outside the project)
+    problems: list[tuple[int, str]] = field(default_factory=list)
 
 
 def find_config(cwd: Path) -> Path | None:
@@ -75,13 +77,16 @@ def load_config(path: Path | None, shown: str | None = None, root: Path | None =
         where = list(error.absolute_path)
         raise ConfigError(shown, span_at(doc, where).line, f"{json_path(where)}: {error.message}")
     base = path.parent
+    rules_dirs, problems = [], []
     for index, folder in enumerate(doc.get("rules-dir", [])):
         if root is not None and not is_inside(base / folder, root):
-            raise ConfigError(shown, span_at(doc, ["rules-dir", index]).line,
-                              f"rules-dir {folder!r} is outside the project root {root.as_posix()}; "
-                              "rule folders must be inside the checked project")
+            problems.append((span_at(doc, ["rules-dir", index]).line,
+                             f"rules-dir {folder!r} is outside the project root {root.as_posix()}; "
+                             "not read (rule folders must be inside the checked project)"))
+        else:
+            rules_dirs.append(base / folder)
     return Config(
         fail_on=doc.get("fail-on"), exclude=list(doc.get("exclude", [])), ignore=list(doc.get("ignore", [])),
-        select=list(doc.get("select", [])), rules_dirs=[base / d for d in doc.get("rules-dir", [])],
-        severity=dict(doc.get("severity", {})), path=path,
+        select=list(doc.get("select", [])), rules_dirs=rules_dirs,
+        severity=dict(doc.get("severity", {})), path=path, problems=problems,
     )

@@ -42,6 +42,8 @@ class Options:
     cwd: Path = field(default_factory=Path.cwd)
     #: nothing outside it is read because a checked file says so; None: found from the paths
     project_root: Path | None = None
+    #: input errors found before the run (settings refused in .portlint.yaml); reported with the others
+    errors: list[InputError] = field(default_factory=list)
     #: filled by the run: (device, inode) of every file read (outputs must never overwrite one)
     read: set[tuple[int, int]] = field(default_factory=set)
     #: filled by the run: the text of every checked file, by display path (for suppression comments)
@@ -268,6 +270,7 @@ def run(paths: Sequence[Path], options: Options, with_findings: bool = True) -> 
 
     outcomes, errors, files = collect(paths, options)
     report = Report(files_scanned=files)
+    report.errors.extend(options.errors)
     report.errors.extend(errors)
     exposures: list[Exposure] = []
     for outcome in outcomes:
