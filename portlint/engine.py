@@ -212,29 +212,70 @@ def _owner(parsers: list[Parser], path: Path, text: str | None) -> Parser | None
 CODE_PATTERN = re.compile(r"^[A-Z]{2,5}[0-9]{3}$")
 
 
-def available_rules(options: Options) -> list[type[Rule]]:
-    """Built-in, plug-in and declarative rule classes; codes and names must be unique."""
-    from portlint.declarative import load_rules_dir
+def available_rules(options: Options, errors: list[InputError] | None = None) -> list[type[Rule]]:
+    """Built-in, plug-in and declarative rule classes; codes and names must be unique.
+
+    With ``errors``, a bad rule file costs only itself: it is reported there as an
+    input error and every other rule still runs. Without, it raises RuleFileError.
+    """
+    from portlint.declarative import RuleFileError, load_rules_dir
     from portlint.plugins import PluginError
 
     classes = list(iter_rule_classes(load_entry_points("portlint.rules")))
+    shown = partial(display_path, cwd=options.cwd)
     for directory in options.rules_dirs:
-        classes.extend(load_rules_dir(directory, lambda p: display_path(p, options.cwd)))
+        if errors is None:
+            classes.extend(load_rules_dir(directory, shown))
+        else:
+            classes.extend(_rules_of(directory, shown, errors))
     seen: dict[str, type[Rule]] = {}
+    kept: list[type[Rule]] = []
     for cls in classes:
         if not CODE_PATTERN.match(getattr(cls, "code", "")):
             raise PluginError(f"rule {cls.__name__}: code {getattr(cls, 'code', None)!r} is not like ABC123")
-        for key in (cls.code, cls.name):
-            if key in seen and seen[key] is not cls:
-                raise PluginError(f"rule {key!r} is defined twice ({seen[key].__module__} and {cls.__module__})")
-            seen[key] = cls
+        clash = next((key for key in (cls.code, cls.name) if key in seen and seen[key] is not cls), None)
+        if clash is not None:
+            if errors is not None and getattr(cls, "origin", None):
+                errors.append(InputError(cls.origin, 1, f"rule {clash!r} is already defined "
+                                                        f"({seen[clash].__module__}); this one is not used"))
+                continue
+            raise PluginError(f"rule {clash!r} is defined twice ({seen[clash].__module__} and {cls.__module__})")
+        seen[cls.code] = seen[cls.name] = cls
+        if cls not in kept:
+            kept.append(cls)
+    return kept
+
+
+def _rules_of(directory: Path, shown: Callable[[Path], str], errors: list[InputError]) -> list[type[Rule]]:
+    """The rules of each file in a rules folder, one file at a time."""
+    from portlint.declarative import RuleFileError, load_rule_file
+    from portlint.limits import LimitExceeded
+
+    if not directory.is_dir():
+        errors.append(InputError(shown(directory), 1, "rules directory does not exist"))
+        return []
+    try:
+        paths = sorted(directory.iterdir())
+    except OSError as exc:
+        errors.append(InputError(shown(directory), 1, f"cannot list rules directory: {exc.strerror or exc}"))
+        return []
+    classes: list[type[Rule]] = []
+    for path in paths:
+        if path.suffix not in (".yaml", ".yml") or path.is_dir():
+            continue
+        try:
+            classes.extend(load_rule_file(path, shown(path), directory))
+        except RuleFileError as exc:
+            errors.append(InputError(exc.file, exc.line, exc.message))
+        except LimitExceeded as exc:
+            errors.append(InputError(shown(path), exc.line or 1, exc.message))
     return classes
 
 
-def load_rules(options: Options) -> list[Rule]:
+def load_rules(options: Options, errors: list[InputError] | None = None) -> list[Rule]:
     """The rules to run: available ones minus ``ignore``, limited to ``select`` when given."""
     rules = []
-    for cls in available_rules(options):
+    for cls in available_rules(options, errors):
         ids = {cls.code, cls.name}
         if ids & options.ignore:
             continue
@@ -280,7 +321,11 @@ def run(paths: Sequence[Path], options: Options, with_findings: bool = True) -> 
     report.errors = sorted(set(report.errors), key=lambda e: (e.file, e.line, e.column, e.message))
     if with_findings:
         ctx = RuleContext(risks=load_risk_list(), shadowed=report.shadowed)
-        rules = load_rules(options)
+        rule_errors: list[InputError] = []
+        rules = load_rules(options, rule_errors)
+        if rule_errors:
+            report.errors = sorted(set(report.errors) | set(rule_errors),
+                                   key=lambda e: (e.file, e.line, e.column, e.message))
         report.rules = [type(rule) for rule in rules]
         findings = evaluate(report.exposures, rules, ctx, options.severity)
         report.findings, report.suppressed = suppress.apply(findings, _texts(findings, options))

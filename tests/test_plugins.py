@@ -44,12 +44,14 @@ def test_invalid_rule_files_point_at_file_and_line(tmp_path, text, line, fragmen
     assert info.value.file == "rules/bad.yaml" and info.value.line == line and fragment in info.value.message
 
 
-def test_cli_reports_bad_rule_file_as_usage_error(run_cli, tmp_path):
+def test_cli_reports_bad_rule_file_as_input_error(run_cli, tmp_path):
+    # a bad rule file costs only itself: it is an input error (exit 2) and the rest is still checked
     (tmp_path / "rules").mkdir()
     (tmp_path / "rules" / "bad.yaml").write_text("code: X1\nname: bad\n")
     (tmp_path / "compose.yaml").write_text(GRAFANA)
     result = run_cli("check", "--rules-dir", tmp_path / "rules", tmp_path)
-    assert result.exit_code == 2 and "bad.yaml:1: $.code" in result.stderr
+    assert result.exit_code == 2 and "bad.yaml:1:1: PL001 [error] $.code" in result.stdout
+    assert "compose.yaml" in result.stdout.replace("bad.yaml", "")
 
 
 def test_config_file(run_cli, tmp_path, monkeypatch):

@@ -328,3 +328,26 @@ def test_python_dash_m_does_not_import_from_the_current_folder(tree):
                             cwd=tree, env=env, timeout=60)
     assert result.returncode == 1, result.stderr
     assert GOOD in result.stdout and not marker.exists()
+
+
+# --- rule files ------------------------------------------------------------------------------------------------
+
+RULE = ("rules:\n  - code: ACME901\n    name: acme-redis\n    severity: high\n    summary: Redis open\n"
+        "    message: '{resource} opens {ports}'\n    match:\n      ports: [5432]\n")
+
+
+def test_a_bad_rule_file_costs_only_itself(tree, capsys):
+    (tree / "rules").mkdir()
+    (tree / "rules" / "a-good.yaml").write_text(RULE)
+    (tree / "rules" / "b-broken.yaml").write_text("rules: [\n")
+    (tree.parent / "outside" / "secret.yaml").write_text(RULE.replace("ACME901", "ACME902"))
+    os.symlink(tree.parent / "outside" / "secret.yaml", tree / "rules" / "c-link.yaml")
+    (tree / ".portlint.yaml").write_text("rules-dir: [rules]\n")
+    code, out, _ = run(capsys, "check", "-f", "json", ".")
+    assert code == 2
+    errors = errors_of(out)
+    # the link is refused twice: by the walk of the tree and by the rule loader
+    assert {(f, line) for f, line, _ in errors} == {("rules/b-broken.yaml", 2), ("rules/c-link.yaml", 1)}
+    assert all("outside" in m for f, _, m in errors if f == "rules/c-link.yaml")
+    found = [(f["rule_id"], f["file"], f["line"]) for f in json.loads(out)["findings"]]
+    assert found == [("ACME901", "good/compose.yaml", 5), ("PL101", "good/compose.yaml", 5)]
