@@ -316,7 +316,7 @@ def test_cli_reports_bad_rule_message_with_file_and_line(run_cli, tmp_path, monk
     (tmp_path / "compose.yaml").write_text(GOOD)
     _rule_file(tmp_path, RULE.replace("{resource}", "{e.__class__}"))
     result = run_cli("check", "--rules-dir", "rules", ".")
-    assert result.exit_code == 2 and "r.yaml:8:" in result.stderr and "Traceback" not in result.stderr
+    assert result.exit_code == 2 and "r.yaml:8:" in result.stdout + result.stderr and "Traceback" not in result.stderr
 
 
 # --- suppression comments -----------------------------------------------------------------------
