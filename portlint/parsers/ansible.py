@@ -183,10 +183,13 @@ class _TaskReader:
 
     def _guard_one(self, reader, args: Any, span: Span, task: dict) -> None:
         if isinstance(args, str):  # free-form "rule=allow port=22"
+            text = args
             try:
-                args = dict(part.split("=", 1) for part in shlex.split(args) if "=" in part)
+                args = dict(part.split("=", 1) for part in shlex.split(text) if "=" in part)
             except ValueError:
                 args = {}
+            if not args and text.strip():
+                raise Invalid(f"free-form module arguments must be key=value pairs, got {short(text)}")
         if args is None:
             return
         args = expect(args, dict, "the module's arguments")

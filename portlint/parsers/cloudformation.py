@@ -20,7 +20,7 @@ from portlint import limits
 from portlint.model import Exposure, InputError, Location, ParseOutcome, PortRange
 from portlint.netscope import classify_sources
 from portlint.parsers import ParseContext, SourceFile
-from portlint.parsers.units import Invalid, Units, checked_address, failure_message, type_name
+from portlint.parsers.units import Invalid, Units, checked_address, failure_message, short, type_name
 from portlint.protocols import normalize_protocol
 from portlint.yamlpos import LocatedDict, LocatedList, LocatedStr, Span, YAMLLoadError, load_one
 
@@ -348,9 +348,14 @@ class _Template:
                                                     self.value(rule.get("ToPort")), protocol)
         traits |= port_traits
         unresolved += port_refs
-        raw = f"IpProtocol {protocol_raw!r} is not an IP protocol" if "invalid-protocol" in traits else \
-            (f"{protocol} needs FromPort and ToPort from low to high within 0-65535" if "invalid-ports" in traits
-             else "")
+        spans = getattr(rule, "spans", {})
+        if "invalid-protocol" in traits:
+            raise Invalid(f"IpProtocol {short(protocol_raw)} is not an IP protocol", spans.get("IpProtocol"))
+        if "invalid-ports" in traits:
+            raise Invalid(f"{protocol} needs FromPort and ToPort from low to high within 0-65535, got "
+                          f"{short(rule.get('FromPort'))} and {short(rule.get('ToPort'))}",
+                          spans.get("FromPort", spans.get("ToPort")))
+        raw = ""
         yield Exposure(kind="cloudformation", location=self._location(span), resource=name, protocol=protocol,
                        port_range=ports, sources=sources, scope=scope, direction=direction,
                        unresolved=tuple(dict.fromkeys(unresolved)), traits=frozenset(traits), raw=raw,
@@ -381,6 +386,9 @@ class _Template:
         if not isinstance(port_range, dict):
             port_range = {}
         ports, traits, refs = self._ports(port_range.get("From"), port_range.get("To"), protocol)
+        if "invalid-ports" in traits:
+            raise Invalid(f"{protocol} needs a PortRange with From and To from low to high within 0-65535",
+                          props.spans.get("PortRange") if isinstance(props, LocatedDict) else None)
         cidrs = {"CidrIp": props.get("CidrBlock")} if "CidrBlock" in props else {}
         if "Ipv6CidrBlock" in props:
             cidrs["CidrIpv6"] = props["Ipv6CidrBlock"]

@@ -25,6 +25,7 @@ import re
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
+from portlint import limits
 from portlint.model import Exposure, InputError, Location, ParseOutcome, PortRange
 from portlint.netscope import LOCAL_WORDS, PRIVATE_WORDS, classify_sources, parse_network
 from portlint.parsers import ParseContext, SourceFile, yaml_documents
@@ -149,16 +150,15 @@ class _Firewall:
         for item, at in zip(items, spans):
             word = str(item).strip()
             if word.startswith("@"):
-                members = self.groups.get(word[1:])
-                if members is None:
+                if word[1:] not in self.groups:
                     unresolved.append(word)
                     out.append(word)
                 else:
-                    out.extend(str(m) for m in members)
+                    out.extend(self._members(word[1:], at))
             elif word.lower() in ("any", "internet"):
                 out.extend(ANY)
             elif word in self.groups:  # a group named without its "@"
-                out.extend(str(m) for m in self.groups[word])
+                out.extend(self._members(word, at))
             elif invalid_address(word):
                 raise Invalid(f"{short(word)} is not a valid IP address or CIDR", at)
             elif parse_network(word) is None and word.lower() not in KNOWN_WORDS:
@@ -169,6 +169,30 @@ class _Firewall:
         # a malformed group member was reported at its line; it reaches no one, so it is left unresolved
         unresolved.extend(s for s in out if invalid_address(s) and s not in unresolved)
         return tuple(dict.fromkeys(out)), unresolved
+
+    def _members(self, name: str, at: Span | None) -> list[str]:
+        """A group's addresses; a member ``@other`` brings in that group (a cycle is an error)."""
+        out: list[str] = []
+        path = [name]
+        stack = [iter(self.groups[name])]
+        while stack:
+            member = next(stack[-1], None)
+            if member is None:
+                stack.pop()
+                path.pop()
+                continue
+            word = str(member).strip()
+            if word.startswith("@") and word[1:] in self.groups:
+                if word[1:] in path:
+                    cycle = " -> ".join([*path[path.index(word[1:]):], word[1:]])
+                    raise Invalid(f"groups refer to each other in a cycle ({cycle})", at)
+                if len(out) > limits.EXPOSURES_PER_FILE:
+                    raise Invalid(f"group {name} expands to more than {limits.EXPOSURES_PER_FILE:,} addresses", at)
+                path.append(word[1:])
+                stack.append(iter(self.groups[word[1:]]))
+            else:
+                out.append(word)
+        return out
 
     def exposures(self) -> Iterator[Exposure]:
         rules = self.spec.get("rules", [])

@@ -524,3 +524,64 @@ def test_mutated_examples_never_escape_the_parser(kind):
             assert error.line >= 1 and "internal error" not in error.message
         assert outcomes[1] == expected
     check()
+
+
+# -- added with the acceptance cases: groups in a cycle, impossible CloudFormation ports, free-form text --
+
+def test_firewall_group_cycle_is_an_error_at_the_source(tmp_path):
+    report = run_tree(tmp_path, {"x.firewall.yaml": """
+        firewall:
+          groups:
+            a: ["@b"]
+            b: ["@a", 198.51.100.0/24]
+            c: ["@b"]
+          rules:
+            - name: loop
+              action: allow
+              ports: [80]
+              sources: ["@a"]
+            - name: rdp
+              action: allow
+              ports: [3389]
+              sources: [any]
+        """})
+    assert errors_of(report) == [("x.firewall.yaml", 10)]
+    assert "groups refer to each other in a cycle (a -> b -> a)" in report.errors[0].message
+    assert ("x.firewall.yaml", 11, "PL101") in findings_of(report)
+
+
+def test_cloudformation_impossible_ports_are_input_errors(tmp_path):
+    report = run_tree(tmp_path, {"t.yaml": """
+        AWSTemplateFormatVersion: "2010-09-09"
+        Resources:
+          Bad:
+            Type: AWS::EC2::SecurityGroupIngress
+            Properties: {IpProtocol: tcp, FromPort: 100, ToPort: 1, CidrIp: 0.0.0.0/0}
+          Garbage:
+            Type: AWS::EC2::SecurityGroup
+            Properties:
+              SecurityGroupIngress:
+                - IpProtocol: tpc
+                  FromPort: 22
+                  ToPort: 22
+                  CidrIp: 0.0.0.0/0
+          Redis:
+            Type: AWS::EC2::SecurityGroupIngress
+            Properties: {IpProtocol: tcp, FromPort: 6379, ToPort: 6379, CidrIp: 0.0.0.0/0}
+        """})
+    assert errors_of(report) == [("t.yaml", 5), ("t.yaml", 10)]
+    assert "tcp needs FromPort and ToPort from low to high within 0-65535, got 100 and 1" in messages(report)
+    assert "IpProtocol 'tpc' is not an IP protocol" in messages(report)
+    assert findings_of(report) == [("t.yaml", 14, "PL101")]
+
+
+def test_ansible_free_form_text_without_pairs_is_an_error(tmp_path):
+    report = run_tree(tmp_path, {"play.yml": """
+        - hosts: all
+          tasks:
+            - community.general.ufw: allow everything
+            - community.general.ufw: rule=allow port=6379
+        """})
+    assert errors_of(report) == [("play.yml", 3)]
+    assert "free-form module arguments must be key=value pairs, got 'allow everything'" in messages(report)
+    assert findings_of(report) == [("play.yml", 4, "PL101")]
