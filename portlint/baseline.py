@@ -1,8 +1,14 @@
 """Baselines: accept today's findings, fail only on new ones.
 
 A baseline file records each finding's fingerprint (rule, file, resource,
-ports, sources: never the line number, so edits above a finding do not
-matter) and how many times it occurs.
+ports, sources, and the Terraform root of a finding reached through module
+calls: never the line number, so edits above a finding do not matter), how
+many times it occurs, and the fingerprint version it was written with.
+
+A baseline without ``fingerprint_version`` was written before version 2 and
+is read as version 1: findings are matched by the fingerprint version 1
+computed (which had no root, so one recorded finding covers every root that
+reaches it, up to its count). A version newer than this portlint's is refused.
 """
 
 from __future__ import annotations
@@ -12,7 +18,7 @@ from collections import Counter
 from pathlib import Path
 
 from portlint import __version__
-from portlint.model import Finding, Report
+from portlint.model import FINGERPRINT_VERSION, Finding, Report
 
 
 class BaselineError(Exception):
@@ -26,12 +32,20 @@ def dump(findings: list[Finding]) -> str:
         entries.setdefault(f.fingerprint, {"rule_id": f.rule_id, "file": f.location.file,
                                            "resource": f.exposure.resource, "message": f.message,
                                            "count": counts[f.fingerprint]})
-    return json.dumps({"schema_version": 1, "tool": {"name": "portlint", "version": __version__},
+    return json.dumps({"schema_version": 1, "fingerprint_version": FINGERPRINT_VERSION,
+                       "tool": {"name": "portlint", "version": __version__},
                        "findings": entries}, indent=2, sort_keys=True) + "\n"
 
 
-def load(text: str, origin: str) -> Counter:
-    """The fingerprint counts of a baseline; BaselineError, saying what is wrong, for anything else."""
+class Known(Counter):
+    """Fingerprint counts of a baseline, with the fingerprint version they were written in."""
+
+    version: int = FINGERPRINT_VERSION
+
+
+def load(text: str, origin: str) -> Known:
+    """The fingerprint counts of a baseline (``.version``: their fingerprint version);
+    BaselineError, saying what is wrong, for anything else."""
     def refuse(what: str) -> BaselineError:
         return BaselineError(f"{origin} is not a portlint baseline: {what}")
 
@@ -48,7 +62,15 @@ def load(text: str, origin: str) -> Counter:
     findings = data.get("findings")
     if not isinstance(findings, dict):
         raise refuse(f"'findings' must be an object of fingerprints, got {_kind(findings)}")
-    known: Counter = Counter()
+    version = data.get("fingerprint_version", 1)
+    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+        raise refuse(f"'fingerprint_version' must be a whole number of 1 or more, got {str(version)[:40]!r}")
+    if version > FINGERPRINT_VERSION:
+        raise BaselineError(f"{origin} was written with fingerprint version {version}, newer than this "
+                            f"portlint's ({FINGERPRINT_VERSION}): upgrade portlint, or record the findings "
+                            "again with --write-baseline")
+    known = Known()
+    known.version = version
     for fingerprint, entry in findings.items():
         if not isinstance(entry, dict):
             raise refuse(f"finding {fingerprint[:80]!r} must be an object, got {_kind(entry)}")
@@ -88,7 +110,7 @@ def _kind(value: object) -> str:
     return names.get(type(value), type(value).__name__)
 
 
-def read(path: Path) -> Counter:
+def read(path: Path) -> Known:
     """Load a baseline file through the safe reader (a regular file, within the size limit)."""
     from portlint.inputs import ReadRefused, read_input
     from portlint.limits import LimitExceeded
@@ -105,12 +127,15 @@ def read(path: Path) -> Counter:
 
 
 def apply(findings: list[Finding], known: Counter) -> tuple[list[Finding], list[Finding]]:
-    """(new, baselined): up to the recorded count of each fingerprint is baselined."""
+    """(new, baselined): up to the recorded count of each fingerprint is baselined; a
+    baseline of an older fingerprint version is matched by that version's fingerprints."""
+    version = getattr(known, "version", FINGERPRINT_VERSION)
     remaining = Counter(known)
     new, old = [], []
     for finding in findings:
-        if remaining[finding.fingerprint] > 0:
-            remaining[finding.fingerprint] -= 1
+        fingerprint = finding.fingerprint if version == FINGERPRINT_VERSION else finding.fingerprint_of(version)
+        if remaining[fingerprint] > 0:
+            remaining[fingerprint] -= 1
             old.append(finding)
         else:
             new.append(finding)

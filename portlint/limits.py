@@ -61,6 +61,8 @@ TF_COLLECTION = _limit("TF_COLLECTION", 100_000)
 TF_STRING = _limit("TF_STRING", 1_000_000)
 #: nesting of module calls
 TF_MODULE_DEPTH = _limit("TF_MODULE_DEPTH", 16)
+#: origins (tfvars lines, module arguments) remembered per Terraform value; more are not named
+TF_ORIGINS = _limit("TF_ORIGINS", 8)
 #: module instances evaluated in one run (fan-out through count/for_each)
 TF_MODULE_INSTANCES = _limit("TF_MODULE_INSTANCES", 10_000)
 #: bytes of all files of one revision that `portlint diff` reads from git (or copies from the work tree)

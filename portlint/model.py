@@ -87,6 +87,31 @@ class Location:
     column: int = 1
 
 
+#: Version of ``Finding.fingerprint``; baselines record it (see portlint.baseline).
+#: 1: rule, file, resource, direction, protocol, ports, target ports, sources.
+#: 2: as 1, plus the Terraform root for exposures reached through module calls.
+FINGERPRINT_VERSION = 2
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """A place on the way to an exposure: a module call, or where a deciding value was set.
+
+    ``line`` is 0 when the value came from no file (``TF_VAR_*``, ``--var``).
+    """
+
+    label: str
+    file: str
+    line: int
+    column: int = 1
+
+    def __str__(self) -> str:
+        return f"{self.label} at {self.file}:{self.line}" if self.line else f"{self.label} from {self.file}"
+
+    def to_dict(self) -> dict:
+        return {"label": self.label, "file": self.file, "line": self.line, "column": self.column}
+
+
 @dataclass(frozen=True, slots=True)
 class Exposure:
     """Who (``sources``) can reach which protocol and ports, and where that is written.
@@ -118,6 +143,12 @@ class Exposure:
     #: this rule's place in it (lower first); empty for sources without ordering.
     policy: str = ""
     priority: float = 0
+    #: the root the exposure is reached from (a Terraform root module folder), when known
+    root: str = ""
+    #: the module calls from ``root`` down to the module that holds ``location``, outermost first
+    via: tuple[Step, ...] = ()
+    #: where the values that decided the exposure were set (a tfvars line, a module argument)
+    origins: tuple[Step, ...] = ()
 
     @property
     def service_ports(self) -> PortRange:
@@ -143,7 +174,15 @@ class Exposure:
             "unresolved": list(self.unresolved),
             "traits": sorted(self.traits),
             **_context_dict(self.context),
+            **_chain_dict(self),
         }
+
+
+def _chain_dict(e: Exposure) -> dict:
+    """``root``, ``via`` and ``origins`` when the exposure has them (other formats are unchanged)."""
+    if not (e.root or e.via or e.origins):
+        return {}
+    return {"root": e.root, "via": [s.to_dict() for s in e.via], "origins": [s.to_dict() for s in e.origins]}
 
 
 def _context_dict(context: Location | None) -> dict:
@@ -179,13 +218,20 @@ class Finding:
 
     @property
     def fingerprint(self) -> str:
-        """Stable across edits that only move lines (used by baselines and SARIF)."""
+        """Stable across edits that only move lines (used by baselines and SARIF); version
+        ``FINGERPRINT_VERSION``. An exposure reached through module calls adds its root, so
+        one module opened from two roots is two findings, and a new root is a new finding."""
+        return self.fingerprint_of(FINGERPRINT_VERSION)
+
+    def fingerprint_of(self, version: int) -> str:
+        """The fingerprint as portlint ``version`` computed it (1 or 2); 1 reads old baselines."""
         e = self.exposure
         target = str(e.target_port_range) if e.target_port_range else ""
-        key = "\x1f".join(
-            (self.rule_id, e.location.file, e.resource, e.direction, e.protocol,
-             str(e.port_range), target, ",".join(e.sources))
-        )
+        parts = [self.rule_id, e.location.file, e.resource, e.direction, e.protocol,
+                 str(e.port_range), target, ",".join(e.sources)]
+        if version >= 2 and e.via:
+            parts.append("root:" + e.root)
+        key = "\x1f".join(parts)
         # surrogatepass: an undecodable file name (surrogate escapes) must not crash hashing
         return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
@@ -210,6 +256,7 @@ class Finding:
             "scope": e.scope,
             "fingerprint": self.fingerprint,
             **_context_dict(e.context),
+            **_chain_dict(e),
         }
 
 

@@ -58,6 +58,14 @@ class UnresolvedExposure(Rule):
         port_unknown = "unresolved-port" in e.traits
         if (e.scope != "unknown" and not port_unknown) or e.traits & {"invalid-ports", "invalid-protocol"}:
             return
+        if "remote-module" in e.traits:
+            looks = f"; its arguments {e.raw} look like firewall rules" if e.raw else ""
+            yield Hit(e, f"{e.resource}: {e.unresolved[0]}{looks}. Run terraform init so portlint can read "
+                         ".terraform/modules, or check the module's rules yourself")
+            return
+        if "unevaluated-resource" in e.traits:
+            yield Hit(e, f"{e.resource}: {e.unresolved[0]}, so its rules are not checked")
+            return
         names = ", ".join(f"${{{n}}}" if e.kind == "compose" else n for n in e.unresolved[:3])
         severity = None
         if port_unknown:

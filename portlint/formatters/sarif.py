@@ -9,7 +9,7 @@ from urllib.parse import quote
 
 from portlint import __version__
 from portlint.formatters.escape import json_safe
-from portlint.model import Report, Severity
+from portlint.model import FINGERPRINT_VERSION, Report, Severity
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 #: GitHub reads properties.security-severity: >= 9.0 critical, 7.0-8.9 high, 4.0-6.9 medium, below low.
@@ -46,6 +46,16 @@ def _artifact(file: str) -> dict:
     return {"uri": uri, "uriBaseId": "%SRCROOT%"}
 
 
+def _chain(e, first_id: int) -> list[dict]:
+    """The module calls from the root, then where deciding values were set, as related locations."""
+    steps = [(f"called from root {e.root}: {s.label}", s) for s in e.via]
+    steps += [(f"value {s.label} set here", s) for s in e.origins if s.line]
+    return [{"id": first_id + i, "message": {"text": text},
+             "physicalLocation": {"artifactLocation": _artifact(s.file),
+                                  "region": {"startLine": s.line, "startColumn": s.column}}}
+            for i, (text, s) in enumerate(steps)]
+
+
 def sarif_document(report: Report, root: Path | None = None) -> dict:
     root = (root or Path.cwd()).resolve()
     classes = sorted({cls.code: cls for cls in report.rules}.values(), key=lambda c: c.code)
@@ -65,7 +75,7 @@ def sarif_document(report: Report, root: Path | None = None) -> dict:
                 },
                 "logicalLocations": [{"fullyQualifiedName": f.exposure.resource, "kind": "resource"}],
             }],
-            "partialFingerprints": {"portlintFingerprint/v1": f.fingerprint},
+            "partialFingerprints": {f"portlintFingerprint/v{FINGERPRINT_VERSION}": f.fingerprint},
             "properties": {"security-severity": SECURITY_SEVERITY[f.severity], "severity": f.severity.label,
                            "protocol": f.exposure.protocol, "portRange": f.exposure.port_range.as_list(),
                            "scope": f.exposure.scope, "sources": list(f.exposure.sources)},
@@ -73,13 +83,19 @@ def sarif_document(report: Report, root: Path | None = None) -> dict:
         if f.rule_id in index:
             result["ruleIndex"] = index[f.rule_id]
         context = f.exposure.context
+        related = []
         if context is not None and not loc.file.startswith("/"):
-            result["relatedLocations"] = [{
+            related.append({
                 "id": 1,
                 "message": {"text": f"enclosing resource {f.exposure.resource}"},
                 "physicalLocation": {"artifactLocation": _artifact(context.file),
                                      "region": {"startLine": context.line, "endLine": context.end_line}},
-            }]
+            })
+        related += _chain(f.exposure, len(related) + 1)
+        if related:
+            result["relatedLocations"] = related
+        if f.exposure.root:
+            result["properties"]["root"] = f.exposure.root
         results.append(result)
     notifications = [{
         "level": "error",

@@ -28,15 +28,26 @@ def render_check(report: Report, options: dict) -> str:
         loc = f.location
         sev = style(f"[{f.severity.label}]", fg=SEVERITY_COLOURS[f.severity], bold=f.severity >= Severity.HIGH)
         where = style(f"{visible(loc.file)}:{loc.line}:{loc.column}:", bold=True)
-        rows.append(((loc.file, loc.line, loc.column, 1),
-                     f"{where} {visible(f.rule_id)} {sev} {visible(f.message)} ({visible(f.rule_name)})"))
+        rows.append(((loc.file, loc.line, loc.column, 1, f.exposure.root),
+                     f"{where} {visible(f.rule_id)} {sev} {visible(f.message)} ({visible(f.rule_name)})"
+                     + visible(reached(f.exposure))))
     for e in report.errors:
         where = style(f"{visible(e.file)}:{e.line}:{e.column}:", bold=True)
-        rows.append(((e.file, e.line, e.column, 0),
+        rows.append(((e.file, e.line, e.column, 0, ""),
                      f"{where} PL001 {style('[error]', fg='red', bold=True)} {visible(e.message)} (input-error)"))
     lines = [text for _, text in sorted(rows, key=lambda r: r[0])]
     lines.append(summary_line(report))
     return "\n".join(lines) + "\n"
+
+
+def reached(e) -> str:
+    """`` [root envs/staging: module.sgs at envs/staging/main.tf:5; value var.x at ...:2]`` for an
+    exposure reached through module calls; empty otherwise."""
+    if not e.via:
+        return ""
+    calls = " > ".join(f"{step.label} at {step.file}:{step.line}" for step in e.via)
+    values = "; ".join(f"value {step}" for step in e.origins[:2])
+    return f" [root {e.root}: {calls}" + (f"; {values}" if values else "") + "]"
 
 
 def summary_line(report: Report) -> str:
@@ -62,7 +73,7 @@ def render_inventory(report: Report, options: dict) -> str:
         entries = [] if "unresolved-port" in e.traits or e.service_ports.size > 100 \
             else risks.matching(e.protocol, e.service_ports)
         rows.append(tuple(visible(cell) for cell in (
-            f"{e.location.file}:{e.location.line}", e.resource, e.direction, e.action, e.protocol,
+            f"{e.location.file}:{e.location.line}" + (f" (root {e.root})" if e.via else ""), e.resource, e.direction, e.action, e.protocol,
             str(e.port_range), str(e.target_port_range) if e.target_port_range else "-", e.scope,
             ",".join(e.sources) or "-", ", ".join(r.service for r in entries) or _registered(registry, e),
         )))

@@ -53,7 +53,7 @@ def test_sarif_is_valid_against_the_2_1_0_schema(run_cli, project, shared_dir):
     artifact = first["locations"][0]["physicalLocation"]["artifactLocation"]
     assert artifact == {"uri": "app/compose.yaml", "uriBaseId": "%SRCROOT%"}
     assert run["originalUriBaseIds"]["%SRCROOT%"]["uri"].endswith("/")
-    assert re.fullmatch(r"[0-9a-f]{32}", first["partialFingerprints"]["portlintFingerprint/v1"])
+    assert re.fullmatch(r"[0-9a-f]{32}", first["partialFingerprints"]["portlintFingerprint/v2"])
     assert run["invocations"][0]["executionSuccessful"] is False
     assert run["invocations"][0]["toolExecutionNotifications"][0]["locations"][0]["physicalLocation"][
         "artifactLocation"]["uri"] == "bad/compose.yaml"

@@ -350,6 +350,7 @@ def test_remote_firewall_modules_are_reported_as_unresolved(tmp_path):
           source = "terraform-aws-modules/vpc/aws"
         }
         """})
-    assert [(e.location.line, e.resource, e.scope) for e in report.exposures] == [(1, "module.web_sg", "unknown")]
+    # at the argument that looks like firewall input (the call block is the context)
+    assert [(e.location.line, e.resource, e.scope) for e in report.exposures] == [(4, "module.web_sg", "unknown")]
     (finding,) = report.findings
     assert finding.rule_id == "PL501" and "cloudposse/security-group/aws" in finding.message

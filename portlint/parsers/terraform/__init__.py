@@ -15,13 +15,14 @@ from __future__ import annotations
 import os
 import re
 from collections import defaultdict
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
 from portlint import limits
 from portlint.inputs import ReadRefused
 from portlint.limits import LimitExceeded
-from portlint.model import Exposure, InputError, ParseOutcome
+from portlint.model import Exposure, InputError, ParseOutcome, Step
 from portlint.parsers import ParseContext, SourceFile
 
 MODULE_SUFFIXES = (".tf", ".tf.json")
@@ -30,6 +31,31 @@ VARS_SUFFIXES = (".tfvars", ".tfvars.json")
 PARALLEL_MIN_FILES = 24
 #: Remote modules whose name says they manage firewall rules (their rules are not analysed).
 _FIREWALL_MODULE = re.compile(r"security[-_]?group|firewall|\bnsg\b|network[-_]security|[-/_]sg\b", re.I)
+#: Firewall resource types portlint knows but does not evaluate (an adapter, when one is added
+#: to ``resources.ADAPTERS``, takes precedence): reported by PL501 instead of skipped silently.
+UNEVALUATED_TYPES = {
+    "aws_networkfirewall_rule_group": "AWS Network Firewall rule group",
+    "aws_lightsail_instance_public_ports": "Lightsail public ports",
+    "google_compute_firewall_policy_rule": "GCP hierarchical firewall policy rule",
+    "google_compute_network_firewall_policy_rule": "GCP network firewall policy rule",
+    "google_compute_region_network_firewall_policy_rule": "GCP regional network firewall policy rule",
+    "azurerm_firewall_network_rule_collection": "Azure Firewall network rules",
+    "azurerm_firewall_nat_rule_collection": "Azure Firewall NAT rules",
+    "azurerm_firewall_policy_rule_collection_group": "Azure Firewall policy rules",
+    "alicloud_security_group_rule": "Alibaba Cloud security group rule",
+    "oci_core_security_list": "Oracle Cloud security list",
+    "oci_core_network_security_group_security_rule": "Oracle Cloud network security group rule",
+    "openstack_compute_secgroup_v2": "OpenStack compute security group",
+    "ibm_is_security_group_rule": "IBM Cloud security group rule",
+    "linode_firewall": "Linode firewall",
+    "vultr_firewall_rule": "Vultr firewall rule",
+    "scaleway_instance_security_group": "Scaleway security group",
+    "exoscale_security_group_rule": "Exoscale security group rule",
+    "tencentcloud_security_group_rule": "Tencent Cloud security group rule",
+    "huaweicloud_networking_secgroup_rule": "Huawei Cloud security group rule",
+    "yandex_vpc_security_group": "Yandex Cloud security group",
+    "kubernetes_service": "Kubernetes Service", "kubernetes_service_v1": "Kubernetes Service",
+}
 _LOCAL_SOURCE = re.compile(r'\bsource\s*=\s*"(\.\.?(?:/[^"]*)?)"')
 
 
@@ -134,6 +160,7 @@ class _Run:
         self.budget = Budget("TF_RUN_STEPS", "Terraform evaluation steps for the whole run")
         self.module_instances = 0
         self.evaluated: set[Path] = set()
+        self.manifests: dict[Path, dict[str, str]] = {}
 
     def register(self, source: SourceFile) -> None:
         path = source.path.resolve()
@@ -220,25 +247,34 @@ class _Run:
 
     # -- variables ---------------------------------------------------------------
 
-    def root_inputs(self, directory: Path) -> dict[str, Callable[[], Any]]:
-        """Values for a root module, in Terraform's order of precedence (last wins)."""
+    def root_inputs(self, directory: Path, origins: dict[str, tuple[Step, ...]] | None = None
+                    ) -> dict[str, Callable[[], Any]]:
+        """Values for a root module, in Terraform's order of precedence (last wins);
+        ``origins`` receives where each value was set (file and line, or the variable's name)."""
         values: dict[str, Any] = {}
+        where: dict[str, Step] = {}
         prefix = "TF_VAR_"
         for key, raw in self.ctx.environ.items():
             if key.startswith(prefix):
-                values[key[len(prefix):]] = self._cli_value(raw)
+                name = key[len(prefix):]
+                values[name] = self._cli_value(raw)
+                where[name] = Step(f"var.{name}", key, 0)
         auto = [directory / "terraform.tfvars", directory / "terraform.tfvars.json"]
         auto += sorted(p for p in self._list(directory)
                        if p.name.endswith((".auto.tfvars", ".auto.tfvars.json")))
         for path in auto:
-            values.update(self._vars_file(path, required=False))
+            values.update(self._vars_file(path, required=False, where=where))
         for path in self.ctx.var_files:
-            values.update(self._vars_file(Path(path).resolve(), required=True, trusted=True))
+            values.update(self._vars_file(Path(path).resolve(), required=True, trusted=True, where=where))
         for key, raw in self.ctx.variables.items():
             values[key] = self._cli_value(raw)
+            where[key] = Step(f"var.{key}", f"--var {key}", 0)
+        if origins is not None:
+            origins.update({name: (step,) for name, step in where.items()})
         return {name: (lambda v=value: v) for name, value in values.items()}
 
-    def _vars_file(self, path: Path, required: bool, trusted: bool = False) -> dict[str, Any]:
+    def _vars_file(self, path: Path, required: bool, trusted: bool = False,
+                   where: dict[str, Step] | None = None) -> dict[str, Any]:
         from portlint.parsers.terraform.evaluate import Scope, evaluate
         from portlint.parsers.terraform.hcl import HCLSyntaxError, load_hcl, load_tf_json
         from portlint.parsers.terraform.module import describe_failure, no_names as _no_names
@@ -271,6 +307,8 @@ class _Run:
             try:
                 with budget(self.budget):
                     values[name] = evaluate(attr.expr, scope)
+                if where is not None:
+                    where[name] = Step(f"var.{name}", display, attr.span.line, attr.span.column)
             except Exception as exc:  # one bad value costs only itself
                 failure = describe_failure(exc, display, attr.span, f"variable {name}")
                 if failure not in self.errors[failure.file]:
@@ -299,18 +337,37 @@ class _Run:
             self._safely(directory, lambda d=directory: self._load(d))
         called = self._called_dirs()
         for directory in self.dirs:
-            if directory in called:
+            if directory in called and not self._declares_root(directory):
                 continue
-            self._safely(directory, lambda d=directory: self._evaluate(
-                d, self.root_inputs(d), address="", depth=0, stack=()))
+            self._safely(directory, lambda d=directory: self._evaluate_root(d))
         for directory in self.dirs:  # called only from a cycle, or from a caller that failed
             if directory not in self.evaluated:
-                self._safely(directory, lambda d=directory: self._evaluate(
-                    d, self.root_inputs(d), address="", depth=0, stack=()))
+                self._safely(directory, lambda d=directory: self._evaluate_root(d))
         read = [display for display, _ in self.texts.values()]
         files = list(dict.fromkeys(self.claimed + read + list(self.errors) + list(self.exposures)))
         for file in files:
             yield ParseOutcome(file, tuple(self.exposures.get(file, ())), tuple(self.errors.get(file, ())))
+
+    def _evaluate_root(self, directory: Path) -> None:
+        origins: dict[str, tuple[Step, ...]] = {}
+        inputs = self.root_inputs(directory, origins)
+        trail = _Trail(directory, self.ctx.display_path(directory), (), ())
+        from portlint.parsers.terraform.functions import FileAccess, file_access
+
+        # file() and its kin read through the context, relative to the root (Terraform's working folder)
+        with file_access(FileAccess(self.ctx.read_text, directory, self.ctx.inside_project)):
+            self._evaluate(directory, inputs, address="", depth=0, stack=(), trail=trail, origins=origins)
+
+    def _declares_root(self, directory: Path) -> bool:
+        """A folder that says it is a root, though another module calls it: it holds a
+        variables file or a ``backend`` / ``cloud`` block (Terraform is run there)."""
+        if any(_is_vars_file(p.name) for p in self._list(directory)):
+            return True
+        for unit in self.units.get(directory, []):
+            for block in unit.body.blocks_of("terraform"):
+                if block.body.blocks_of("backend") or block.body.blocks_of("cloud"):
+                    return True
+        return False
 
     def _load(self, directory: Path) -> None:
         self.module_units(directory)
@@ -356,16 +413,18 @@ class _Run:
                             called.add(_resolved(target))
         return called
 
-    def _opaque_module(self, call, view) -> None:
-        """A remote module that manages firewall rules portlint cannot see: kept as unresolved."""
-        from portlint.model import Exposure, Location, PortRange
+    def _opaque(self, view, span, resource: str, what: str, trait: str, raw: str) -> Exposure:
+        """Firewall rules portlint cannot see (a remote module, a resource type it does not
+        evaluate): one unresolved exposure, reported by PL501 in words for the case."""
+        from portlint.model import Location, PortRange
 
-        span = call.block.span
-        self.exposures[view.file].append(Exposure(
+        block = view.span
+        context = None if block == span else Location(view.file, block.line, block.end_line, block.column)
+        return Exposure(
             kind="terraform", location=Location(view.file, span.line, span.end_line, span.column),
-            resource=view.address, protocol="all", port_range=PortRange(0, 65535), sources=("module outputs",),
-            scope="unknown", unresolved=(f"module source {call.source}",), traits=frozenset({"unresolved-port"}),
-            raw=call.source))
+            context=context, resource=view.address, protocol="all", port_range=PortRange(0, 65535),
+            sources=(what,), scope="unknown", unresolved=(what,),
+            traits=frozenset({"unresolved-port", trait}), raw=raw)
 
     def _fail(self, exc: BaseException, file: str, span, what: str) -> None:
         from portlint.parsers.terraform.module import describe_failure
@@ -374,76 +433,133 @@ class _Run:
         if failure not in self.errors[failure.file]:
             self.errors[failure.file].append(failure)
 
+    def _stamp(self, exposures: Iterable[Exposure], trail: "_Trail", reads: dict[Step, Any]) -> None:
+        """Record exposures with the root they are reached from, the calls on the way and
+        the origins of the values that decided them. Ordered rule sets are kept per root:
+        two roots are two deployments, even of one module."""
+        from dataclasses import replace
+
+        for exposure in exposures:
+            policy = f"{exposure.policy}@{trail.shown}" if exposure.policy else ""
+            exposure = replace(exposure, root=trail.shown, via=trail.via, policy=policy,
+                               origins=_deciding(reads, exposure))
+            self.exposures[exposure.location.file].append(exposure)
+
     def _evaluate(self, directory: Path, inputs: dict[str, Callable[[], Any]], address: str, depth: int,
-                  stack: tuple[Path, ...], asker: tuple[str, int, str] | None = None) -> None:
-        from portlint.parsers.terraform.module import Module
+                  stack: tuple[Path, ...], asker: tuple[str, int, str] | None = None,
+                  trail: "_Trail | None" = None, origins: dict[str, tuple[Step, ...]] | None = None) -> None:
+        from portlint.parsers.terraform.module import Module, tracing
         from portlint.parsers.terraform.resources import ADAPTERS
         from portlint.parsers.terraform.values import budget
 
+        trail = trail or _Trail(directory, self.ctx.display_path(directory), (), ())
         self.evaluated.add(directory)
         self.module_instances += 1
-        module = Module(directory, self.module_units(directory, asker), inputs, address)
+        module = Module(directory, self.module_units(directory, asker), inputs, address,
+                        input_origins=origins or {})
         for located in module.resource_blocks:
             kind = located.item.labels[0]
-            if kind not in ADAPTERS:
-                continue
             key = ".".join(located.item.labels)
+            if kind not in ADAPTERS:
+                if kind in UNEVALUATED_TYPES:
+                    self._unevaluated(module, located, key, trail)
+                continue
             found: list[Exposure] = []
-            try:  # one resource block (all its instances) is the unit that a failure costs
-                with budget(self.budget):
-                    for view in module.instances(located.item, located.unit, f"{module.address}{key}"):
-                        found.extend(ADAPTERS[kind](view))
-            except Exception as exc:
-                self._fail(exc, located.unit.display, located.item.span, f"resource {key}")
-            for exposure in found:
-                self.exposures[exposure.location.file].append(exposure)
+            with tracing() as reads:
+                try:  # one resource block (all its instances) is the unit that a failure costs
+                    with budget(self.budget):
+                        for view in module.instances(located.item, located.unit, f"{module.address}{key}"):
+                            found.extend(ADAPTERS[kind](view))
+                except Exception as exc:
+                    self._fail(exc, located.unit.display, located.item.span, f"resource {key}")
+            self._stamp(found, trail, reads)
         for name, located in module.module_blocks.items():
             try:
                 with budget(self.budget):
-                    self._call(module, name, located, directory, depth, stack)
+                    self._call(module, name, located, directory, depth, stack, trail)
             except Exception as exc:
                 self._fail(exc, located.unit.display, located.item.span, f"module {name}")
         for problem in module.problems:
             if problem not in self.errors[problem.file]:
                 self.errors[problem.file].append(problem)
 
-    def _call(self, module, name: str, located, directory: Path, depth: int, stack: tuple[Path, ...]) -> None:
+    def _unevaluated(self, module, located, key: str, trail: "_Trail") -> None:
+        """A firewall resource type portlint knows of but does not evaluate: PL501 per instance."""
+        from portlint.parsers.terraform.values import budget
+
+        kind = located.item.labels[0]
+        try:
+            with budget(self.budget):
+                views = module.instances(located.item, located.unit, f"{module.address}{key}")
+        except Exception as exc:
+            self._fail(exc, located.unit.display, located.item.span, f"resource {key}")
+            return
+        what = f"{kind} ({UNEVALUATED_TYPES[kind]}) is not evaluated by portlint"
+        self._stamp([self._opaque(view, view.span, view.address, what, "unevaluated-resource", kind)
+                     for view in views], trail, {})
+
+    def _call(self, module, name: str, located, directory: Path, depth: int, stack: tuple[Path, ...],
+              trail: "_Trail | None" = None) -> None:
         """One module call: its instances, and the called module evaluated for each."""
-        from portlint.parsers.terraform import sg_module
-        from portlint.parsers.terraform.module import ModuleCall
+        from portlint.parsers.terraform import remote_modules, sg_module
+        from portlint.parsers.terraform.module import ModuleCall, tracing
         from portlint.parsers.terraform.values import TerraformError
 
+        trail = trail or _Trail(directory, self.ctx.display_path(directory), (), ())
         block = located.item
         source_attr = block.body.attributes.get("source")
         source = self._source_of(block)
         if not isinstance(source, str):
             return
         call = ModuleCall(name, block, located.unit, source)
-        instances = module.instances(block, located.unit, f"{module.address}module.{name}")
+        keys = trail.keys + (name,)
+        with tracing() as reads:
+            instances = module.instances(block, located.unit, f"{module.address}module.{name}")
         preset = sg_module.preset_of(call.source)
         if preset is not False:
             for view in instances:
-                self.exposures[view.file].extend(sg_module.expand(view, preset or None))
+                with tracing() as more:
+                    found = list(sg_module.expand(view, preset or None))
+                self._stamp(found, trail, {**reads, **more})
             return
-        if not _is_local(call.source):
-            if _FIREWALL_MODULE.search(call.source):
-                for view in instances:
-                    self._opaque_module(call, view)
+        expand = remote_modules.expander_of(call.source)
+        if expand is not None:
+            for view in instances:
+                with tracing() as more:
+                    found = list(expand(view))
+                self._stamp(found, trail, {**reads, **more})
             return
         line = source_attr.span.line
-        target = Path(os.path.normpath(directory / call.source))
-        if not self.ctx.inside_project(target):
-            root = self.ctx.project_root.as_posix() if self.ctx.project_root else "?"
-            raise TerraformError(f"module source {call.source} is outside the project root {root}; not read",
-                                 line, source_attr.span.column)
-        target = _resolved(target)
-        if target == directory:
-            raise TerraformError(f"module source {call.source} calls its own module", line, source_attr.span.column)
-        if not target.is_dir() and target not in {p.parent for p in self.texts}:
-            raise TerraformError(f"module source {call.source} not found", line, source_attr.span.column)
-        if target in stack:
-            names = [self.ctx.display_path(d) for d in stack[stack.index(target):]] + \
-                    [self.ctx.display_path(directory), self.ctx.display_path(target)]
+        if not _is_local(call.source):
+            downloaded = self._downloaded(trail, keys, call, line)
+            if downloaded is None:
+                for view in instances:
+                    looks = remote_modules.firewall_arguments(view, _META_ARGUMENTS)
+                    if looks or _FIREWALL_MODULE.search(call.source):
+                        span = view.attribute(looks[0]).span if looks else view.span
+                        what = f"remote module {call.source}: its rules are not in this tree"
+                        self._stamp([self._opaque(view, span, view.address, what, "remote-module",
+                                                  ", ".join(looks[:5]))], trail, reads)
+                return
+            target = downloaded
+        else:
+            target = Path(os.path.normpath(directory / call.source))
+            if not self.ctx.inside_project(target):
+                root = self.ctx.project_root.as_posix() if self.ctx.project_root else "?"
+                raise TerraformError(f"module source {call.source} is outside the project root {root}; not read",
+                                     line, source_attr.span.column)
+            target = _resolved(target)
+            if target == directory:
+                raise TerraformError(f"module source {call.source} calls its own module", line,
+                                     source_attr.span.column)
+            if not target.is_dir() and target not in {p.parent for p in self.texts}:
+                raise TerraformError(f"module source {call.source} not found", line, source_attr.span.column)
+            if not any(_is_module_file(p.name) for p in self._list(target)):
+                raise TerraformError(f"module source {call.source} holds no Terraform files (.tf, .tf.json)",
+                                     line, source_attr.span.column)
+        if target in stack or target == directory:
+            names = [self.ctx.display_path(d) for d in stack[stack.index(target):]] if target in stack else []
+            names += [self.ctx.display_path(directory), self.ctx.display_path(target)]
             raise TerraformError(f"module cycle: {' -> '.join(names)}", line, source_attr.span.column)
         if depth + 1 > limits.TF_MODULE_DEPTH:
             raise LimitExceeded(f"module nesting ({depth + 1} levels)", limits.TF_MODULE_DEPTH, "TF_MODULE_DEPTH",
@@ -453,10 +569,110 @@ class _Run:
             if self.module_instances >= limits.TF_MODULE_INSTANCES:
                 raise LimitExceeded("module instances in this run", limits.TF_MODULE_INSTANCES,
                                     "TF_MODULE_INSTANCES", block.span.line)
-            child_inputs = {name: (lambda a=attr, v=view: _eval_in(a, v))
-                            for name, attr in block.body.attributes.items()
-                            if name not in _META_ARGUMENTS}
-            self._evaluate(target, child_inputs, f"{view.address}.", depth + 1, stack + (directory,), asker)
+            arguments = {name: attr for name, attr in block.body.attributes.items()
+                         if name not in _META_ARGUMENTS}
+            child_inputs = {name: (lambda a=attr, v=view: _eval_in(a, v)) for name, attr in arguments.items()}
+            child_origins = {name: (Step(f"argument {name} of {view.address}", view.file, attr.span.line,
+                                         attr.span.column),) for name, attr in arguments.items()}
+            step = Step(view.address, view.file, block.span.line, block.span.column)
+            child = _Trail(trail.directory, trail.shown, trail.via + (step,), keys)
+            self._evaluate(target, child_inputs, f"{view.address}.", depth + 1, stack + (directory,), asker,
+                           child, child_origins)
+
+    def _downloaded(self, trail: "_Trail", keys: tuple[str, ...], call, line: int) -> Path | None:
+        """The folder ``terraform init`` downloaded a remote module call into, from the root's
+        ``.terraform/modules/modules.json``; only folders inside that ``.terraform/modules``."""
+        manifest = trail.directory / ".terraform" / "modules" / "modules.json"
+        entries = self._manifest(manifest, call.unit.display, line)
+        folder = entries.get(".".join(keys))
+        if folder is None:
+            return None
+        target = _resolved(Path(os.path.normpath(trail.directory / folder)))
+        base = _resolved(trail.directory / ".terraform" / "modules")
+        if target == base or base not in target.parents or not self.ctx.inside_project(target):
+            self.error(call.unit.display, line, f"module source {call.source}: "
+                       f"{self.ctx.display_path(manifest)} points outside .terraform/modules ({folder!r}); not read")
+            return None
+        if not target.is_dir():
+            return None
+        return target
+
+    def _manifest(self, path: Path, asker: str, line: int) -> dict[str, str]:
+        """``Key`` -> ``Dir`` of a modules.json (cached; an unreadable one is reported once, at
+        the call that needed it)."""
+        if path in self.manifests:
+            return self.manifests[path]
+        self.manifests[path] = {}
+        import json
+
+        try:
+            loaded = self._text(path)
+        except ReadRefused as exc:
+            self.error(asker, line, f"cannot read {self.ctx.display_path(path)}: {exc.reason}")
+            return {}
+        if loaded is None:
+            return {}
+        display, text = loaded
+        try:
+            data = json.loads(text)
+        except (ValueError, RecursionError) as exc:
+            self.error(display, getattr(exc, "lineno", 1) or 1, f"not a Terraform modules manifest: {exc}")
+            return {}
+        modules = data.get("Modules") if isinstance(data, dict) else None
+        if not isinstance(modules, list):
+            self.error(display, 1, "not a Terraform modules manifest: no \"Modules\" list")
+            return {}
+        found = {}
+        for entry in modules[:limits.TF_MODULE_INSTANCES]:
+            if isinstance(entry, dict) and isinstance(entry.get("Key"), str) and isinstance(entry.get("Dir"), str):
+                found[entry["Key"]] = entry["Dir"]
+        self.manifests[path] = found
+        return found
+
+
+@dataclass(frozen=True)
+class _Trail:
+    """Where a module instance sits: its root (folder and shown name), the calls from the
+    root (outermost first) and the call names (``modules.json`` keys)."""
+
+    directory: Path
+    shown: str
+    via: tuple[Step, ...]
+    keys: tuple[str, ...]
+
+
+def _deciding(reads: dict[Step, Any], exposure: Exposure) -> tuple[Step, ...]:
+    """The origins whose value holds one of the exposure's sources or port numbers."""
+    if not reads:
+        return ()
+    wanted = set(exposure.sources)
+    ports = exposure.port_range
+    if not ports.is_all:
+        wanted |= {str(ports.start), str(ports.end), str(ports)}
+    return tuple(step for step, value in reads.items() if _mentions(value, wanted))
+
+
+def _mentions(value: Any, wanted: set[str]) -> bool:
+    """Does a value (walked breadth-first, at most TF_COLLECTION items) hold a wanted text?"""
+    pending, seen = [value], 0
+    while pending and seen < limits.TF_COLLECTION:
+        item = pending.pop()
+        seen += 1
+        if isinstance(item, dict):
+            pending.extend(item.values())
+        elif isinstance(item, (list, tuple)):
+            pending.extend(item)
+        elif isinstance(item, bool) or item is None:
+            continue
+        elif isinstance(item, (int, float)):
+            if isinstance(item, int) or item == int(item):
+                if str(int(item)) in wanted:
+                    return True
+        elif isinstance(item, str):
+            text = item.strip()
+            if text in wanted or ("," in text and any(p.strip() in wanted for p in text.split(",")[:64])):
+                return True
+    return False
 
 
 _META_ARGUMENTS = frozenset({"source", "version", "count", "for_each", "providers", "depends_on"})

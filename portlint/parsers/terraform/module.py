@@ -19,7 +19,7 @@ from portlint.parsers.terraform.evaluate import (
 from portlint.parsers.terraform.hcl import Attribute, Block, Body
 from portlint import limits
 from portlint.limits import LimitExceeded
-from portlint.model import InputError
+from portlint.model import InputError, Step
 from portlint.parsers.terraform.values import (
     TerraformError, Unknown, charge, kind_of, refs_in, to_list, to_number, to_str,
 )
@@ -183,6 +183,8 @@ class Module:
     inputs: dict[str, Callable[[], Any]] = field(default_factory=dict)
     address: str = ""
     call: str = ""
+    #: where each input was set (a tfvars line, the caller's argument), by variable name
+    input_origins: dict[str, tuple[Step, ...]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.variables: dict[str, Located] = {}
@@ -203,6 +205,7 @@ class Module:
                 elif block.type == "module" and block.labels:
                     self.module_blocks[block.labels[0]] = Located(block, unit)
         self._values: dict[str, Any] = {}
+        self._origins: dict[str, dict[Step, Any]] = {}
         self._busy: set[str] = set()
         self.scope = Scope(self._resolve)
         self.problems: list[InputError] = []
@@ -214,18 +217,22 @@ class Module:
             value = self._values[key]
             if isinstance(value, _Failed):
                 raise value.exc
+            note_origins(self._origins.get(key))
             return value
         if key in self._busy:  # a cycle: Terraform would refuse it
             return Unknown({key})
         self._busy.add(key)
         try:
-            value = compute()
+            with tracing() as origins:
+                value = compute()
         except (TerraformError, LimitExceeded) as exc:
             self._values[key] = _Failed(exc)  # every block that needs it fails the same way, once computed
             raise
         finally:
             self._busy.discard(key)
         self._values[key] = value
+        self._origins[key] = origins
+        note_origins(origins)
         return value
 
     def variable(self, name: str) -> Any:
@@ -233,7 +240,9 @@ class Module:
 
     def _variable(self, name: str) -> Any:
         if name in self.inputs:
-            return self.inputs[name]()
+            value = self.inputs[name]()
+            note_origins({step: value for step in self.input_origins.get(name, ())})
+            return value
         declared = self.variables.get(name)
         if declared is None:
             return Unknown({f"var.{name}"})
@@ -352,6 +361,38 @@ class Module:
                 continue
             call = ModuleCall(name, located.item, located.unit, source)
             yield call, self.instances(located.item, located.unit, f"{self.address}module.{name}")
+
+
+#: collectors of value origins, innermost last (see ``tracing``)
+_TRACE: list[dict[Step, Any]] = []
+
+
+class tracing:
+    """Collect where the values read inside the ``with`` were set: ``{Step: value}``.
+
+    Memoised variables, locals and resource attributes remember their origins, so a value
+    read a second time still names the tfvars line that set it. At most ``TF_ORIGINS``
+    origins are kept per value (the first ones met)."""
+
+    def __enter__(self) -> dict[Step, Any]:
+        self.found: dict[Step, Any] = {}
+        _TRACE.append(self.found)
+        return self.found
+
+    def __exit__(self, *exc_info: Any) -> None:
+        if _TRACE and _TRACE[-1] is self.found:
+            _TRACE.pop()
+
+
+def note_origins(origins: dict[Step, Any] | None) -> None:
+    """Add origins to the innermost collector (no collector: nothing is kept)."""
+    if not origins or not _TRACE:
+        return
+    found = _TRACE[-1]
+    for step, value in origins.items():
+        if len(found) >= limits.TF_ORIGINS:
+            return
+        found.setdefault(step, value)
 
 
 class _Failed:
