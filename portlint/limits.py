@@ -42,7 +42,7 @@ FILES = _limit("FILES", 200_000)
 #: folder depth walked below a checked folder
 DEPTH = _limit("DEPTH", 64)
 #: YAML nodes built in one document
-YAML_NODES = _limit("YAML_NODES", 1_000_000)
+YAML_NODES = _limit("YAML_NODES", 250_000)
 #: YAML nodes reached through aliases in one document (billion laughs)
 YAML_ALIAS_NODES = _limit("YAML_ALIAS_NODES", 100_000)
 #: YAML nesting depth
