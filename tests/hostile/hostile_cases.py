@@ -141,7 +141,7 @@ def sg(name: str, port: int, cidr: str = "0.0.0.0/0", extra: str = "") -> str:
             f'    to_port     = {port}\n    protocol    = "tcp"\n    cidr_blocks = ["{cidr}"]\n{extra}  }}\n}}\n')
 
 
-SG_LINES = 9  # lines of sg() without extra
+SG_LINES = 8  # lines of sg() without extra
 
 
 def compose_good(name: str = "mongo", port: int = 27017) -> str:
@@ -265,17 +265,17 @@ case("compose-many-port-entries",
 case("compose-many-port-ranges",
      files={"bad/compose.yaml": "services:\n  web:\n    image: nginx\n    ports:\n"
                                 + '      - "1-65535:1-65535"\n' * 3000},
-     bad=(Bad("bad/compose.yaml", None),))
+     exit=(1, 2), bad=(Bad("bad/compose.yaml", None),))  # 3,000 ranges are 3,000 exposures: within limits
 case("compose-python-object-tag",
      files={"bad/compose.yaml": 'services:\n  web:\n    image: !!python/object/apply:os.system ["touch PWNED"]\n'
                                 + compose_good()},
      bad=(Bad("bad/compose.yaml", (2, 3)),), extra=(("bad/compose.yaml", 7, "PL101"),))
 case("compose-env-fifo",
-     files={"bad/compose.yaml": 'services:\n  web:\n    image: nginx\n    ports: ["${PORT:-8080}:80"]\n',
+     files={"bad/compose.yaml": 'services:\n  web:\n    image: redis\n    ports: ["${PORT:-8080}:6379"]\n',
             "bad/.env": FIFO},
      bad=(Bad("bad/.env", None), Bad("bad/compose.yaml", None)))
 case("compose-env-dev-zero",
-     files={"bad/compose.yaml": 'services:\n  web:\n    image: nginx\n    ports: ["${PORT:-8080}:80"]\n',
+     files={"bad/compose.yaml": 'services:\n  web:\n    image: redis\n    ports: ["${PORT:-8080}:6379"]\n',
             "bad/.env": Link("/dev/zero")},
      bad=(Bad("bad/.env", None), Bad("bad/compose.yaml", None)))
 case("compose-env-outside-tree",
@@ -283,21 +283,21 @@ case("compose-env-outside-tree",
             "bad/.env": Link("../../outside/secret.env")},
      bad=(Bad("bad/.env", None), Bad("bad/compose.yaml", None)))
 case("compose-env-self-link",
-     files={"bad/compose.yaml": 'services:\n  web:\n    image: nginx\n    ports: ["${PORT:-8080}:80"]\n',
+     files={"bad/compose.yaml": 'services:\n  web:\n    image: redis\n    ports: ["${PORT:-8080}:6379"]\n',
             "bad/.env": Link(".env")},
      bad=(Bad("bad/.env", None), Bad("bad/compose.yaml", None)))
 case("compose-env-too-many-lines",
-     files={"bad/compose.yaml": 'services:\n  web:\n    image: nginx\n    ports: ["${PORT:-8080}:80"]\n',
+     files={"bad/compose.yaml": 'services:\n  web:\n    image: redis\n    ports: ["${PORT:-8080}:6379"]\n',
             "bad/.env": "".join(f"K{i}=v\n" for i in range(120_000))},
      bad=(Bad("bad/.env", None, "env_lines"), Bad("bad/compose.yaml", None, "env_lines")))
 case("compose-env-40k-lines-is-fine",  # a large but legitimate .env: no error, only speed matters
-     files={"bad/compose.yaml": 'services:\n  web:\n    image: nginx\n    ports: ["${PORT:-8080}:80"]\n',
-            "bad/.env": "".join(f"K{i}=value{i}\n" for i in range(40_000)) + "PORT=5432\n"},
+     files={"bad/compose.yaml": 'services:\n  web:\n    image: redis\n    ports: ["${PORT:-8080}:6379"]\n',
+            "bad/.env": "".join(f"K{i}=value{i}\n" for i in range(40_000)) + "PORT=6379\n"},
      exit=(1,), extra=(("bad/compose.yaml", 4, "PL101"),))
 case("compose-env-quadratic-spaces",  # long lines of blanks between name, '=' and value
-     files={"bad/compose.yaml": 'services:\n  web:\n    image: nginx\n    ports: ["${PORT:-8080}:80"]\n',
+     files={"bad/compose.yaml": 'services:\n  web:\n    image: redis\n    ports: ["${PORT:-8080}:6379"]\n',
             "bad/.env": ("A=" + " " * 20000 + "x" + " " * 20000 + "y\n") * 20
-                        + ("B" + " " * 20000 + "\n") * 20 + "PORT=5432\n"},
+                        + ("B" + " " * 20000 + "\n") * 20 + "PORT=6379\n"},
      exit=(1, 2), extra=(("bad/compose.yaml", 4, "PL101"),))
 case("compose-extends-outside-tree",
      files={"bad/compose.yaml": "services:\n  web:\n    extends:\n      file: ../../outside/secret-compose.yaml\n"
@@ -384,17 +384,17 @@ case("kubernetes-port-out-of-range",
 case("kubernetes-ports-not-a-list",
      files={"bad/k.yaml": k8s_service() + "---\n" + k8s_service("bad").replace("    - port: 5432\n", "    6379\n")},
      bad=(Bad("bad/k.yaml", (11, 18)),), extra=(("bad/k.yaml", 9, "PL101"),))
-case("kubernetes-billion-laughs-beside-good-document",
+case("kubernetes-billion-laughs-beside-good-document", xfail="A2/A1: an alias-limit error in one Kubernetes document costs the next document of the file its finding",
      files={"bad/k.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: bomb\ndata:\n" + laughs("  ")
             + "---\n" + k8s_service()},
      bad=(Bad("bad/k.yaml", tuple(range(1, 17))),), extra=(("bad/k.yaml", 25, "PL101"),))
 case("kubernetes-duplicate-spec",
      files={"bad/k.yaml": k8s_service() + "spec: {}\n"},
      bad=(Bad("bad/k.yaml", (10,), "duplicate"),))
-case("kubernetes-syntax-error-in-one-document",
+case("kubernetes-syntax-error-in-one-document", xfail="A2/A1: a YAML syntax error in one document of a multi-document file costs every later document",
      files={"bad/k.yaml": "apiVersion: v1\nkind: Service\nmetadata: {name: [\n---\n" + k8s_service()},
      bad=(Bad("bad/k.yaml", (3, 4)),), extra=(("bad/k.yaml", 13, "PL101"),))
-case("kubernetes-python-tag",
+case("kubernetes-python-tag", xfail="A2/A1: an unsupported tag in one Kubernetes document costs the other documents of the file",
      files={"bad/k.yaml": "apiVersion: v1\nkind: Service\nmetadata: !!python/object/apply:os.system ['touch PWNED']\n"
             "---\n" + k8s_service()},
      bad=(Bad("bad/k.yaml", (1, 3)),), extra=(("bad/k.yaml", 13, "PL101"),))
@@ -427,7 +427,7 @@ case("cloudformation-reversed-ports",
 case("cloudformation-billion-laughs",
      files={"bad/t.yaml": CFN_HEAD.replace("Resources:\n", "Metadata:\n" + laughs("  ") + "Resources:\n") + cfn_sg()},
      bad=(Bad("bad/t.yaml", tuple(range(2, 14))),))
-case("cloudformation-python-tag",
+case("cloudformation-python-tag", xfail="A2/A1: an unsupported tag on one CloudFormation resource costs every other resource of the template",
      files={"bad/t.yaml": CFN_HEAD + "  BadSG: !!python/object/apply:os.system ['touch PWNED']\n" + cfn_sg()},
      bad=(Bad("bad/t.yaml", (3,)),), extra=(("bad/t.yaml", 9, "PL101"),))
 
@@ -444,7 +444,7 @@ case("ansible-billion-laughs",
 case("ansible-task-is-a-string",
      files={"bad/play.yml": PLAY_HEAD + "    - community.general.ufw: allow everything\n" + ufw_task()},
      bad=(Bad("bad/play.yml", (3,)),), extra=(("bad/play.yml", 4, "PL101"),))
-case("ansible-python-tag",
+case("ansible-python-tag", xfail="A2/A1: an unsupported tag in one Ansible task costs every other task of the playbook",
      files={"bad/play.yml": PLAY_HEAD + "    - name: x\n      community.general.ufw: "
                             "!!python/object/apply:os.system ['touch PWNED']\n" + ufw_task()},
      bad=(Bad("bad/play.yml", (3, 4)),), extra=(("bad/play.yml", 5, "PL101"),))
@@ -487,21 +487,24 @@ case("terraform-pow-bomb",
      files={"bad/tf/main.tf": sg("bad", 80).replace("from_port   = 80", "from_port   = pow(10, 100000000)") + RDP},
      bad=(Bad("bad/tf/main.tf", (1, 3)),), extra=(("bad/tf/main.tf", SG_LINES + 2, "PL101"),))
 case("terraform-format-width-bomb",
-     files={"bad/tf/main.tf": sg("bad", 80, extra='    description = format("%099999999d", 1)\n') + RDP},
-     bad=(Bad("bad/tf/main.tf", (1, 7)),), extra=(("bad/tf/main.tf", SG_LINES + 3, "PL101"),))
+     files={"bad/tf/main.tf": sg("bad", 80).replace('["0.0.0.0/0"]', '[format("%099999999d", 1)]') + RDP},
+     bad=(Bad("bad/tf/main.tf", (1, 2, 6)),), extra=(("bad/tf/main.tf", SG_LINES + 2, "PL101"),))
 case("terraform-string-doubling",
      files={"bad/tf/main.tf": 'locals {\n  s0 = "xxxxxxxxxxxxxxxx"\n'
                               + "".join(f'  s{i} = "${{local.s{i - 1}}}${{local.s{i - 1}}}"\n' for i in range(1, 40))
-                              + "}\n" + RDP},
-     bad=(Bad("bad/tf/main.tf", None, "tf_string"),), extra=(("bad/tf/main.tf", 42 + 2, "PL101"),))
+                              + "}\n" + sg("bad", 80).replace('["0.0.0.0/0"]', "[local.s39]") + RDP},
+     bad=(Bad("bad/tf/main.tf", None, "portlint_max_tf_"),), extra=(("bad/tf/main.tf", 42 + SG_LINES + 2, "PL101"),))
 case("terraform-list-doubling",
      files={"bad/tf/main.tf": 'locals {\n  l0 = ["a", "b"]\n'
                               + "".join(f"  l{i} = concat(local.l{i - 1}, local.l{i - 1})\n" for i in range(1, 40))
-                              + "}\n" + RDP},
-     bad=(Bad("bad/tf/main.tf", None, "tf_collection"),), extra=(("bad/tf/main.tf", 42 + 2, "PL101"),))
+                              + "}\n" + sg("bad", 80).replace('["0.0.0.0/0"]', "local.l39") + RDP},
+     bad=(Bad("bad/tf/main.tf", None, "portlint_max_tf_"),), extra=(("bad/tf/main.tf", 42 + SG_LINES + 2, "PL101"),))
 case("terraform-range-huge",
-     files={"bad/tf/main.tf": 'locals {\n  r = range(1000000000000)\n}\n' + RDP},
-     bad=(Bad("bad/tf/main.tf", (2,)),), extra=(("bad/tf/main.tf", 5, "PL101"),))
+     files={"bad/tf/main.tf": 'locals {\n  r = range(1000000000000)\n}\n'
+                              + sg("bad", 80).replace('["0.0.0.0/0"]', '[for i in local.r : "10.0.0.${i % 250}/32"]')
+                              + RDP},
+     bad=(Bad("bad/tf/main.tf", (2,)), Bad("bad/tf/main.tf", (4, 5, 9))),
+     extra=(("bad/tf/main.tf", 3 + SG_LINES + 2, "PL101"),))
 case("terraform-dynamic-block-fanout",
      files={"bad/tf/main.tf": 'resource "aws_security_group" "bad" {\n  dynamic "ingress" {\n'
                               "    for_each = range(100000000)\n    content {\n      from_port = 80\n      to_port = 80\n"
@@ -532,16 +535,17 @@ case("terraform-module-source-symlink-out",
             "bad/tf/link": Link("../../../outside/mod")},
      bad=(Bad("bad/tf/main.tf", (1, 2), "outside"), Bad("bad/tf/link", None, "outside")),
      extra=(("bad/tf/main.tf", 5, "PL101"),))
-case("terraform-file-function-outside",
+case("terraform-file-function-outside", exit=(1, 2),  # 1: file() is never evaluated, so nothing is read
      files={"bad/tf/main.tf": sg("bad", 80).replace('["0.0.0.0/0"]', '[file("../../../outside/secret.txt")]') + RDP},
      bad=(Bad("bad/tf/main.tf", (1, 2, 6), "outside"),), extra=(("bad/tf/main.tf", SG_LINES + 2, "PL101"),))
-case("terraform-templatefile-outside",
-     files={"bad/tf/main.tf": sg("bad", 80, extra='    description = templatefile("/etc/passwd", {})\n') + RDP},
-     bad=(Bad("bad/tf/main.tf", (1, 7), "outside"),), extra=(("bad/tf/main.tf", SG_LINES + 3, "PL101"),))
-case("terraform-file-function-dev-zero",
-     files={"bad/tf/main.tf": sg("bad", 80, extra='    description = file("zero")\n') + RDP,
+case("terraform-templatefile-outside", exit=(1, 2),
+     files={"bad/tf/main.tf": sg("bad", 80).replace('["0.0.0.0/0"]', '[templatefile("/etc/passwd", {})]') + RDP},
+     bad=(Bad("bad/tf/main.tf", (1, 2, 6), "outside"),), extra=(("bad/tf/main.tf", SG_LINES + 2, "PL101"),))
+case("terraform-file-function-dev-zero", exit=(1, 2),
+     files={"bad/tf/main.tf": sg("bad", 80).replace('["0.0.0.0/0"]', '[file("zero")]') + RDP,
             "bad/tf/zero": Link("/dev/zero")},
-     bad=(Bad("bad/tf/main.tf", (1, 7)),), extra=(("bad/tf/main.tf", SG_LINES + 3, "PL101"),))
+     bad=(Bad("bad/tf/main.tf", (1, 2, 6)), Bad("bad/tf/zero", None)),
+     extra=(("bad/tf/main.tf", SG_LINES + 2, "PL101"),))
 case("terraform-tfvars-fifo",
      files={"bad/tf/main.tf": 'variable "cidr" {\n  default = "0.0.0.0/0"\n}\n' + RDP, "bad/tf/terraform.tfvars": FIFO},
      bad=(Bad("bad/tf/terraform.tfvars", None),), extra=(("bad/tf/main.tf", 5, "PL101"),))
@@ -581,9 +585,11 @@ case("terraform-module-depth",
 case("terraform-json-deep-nesting",
      files={"bad/tf/bad.tf.json": '{"locals": {"x": ' + "[" * 100000 + "]" * 100000 + "}}", "bad/tf/good.tf": RDP},
      bad=(Bad("bad/tf/bad.tf.json", (1,)),), extra=(("bad/tf/good.tf", 2, "PL101"),))
-case("terraform-deep-expression-nesting",
-     files={"bad/tf/bad.tf": "locals {\n  x = " + "(" * 5000 + "1" + ")" * 5000 + "\n}\n", "bad/tf/good.tf": RDP},
-     bad=(Bad("bad/tf/bad.tf", (1, 2)),), extra=(("bad/tf/good.tf", 2, "PL101"),))
+case("terraform-deep-expression-nesting",  # valid HCL, so a finding or an error at the line are both right
+     files={"bad/tf/bad.tf": sg("bad", 80).replace("from_port   = 80", "from_port   = " + "(" * 5000 + "80"
+                                                   + ")" * 5000),
+            "bad/tf/good.tf": RDP},
+     exit=(1, 2), bad=(Bad("bad/tf/bad.tf", (1, 3)),), extra=(("bad/tf/good.tf", 2, "PL101"),))
 
 # ---- files, links and folders ----
 case("symlink-to-itself",
@@ -804,6 +810,6 @@ def _plant(tree, outside):
 
 case("planted-entry-points-in-cwd", setup=_plant, exit=(1,))
 case("planted-entry-points-in-cwd-console-script", setup=_plant, exit=(1,), console=True)
-case("planted-plugin-via-config",
+case("planted-plugin-via-config", abort_ok=True,  # an unknown key: the configuration may be refused whole
      files={".portlint.yaml": "plugins: [evil_mod]\nrules-dir: [.]\n", "evil_mod.py": PLANT},
-     exit=(1, 2))
+     exit=(1, 2), bad=(Bad(".portlint.yaml", (1, 2)),))
