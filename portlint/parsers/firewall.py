@@ -31,7 +31,8 @@ from portlint.netscope import LOCAL_WORDS, PRIVATE_WORDS, classify_sources, pars
 from portlint.parsers import ParseContext, SourceFile, yaml_documents
 from portlint.parsers.units import Invalid, Units, invalid_address, short
 from portlint.protocols import ALL_PORTS, parse_port_text
-from portlint.yamlpos import LocatedDict, Span, span_at
+from portlint.schemas import json_path
+from portlint.yamlpos import LocatedDict, LocatedList, Span, span_at
 
 _TOP_KEY = re.compile(r"^firewall\s*:", re.MULTILINE)
 DEFAULT_PRIORITY = 1000
@@ -55,6 +56,56 @@ def _schema_errors(document: Any, file: str) -> list[tuple[list, InputError]]:
         path = list(error.absolute_path)
         span = span_at(document, path)
         errors.append((path, InputError(file, span.line, f"{json_path(path)}: {_cut(error.message)}", span.column)))
+    return errors
+
+
+#: lists longer than this are checked item by item here, not by jsonschema (about 100 µs an item there)
+_LONG_LIST = 32
+_PORT_TEXT = re.compile(r"(?:any|[0-9]{1,5}(?:-[0-9]{1,5})?)")
+
+
+def _port_item_ok(item: Any) -> bool:
+    if isinstance(item, bool):
+        return False
+    if isinstance(item, int):
+        return 0 <= item <= 65535
+    return isinstance(item, str) and _PORT_TEXT.fullmatch(item) is not None
+
+
+def _checked_long_lists(doc: Any, file: str, restore: list) -> list[tuple[list, InputError]]:
+    """Check the items of long ``ports``/``sources``/``destinations``/group lists as the schema would.
+
+    jsonschema costs about 100 µs per item, so a 1 MB list of ports took tens of seconds. Items of a long
+    list are checked here; the schema then sees the list shortened to its first item (``restore`` puts it back).
+    """
+    spec = doc.get("firewall") if isinstance(doc, dict) else None
+    if not isinstance(spec, dict):
+        return []
+    lists: list[tuple[list, dict, Any, Any]] = []   # (path, owner, key, check)
+    rules = spec.get("rules")
+    for index, rule in enumerate(rules if isinstance(rules, list) else []):
+        if isinstance(rule, dict):
+            lists.append((["firewall", "rules", index, "ports"], rule, "ports", _port_item_ok))
+            for key in ("sources", "destinations"):
+                lists.append((["firewall", "rules", index, key], rule, key, lambda v: isinstance(v, str) and v != ""))
+    groups = spec.get("groups")
+    for name in list(groups) if isinstance(groups, dict) else []:
+        lists.append((["firewall", "groups", name], groups, name, lambda v: isinstance(v, str) and v != ""))
+    errors: list[tuple[list, InputError]] = []
+    for path, owner, key, check in lists:
+        items = owner.get(key)
+        if not isinstance(items, LocatedList) or len(items) <= _LONG_LIST:
+            continue
+        for position, item in enumerate(items):
+            if not check(item):
+                at = items.spans[position]
+                where = path + [position]
+                errors.append((where, InputError(file, at.line, f"{json_path(where)}: {short(item)} is not valid "
+                                                 f"here", at.column)))
+        shortened = LocatedList(items[:1])
+        shortened.span, shortened.spans, shortened.tag = items.span, items.spans[:1], items.tag
+        restore.append((owner, key, items))
+        owner[key] = shortened
     return errors
 
 
@@ -98,7 +149,13 @@ def _document(units: Units, doc: LocatedDict, index: int) -> list[Exposure]:
     _lowercase_keywords(doc["firewall"])
     bad_rules: set[int] = set()
     fatal = False
-    for path, error in _schema_errors(doc, units.file):
+    restore: list = []
+    try:
+        problems = _checked_long_lists(doc, units.file, restore) + _schema_errors(doc, units.file)
+    finally:
+        for owner, key, items in reversed(restore):
+            owner[key] = items
+    for path, error in problems:
         units.errors.append(error)
         if len(path) >= 3 and path[:2] == ["firewall", "rules"] and isinstance(path[2], int):
             bad_rules.add(path[2])

@@ -424,6 +424,7 @@ def test_protocol_numbers_are_ascii():
 PARSER_MODULES = ("ansible", "cloudformation", "firewall", "kubernetes", "terraform_plan")
 AUDITED = {
     "firewall._TOP_KEY": ["\n" * 100_000, "firewall" + " " * 100_000, "firewall\n" * 11_000],
+    "firewall._PORT_TEXT": ["1" * 100_000, "1-" * 50_000, "any" * 33_000],
     "kubernetes._KIND": ["\n" * 100_000, "kind" + " \n" * 50_000, "kind\n" * 20_000],
     "kubernetes._API": ["\n" * 100_000, "apiVersion" + "\t" * 100_000],
     "cloudformation._SNIFF": ["AWS::EC2::" * 10_000, "AWS" * 33_000],
@@ -585,3 +586,22 @@ def test_ansible_free_form_text_without_pairs_is_an_error(tmp_path):
     assert errors_of(report) == [("play.yml", 3)]
     assert "free-form module arguments must be key=value pairs, got 'allow everything'" in messages(report)
     assert findings_of(report) == [("play.yml", 4, "PL101")]
+
+
+def test_long_firewall_lists_are_checked_without_jsonschema(tmp_path):
+    ports = ", ".join(["22"] * 40 + ['"9-1"', '"x"'] + ["6379"] * 40)
+    report = run_tree(tmp_path, {"x.firewall.yaml": f"""
+        firewall:
+          rules:
+            - name: long
+              action: allow
+              ports: [{ports}]
+            - name: rdp
+              action: allow
+              ports: [3389]
+        """})
+    # "x" is refused like the schema refuses it; "9-1" passes the pattern and is refused as a reversed range
+    assert [(e.line, e.message) for e in report.errors] == [
+        (5, "$.firewall.rules[0].ports[41]: 'x' is not valid here")]
+    assert ("x.firewall.yaml", 6, "PL101") in findings_of(report)
+    assert all(e.resource.endswith("rule rdp") for e in report.exposures)
