@@ -366,11 +366,9 @@ def _azure_sources(sources: Sources, prefix: Any, prefixes: Any, groups: Any) ->
     if groups:
         sources.add_tag(groups, "sg:")
         return
-    if prefixes is not None:
-        values = [prefixes] if isinstance(prefixes, Unknown) else to_list(prefixes)
-    else:
-        values = [prefix] if isinstance(prefix, Unknown) else \
-            [p for item in to_list(prefix) for p in (_split(item) if isinstance(item, str) else [item])]
+    chosen = prefixes if prefixes is not None else prefix
+    items = chosen if isinstance(chosen, list) else [chosen]
+    values = [p for item in items for p in (_split(item) if isinstance(item, str) else [item])]
     for value in values:
         sources.add(_azure_address(value))
 
@@ -396,10 +394,10 @@ def _azure_nsg(view: BlockView) -> Iterator[Exposure]:
             continue
         direction, access, protocol, ports = entry
         priority = _get(rule, "priority", 4096 - len(predefined) + index)
-        sources = Sources()
-        _azure_sources(sources, prefix, prefixes, _get(rule, "source_application_security_group_ids"))
-        yield from guarded(view, span, _azure_emit(emit, span, direction, access, protocol, [ports], sources,
-                                                   policy, priority, resource), "this predefined rule")
+        yield from guarded(view, span, _azure_emit(
+            emit, span, direction, access, protocol, [ports],
+            (prefix, prefixes, _get(rule, "source_application_security_group_ids")), policy, priority, resource),
+            "this predefined rule")
     for index, (rule, span) in enumerate(_items(view, "custom_rules")):
         resource = _label(view, "custom_rules", rule, index)
         if isinstance(rule, Unknown):
@@ -409,19 +407,20 @@ def _azure_nsg(view: BlockView) -> Iterator[Exposure]:
             view.problem(TerraformError(f"custom_rules must hold objects, got {kind_of(rule)}", span.line,
                                         span.column), span)
             continue
-        sources = Sources()
-        _azure_sources(sources, _get(rule, "source_address_prefix", "*"), _get(rule, "source_address_prefixes"),
-                       _get(rule, "source_application_security_group_ids"))
         ports = _get(rule, "destination_port_range", "*")
         port_values = [ports] if isinstance(ports, Unknown) else _split(str(ports))
         yield from guarded(view, span, _azure_emit(
             emit, span, _get(rule, "direction", "Inbound"), _get(rule, "access", "Allow"),
-            _get(rule, "protocol", "*"), port_values, sources, policy, _get(rule, "priority", 4096), resource),
+            _get(rule, "protocol", "*"), port_values,
+            (_get(rule, "source_address_prefix", "*"), _get(rule, "source_address_prefixes"),
+             _get(rule, "source_application_security_group_ids")), policy, _get(rule, "priority", 4096), resource),
             "this custom rule")
 
 
 def _azure_emit(emit: Emitter, span: Span, direction: Any, access: Any, protocol: Any, port_values: list,
-                sources: Sources, policy: str, priority: Any, resource: str) -> Iterator[Exposure]:
+                who: tuple, policy: str, priority: Any, resource: str) -> Iterator[Exposure]:
+    sources = Sources()
+    _azure_sources(sources, *who)
     if not sources.items and not sources.unresolved:
         return
     # the module's default direction "Any" is refused by Azure; read as inbound, the side that matters
