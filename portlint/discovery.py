@@ -40,10 +40,112 @@ class Candidate:
     always: bool = False
 
 
-def _excluded(relative: str, name: str, patterns: tuple[str, ...]) -> bool:
+class Pattern:
+    """One gitignore-style pattern, taken relative to ``base`` (None: the folder being walked).
+
+    As in ``.gitignore``: a pattern with a ``/`` other than at its end is anchored
+    to ``base``; one without matches a name at any depth below it; a trailing
+    ``/`` matches folders only; ``*`` and ``?`` never cross ``/``; ``**``
+    matches any number of folders; ``!`` re-includes; a leading ``./`` is
+    dropped. Excluding a folder excludes everything in it.
+    """
+
+    __slots__ = ("text", "base", "negate", "dir_only", "regex")
+
+    def __init__(self, text: str, base: Path | None = None):
+        import re
+
+        self.text = text
+        self.base = Path(os.path.realpath(base)) if base is not None else None
+        body = text.strip()
+        self.negate = body.startswith("!")
+        body = body[1:] if self.negate else body
+        while body.startswith("./"):
+            body = body[2:]
+        self.dir_only = body.endswith("/")
+        body = body.rstrip("/")
+        anchored = "/" in body
+        body = body.lstrip("/")
+        parts, i = [], 0
+        while i < len(body):
+            if body.startswith("**/", i):
+                parts.append("(?:[^/]*/)*")
+                i += 3
+            elif body.startswith("/**", i) and i + 3 == len(body):
+                parts.append("/.*")
+                i += 3
+            elif body.startswith("**", i):
+                parts.append(".*")
+                i += 2
+            elif body[i] == "*":
+                parts.append("[^/]*")
+                i += 1
+            elif body[i] == "?":
+                parts.append("[^/]")
+                i += 1
+            elif body[i] == "[" and "]" in body[i + 2:]:
+                end = body.index("]", i + 2)
+                inner = body[i + 1:end]
+                if inner.startswith("!"):
+                    inner = "^" + inner[1:]
+                parts.append("[" + inner.replace("\\", "\\\\") + "]")
+                i = end + 1
+            else:
+                parts.append(re.escape(body[i]))
+                i += 1
+        prefix = "" if anchored else "(?:.*/)?"
+        self.regex = re.compile(prefix + "".join(parts) + r"\Z", re.DOTALL)
+
+    def matches(self, relative: str, is_dir: bool) -> bool:
+        if self.dir_only and not is_dir:
+            return False
+        return self.regex.match(relative) is not None
+
+
+def patterns_of(exclude: Iterable) -> tuple[Pattern, ...]:
+    """Patterns from strings (relative to the walked folder) or ``(text, base)`` pairs."""
+    out = []
+    for item in exclude:
+        if isinstance(item, Pattern):
+            out.append(item)
+        elif isinstance(item, tuple):
+            out.append(Pattern(item[0], item[1]))
+        elif str(item).strip():
+            out.append(Pattern(str(item)))
+    return tuple(out)
+
+
+def _relative(path: str, base: str) -> str | None:
+    if path == base:
+        return ""
+    prefix = base.rstrip("/") + "/"
+    return path[len(prefix):] if path.startswith(prefix) else None
+
+
+def _excluded(path: str, is_dir: bool, patterns: tuple[Pattern, ...], top: str) -> bool:
+    """Whether ``path`` (absolute, ``/``-separated) is excluded: the last matching pattern decides."""
+    verdict = False
     for pattern in patterns:
-        pattern = pattern.rstrip("/")
-        if fnmatch(relative, pattern) or fnmatch(name, pattern) or fnmatch(relative, f"*/{pattern}"):
+        base = top if pattern.base is None else pattern.base.as_posix()
+        relative = _relative(path, base)
+        if not relative:
+            continue
+        if pattern.negate == verdict and pattern.matches(relative, is_dir):
+            verdict = not pattern.negate
+    return verdict
+
+
+def _excluded_with_parents(path: Path, is_dir: bool, patterns: tuple[Pattern, ...]) -> bool:
+    """For a path named on the command line: excluded when it or a folder above it is."""
+    if not patterns:
+        return False
+    absolute = Path(os.path.abspath(path))
+    real = Path(os.path.realpath(absolute.parent)) / absolute.name
+    here = os.path.realpath(os.getcwd())
+    chain = list(reversed([real, *real.parents]))[-limits.DEPTH:]
+    for index, item in enumerate(chain):
+        last = index == len(chain) - 1
+        if _excluded(item.as_posix(), is_dir or not last, patterns, here):
             return True
     return False
 
@@ -78,7 +180,8 @@ class _Budget:
         self.exhausted = False
 
 
-def discover(paths: Iterable[Path], exclude: Iterable[str] = (), root: Path | None = None) -> Iterator[Candidate]:
+def discover(paths: Iterable[Path], exclude: Iterable = (), root: Path | None = None,
+             force_exclude: bool = True) -> Iterator[Candidate]:
     """Yield files under ``paths`` in a stable order, skipping tool and vendor folders.
 
     ``root`` is the project root links must stay in (default: each walked folder).
@@ -89,7 +192,7 @@ def discover(paths: Iterable[Path], exclude: Iterable[str] = (), root: Path | No
     are taken from every folder in turn, so one folder stuffed with files cannot
     crowd out the others; each folder that lost files is reported.
     """
-    found = list(_discover(paths, exclude, root))
+    found = list(_discover(paths, exclude, root, force_exclude))
     files = [c for c in found if c.problem is None]
     if len(files) <= limits.FILES:
         yield from found
@@ -123,8 +226,9 @@ def _fair_share(files: list[Candidate], limit: int) -> set[Path]:
     return kept
 
 
-def _discover(paths: Iterable[Path], exclude: Iterable[str], root: Path | None) -> Iterator[Candidate]:
-    patterns = tuple(exclude)
+def _discover(paths: Iterable[Path], exclude: Iterable, root: Path | None,
+              force_exclude: bool = True) -> Iterator[Candidate]:
+    patterns = patterns_of(exclude)
     seen: set[Path] = set()
     walked: set[str] = set()
     budget = _Budget()
@@ -146,8 +250,10 @@ def _discover(paths: Iterable[Path], exclude: Iterable[str], root: Path | None) 
                 reason = _os_reason(exc) if isinstance(exc, OSError) else "symbolic link loop; not followed"
                 yield Candidate(top, True, reason, always=True)
                 continue
+        if force_exclude and _excluded_with_parents(top, stat.S_ISDIR(info.st_mode), patterns):
+            continue  # named on the command line (pre-commit's list) but excluded: as ruff's --force-exclude
         if not stat.S_ISDIR(info.st_mode):
-            if _excluded(top.as_posix(), top.name, patterns) or top in seen:
+            if top in seen:
                 continue
             seen.add(top)
             if not stat.S_ISREG(info.st_mode):
@@ -181,9 +287,10 @@ def _too_many(path: Path) -> Candidate:
     return Candidate(path, False, f"{exc}; the walk stopped here", always=True)
 
 
-def _walk(top: Path, patterns: tuple[str, ...], confine: str, walked: set[str],
+def _walk(top: Path, patterns: tuple[Pattern, ...], confine: str, walked: set[str],
           budget: _Budget) -> Iterator[Candidate]:
     real_top = os.path.realpath(top)
+    shown_top = Path(real_top).as_posix()
     if real_top in walked:
         return
     walked.add(real_top)
@@ -200,9 +307,14 @@ def _walk(top: Path, patterns: tuple[str, ...], confine: str, walked: set[str],
         subdirs = []
         for entry in entries:
             path = Path(entry.path)
-            rel = os.path.relpath(entry.path, top).replace(os.sep, "/")
-            if _excluded(rel, entry.name, patterns):
-                continue
+            if patterns:
+                rel = os.path.relpath(entry.path, top).replace(os.sep, "/")
+                try:
+                    is_dir = entry.is_dir()
+                except OSError:
+                    is_dir = False
+                if _excluded(f"{shown_top}/{rel}", is_dir, patterns, shown_top):
+                    continue
             try:
                 info = entry.stat(follow_symlinks=False)
             except OSError as exc:
