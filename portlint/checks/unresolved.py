@@ -82,55 +82,61 @@ class UnresolvedExposure(Rule):
 
 
 class InvalidPortSpec(Rule):
-    """A port or protocol specification that cannot work.
+    """Ports written on a rule that the provider ignores, so it opens more than it says.
 
     ## What it does
-    Reports a firewall rule whose ports or protocol are impossible: a
-    `from_port` greater than `to_port`, a port above 65535, a port range that is
-    not a number, or a protocol that is not an IP protocol. (Compose entries
-    that Compose itself would reject are input errors, reported with exit
-    code 2.)
+    Reports an AWS security group or network ACL rule whose protocol is `-1`
+    (all protocols) but which names ports (`from_port = 22`, `to_port = 22`).
+    AWS accepts such a rule and ignores the ports: every port of every
+    protocol is allowed. Values the provider rejects outright (`from_port`
+    greater than `to_port`, a port above 65535, a protocol that is not an IP
+    protocol, a CIDR block that is not an address) are input errors at their
+    line instead (exit code 2), in every format.
 
     ## Why is this bad?
-    The cloud rejects the rule at apply time, or, worse, reads it differently
-    from what its author meant, and the intended restriction never exists.
+    The author meant one port; the cloud opened all of them, and the code
+    still reads as if only that port were open.
 
     ## Example
     ```hcl
-    resource "aws_security_group_rule" "backwards" {
-      type              = "ingress"
-      from_port         = 8443
-      to_port           = 443
-      protocol          = "tcp"
-      cidr_blocks       = ["10.0.0.0/8"]
-      security_group_id = aws_security_group.app.id
+    resource "aws_network_acl_rule" "ssh" {
+      network_acl_id = aws_network_acl.main.id
+      rule_number    = 100
+      protocol       = "-1"
+      rule_action    = "allow"
+      cidr_block     = "10.0.0.0/8"
+      from_port      = 22
+      to_port        = 22
     }
     ```
 
     ## Use instead
     ```hcl
-    resource "aws_security_group_rule" "forwards" {
-      type              = "ingress"
-      from_port         = 443
-      to_port           = 8443
-      protocol          = "tcp"
-      cidr_blocks       = ["10.0.0.0/8"]
-      security_group_id = aws_security_group.app.id
+    resource "aws_network_acl_rule" "ssh" {
+      network_acl_id = aws_network_acl.main.id
+      rule_number    = 100
+      protocol       = "tcp"
+      rule_action    = "allow"
+      cidr_block     = "10.0.0.0/8"
+      from_port      = 22
+      to_port        = 22
     }
     ```
 
     ## References
-    - AWS EC2 API, IpPermission (FromPort, ToPort, IpProtocol).
+    - AWS EC2 API, IpPermission and CreateNetworkAclEntry: with protocol -1 the port range is not used.
+    - Terraform AWS provider, aws_network_acl_rule and aws_security_group: ports with protocol -1.
     """
 
     code = "PL502"
     name = "invalid-port-spec"
     severity = Severity.MEDIUM
-    summary = "A port or protocol specification that cannot work."
+    summary = "Ports written on an all-protocol rule, which the provider ignores."
 
     def check(self, e: Exposure, ctx: RuleContext) -> Iterable[Hit]:
-        if e.traits & {"invalid-ports", "invalid-protocol"}:
-            yield Hit(e, f"{e.resource}: {e.raw}")
+        if "ports-ignored" in e.traits and e.action == "allow":
+            yield Hit(e, f"{e.resource}: protocol -1 means every protocol, so the ports written here are "
+                         "ignored and every port is allowed; name the protocol (tcp, udp) to open only those ports")
 
 
 class ShadowedRule(Rule):

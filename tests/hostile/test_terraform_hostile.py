@@ -120,12 +120,11 @@ def test_a_bad_ingress_block_costs_only_itself(tmp_path):
     assert findings(report) == [("PL101", "m/sg.tf", 2), ("PL101", "m/sg.tf", 20)]
 
 
-def test_bad_protocol_text_is_an_invalid_protocol_not_a_crash(tmp_path):
+def test_bad_protocol_text_is_an_input_error_at_its_line_not_a_crash(tmp_path):
     report = check(tmp_path, {"m/bad.tf": rule("y", '["0.0.0.0/0"]').replace('"tcp"', '"--6"'), "m/good.tf": GOOD})
-    assert not report.errors
+    assert errors(report) == [("m/bad.tf", 5, "protocol '--6' is not an IP protocol")]
     assert ("PL101", "m/good.tf", 1) in findings(report)
-    (bad,) = [e for e in report.exposures if e.location.file == "m/bad.tf"]
-    assert "invalid-protocol" in bad.traits
+    assert not [e for e in report.exposures if e.location.file == "m/bad.tf"]
 
 
 def test_a_failing_local_costs_the_blocks_that_use_it_and_no_other(tmp_path):

@@ -83,6 +83,22 @@ def _template_tree(text: str):
     return body.attributes["v"].expr.node
 
 
+def render_template(text: str, variables: dict) -> Any:
+    """``templatefile()``: a template file rendered with only ``variables`` in scope."""
+    if "${" not in text and "%{" not in text:
+        return text
+    parse = _template_tree if len(text) <= 4096 else _template_tree.__wrapped__  # big texts are not cached
+    try:
+        tree = parse(text)
+    except Exception:
+        raise TerraformError("templatefile(): the file is not a valid template") from None
+
+    def no_names(name: str) -> Any:
+        raise EvalError(f"templatefile(): {name} is not among the template's variables")
+
+    return _eval(tree, Scope(no_names, dict(variables)))
+
+
 def evaluate(expr: Expr, scope: Scope) -> Any:
     """The value of an expression; Unknown where it cannot be known.
 

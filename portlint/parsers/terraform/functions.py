@@ -11,12 +11,14 @@ import functools
 import ipaddress
 import json
 import math
+import os
+from pathlib import Path
 from typing import Any, Callable
 
 from portlint import limits
 from portlint.limits import LimitExceeded
 from portlint.parsers.terraform.values import (
-    EvalError, Unknown, charge, check_number, distinct, freeze, refs_in, to_bool, to_list, to_number,
+    EvalError, TerraformError, Unknown, charge, check_number, distinct, freeze, refs_in, to_bool, to_list, to_number,
     to_set, to_str, unknown_of,
 )
 
@@ -391,6 +393,161 @@ def _chunklist(values, size):
     return [items[i:i + n] for i in range(0, len(items), n)]
 
 
+# --------------------------------------------------------------------------- files
+
+#: steps one file() read costs besides its size: bounds the reads one block can make
+FILE_READ_STEPS = 200
+#: texts kept per run for repeated reads of the same file (small files only)
+_CACHE_ENTRIES = 64
+_CACHE_CHARS = 64 * 1024
+
+
+class FileAccess:
+    """How ``file()`` and its kin may read: through the parse context's reader (inside the
+    project root, regular files, size-limited), relative paths from the root module's folder
+    (Terraform's working directory)."""
+
+    def __init__(self, read_text: Callable[[Path], str | None], base: Path,
+                 inside: Callable[[Path], bool] = lambda path: True):
+        self.read_text, self.base, self.inside = read_text, base, inside
+        self.cache: dict[Path, str | None] = {}
+
+    def path(self, name: str, function: str) -> Path:
+        if not name or "\x00" in name:
+            raise TerraformError(f"{function}(): an empty or invalid path")
+        path = Path(name)
+        path = Path(os.path.normpath(path if path.is_absolute() else self.base / path))
+        if not self.inside(path):
+            raise TerraformError(f"{function}({json.dumps(name)}): it is outside the project root; "
+                                 "portlint reads nothing outside the checked project")
+        return path
+
+    def read(self, name: str, function: str) -> str | None:
+        """The file's text, None when it does not exist; TerraformError when it may not be read."""
+        from portlint.inputs import ReadRefused
+
+        path = self.path(name, function)
+        charge(FILE_READ_STEPS)
+        if path in self.cache:
+            text = self.cache[path]
+        else:
+            try:
+                text = self.read_text(path)
+            except ReadRefused as exc:
+                raise TerraformError(f"{function}({json.dumps(name)}): {exc.reason}") from None
+            if text is None or (len(text) <= _CACHE_CHARS and len(self.cache) < _CACHE_ENTRIES):
+                self.cache[path] = text
+        if text is not None:
+            _too_long(len(text), f"{function}({json.dumps(name)})")
+            charge(len(text) // 64)
+        return text
+
+
+_ACCESS: list[FileAccess | None] = []
+
+
+class file_access:
+    """``with file_access(access):`` lets the evaluation inside read files through ``access``;
+    without one (tfvars, tests), file functions give Unknown."""
+
+    def __init__(self, access: FileAccess | None):
+        self.access = access
+
+    def __enter__(self) -> FileAccess | None:
+        _ACCESS.append(self.access)
+        return self.access
+
+    def __exit__(self, *exc) -> None:
+        _ACCESS.pop()
+
+
+def _access() -> FileAccess | None:
+    return _ACCESS[-1] if _ACCESS else None
+
+
+def _file(name):
+    access = _access()
+    if access is None:
+        return Unknown({"file()"})
+    text = access.read(to_str(name), "file")
+    if text is None:
+        raise TerraformError(f"file({json.dumps(to_str(name))}): no such file")
+    return text
+
+
+def _fileexists(name):
+    access = _access()
+    if access is None:
+        return Unknown({"fileexists()"})
+    path = access.path(to_str(name), "fileexists")
+    if os.path.isdir(path):
+        raise TerraformError(f"fileexists({json.dumps(to_str(name))}): a folder, not a file")
+    return access.read(to_str(name), "fileexists") is not None
+
+
+def _templatefile(name, variables):
+    access = _access()
+    if access is None:
+        return Unknown({"templatefile()"})
+    if not isinstance(variables, dict):
+        raise TerraformError("templatefile() takes a map of variables as its second argument")
+    text = access.read(to_str(name), "templatefile")
+    if text is None:
+        raise TerraformError(f"templatefile({json.dumps(to_str(name))}): no such file")
+    from portlint.parsers.terraform.evaluate import render_template
+
+    return render_template(text, variables)
+
+
+def _jsondecode(text):
+    text = to_str(text)
+    _too_long(len(text), "jsondecode()'s argument")
+    charge(1 + len(text) // 64)
+    try:
+        value = json.loads(text)
+    except RecursionError:
+        raise EvalError("jsondecode: nested too deeply") from None
+    except ValueError as exc:
+        raise TerraformError(f"jsondecode(): invalid JSON: {exc}") from None
+    _weigh(value)
+    return value
+
+
+def _yamldecode(text):
+    from portlint.yamlpos import load_single
+
+    text = to_str(text)
+    _too_long(len(text), "yamldecode()'s argument")
+    charge(1 + len(text) // 64)
+    value, errors = load_single(text)
+    if errors:
+        raise TerraformError(f"yamldecode(): invalid YAML at line {errors[0].line}: {errors[0].message}")
+    _weigh(value)
+    return _plain(value)
+
+
+def _plain(value):
+    """A YAML value with its position classes dropped (iterative: any depth)."""
+    root: list = [None]
+    stack = [(value, root, 0)]
+    while stack:
+        item, holder, key = stack.pop()
+        if isinstance(item, dict):
+            out: Any = {}
+            for k, v in item.items():
+                out[to_str(k) if not isinstance(k, str) else str(k)] = None
+                stack.append((v, out, str(k) if isinstance(k, str) else to_str(k)))
+        elif isinstance(item, list):
+            out = [None] * len(item)
+            stack.extend((v, out, i) for i, v in enumerate(item))
+        elif isinstance(item, str):
+            out = str(item)
+        else:
+            out = item
+        holder[key] = out
+    return root[0]
+
+
 FUNCTIONS: dict[str, Callable[..., Any]] = {
     # collections (handle Unknown elements themselves where that is safe)
     "concat": _concat,
@@ -448,7 +605,12 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
     "endswith": _strict(lambda s, p: to_str(s).endswith(to_str(p))),
     "strcontains": _strict(lambda s, p: to_str(p) in to_str(s)),
     "jsonencode": _strict(_jsonencode),
-    "jsondecode": _strict(lambda s: json.loads(to_str(s))),
+    "jsondecode": _strict(_jsondecode),
+    "yamldecode": _strict(_yamldecode),
+    # files: read through the parse context only (see FileAccess)
+    "file": _strict(_file),
+    "fileexists": _strict(_fileexists),
+    "templatefile": _strict(_templatefile),
     # numbers
     "abs": _strict(lambda n: abs(to_number(n))),
     "ceil": _strict(lambda n: math.ceil(to_number(n))),

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Iterator
 
 from portlint.model import Exposure, Location, PortRange
-from portlint.netscope import classify_sources
+from portlint.netscope import classify_sources, parse_network
 from portlint.parsers.terraform.module import BlockView
 from portlint.limits import LimitExceeded
 from portlint.parsers.terraform.values import TerraformError, Unknown, charge, kind_of, to_list
@@ -25,9 +25,11 @@ IPV4_ANY, IPV6_ANY = "0.0.0.0/0", "::/0"
 
 @dataclass(frozen=True)
 class InvalidPorts:
-    """A port specification Terraform or the cloud would reject (``from_port > to_port``, 70000)."""
+    """A port specification Terraform or the cloud would reject (``from_port > to_port``, 70000):
+    an input error at the line of ``attr`` (the rule's line when it has none)."""
 
     text: str
+    attr: str = ""
 
 
 @dataclass
@@ -37,6 +39,21 @@ class Record:
     get: Callable[[str, Any], Any]
     span: Span
     unresolved: frozenset[str] = frozenset()
+    #: where an attribute is written (None: not written as its own attribute)
+    at: Callable[[str], Span | None] = lambda name: None
+
+    def line_of(self, *names: str) -> Span:
+        """The span of the first of ``names`` written, else the record's own."""
+        for name in names:
+            span = self.at(name)
+            if span is not None:
+                return span
+        return self.span
+
+
+def invalid(message: str, span: Span) -> TerraformError:
+    """A value the provider rejects at plan or apply: an input error at its line."""
+    return TerraformError(message, span.line, span.column)
 
 
 def normalize_protocol(value: Any) -> str | None:
@@ -62,7 +79,12 @@ def guarded(view: BlockView, span: Span, exposures: Iterable[Exposure], what: st
 
 
 def record_of(view: BlockView) -> Record:
-    return Record(view.get, view.span, view.unresolved)
+    return Record(view.get, view.span, view.unresolved, lambda name: _attr_span(view, name))
+
+
+def _attr_span(view: BlockView, name: str) -> Span | None:
+    attr = view.attribute(name)
+    return attr.span if attr is not None else None
 
 
 def records(view: BlockView, kind: str) -> list[Record]:
@@ -102,8 +124,12 @@ class Sources:
             self.items.append(text)
             bucket.append(text)
 
-    def add(self, value: Any, prefix: str = "") -> None:
-        """Add a CIDR, a list of them, or an Unknown (a reference that could not be resolved)."""
+    def add(self, value: Any, prefix: str = "", cidr: tuple[str, Span] | None = None) -> None:
+        """Add a CIDR, a list of them, or an Unknown (a reference that could not be resolved).
+
+        ``cidr`` (attribute name, span) says the attribute takes CIDR blocks only: a known
+        value that is not an address or network is rejected by the provider, so it is an
+        input error at that span."""
         charge()
         if value is None or value == "":
             return
@@ -114,8 +140,12 @@ class Sources:
             return
         if isinstance(value, list):
             for item in value:
-                self.add(item, prefix)
+                self.add(item, prefix, cidr)
             return
+        if cidr is not None and (not isinstance(value, str) or parse_network(value) is None):
+            name, span = cidr
+            shown = repr(value) if isinstance(value, str) and len(value) <= 80 else kind_of(value)
+            raise invalid(f"{name}: {shown} is not a CIDR block (the provider rejects it)", span)
         text = prefix + str(value).strip()
         if text != prefix:
             self._append(text, self.tags if text.startswith(self.TAG_PREFIXES + self.PUBLIC_TAG_PREFIXES)
@@ -151,7 +181,12 @@ class Emitter:
 
     def exposure(self, span: Span, direction: str, action: str, protocol: Any, ports: Any,
                  sources: Sources, extra_unresolved: Iterable[str] = (), policy: str = "",
-                 priority: float = 0, resource: str | None = None, raw: str = "") -> Exposure | None:
+                 priority: float = 0, resource: str | None = None, raw: str = "",
+                 rec: Record | None = None, protocol_attr: str = "protocol",
+                 traits_extra: Iterable[str] = ()) -> Exposure | None:
+        """One exposure; a protocol or port specification the provider rejects is an input
+        error (TerraformError) at the attribute that holds it (``rec`` knows where)."""
+        where = rec if rec is not None else Record(lambda name, default=None: default, span)
         proto = protocol if isinstance(protocol, str) and protocol in ("all",) else normalize_protocol(protocol)
         unresolved = set(sources.unresolved) | set(extra_unresolved) | set(self.view.unresolved)
         traits: set[str] = set()
@@ -160,13 +195,12 @@ class Emitter:
             proto = "all"
             traits.add("unresolved-protocol")
         if proto is None:
-            traits.add("invalid-protocol")
-            raw = raw or ("no protocol given" if protocol is None else f"protocol {protocol!r} is not an IP protocol")
-            proto = "all"
+            text = protocol if isinstance(protocol, str) and len(protocol) <= 80 else kind_of(protocol)
+            raise invalid(f"{protocol_attr} is required" if protocol is None
+                          else f"protocol {text!r} is not an IP protocol", where.line_of(protocol_attr))
         if isinstance(ports, InvalidPorts):
-            traits.add("invalid-ports")
-            raw = raw or ports.text
-            port_range = ALL_PORTS
+            names = (ports.attr,) if ports.attr else ()
+            raise invalid(ports.text, where.line_of(*names))
         elif isinstance(ports, Unknown) or ports is None:
             if isinstance(ports, Unknown):
                 unresolved |= ports.refs
@@ -176,6 +210,7 @@ class Emitter:
             port_range = ports
         if proto not in ("tcp", "udp", "sctp", "all"):
             port_range = ALL_PORTS
+        traits |= set(traits_extra)
         scope = sources.scope()
         view_span = self.view.span
         context = None if view_span == span else Location(self.view.file, view_span.line, view_span.end_line,
@@ -198,28 +233,68 @@ def port_range(from_port: Any, to_port: Any, protocol: str | None) -> PortRange 
     if unknown:
         return Unknown(set().union(*(u.refs for u in unknown)))
     if from_port is None or to_port is None:
-        return InvalidPorts(f"{protocol} needs both from_port and to_port")
+        return InvalidPorts(f"{protocol} needs both from_port and to_port", "from_port" if from_port is None
+                            else "to_port")
     try:
-        start, end = int(from_port), int(to_port)
-    except (TypeError, ValueError):
-        return InvalidPorts(f"ports {from_port!r}-{to_port!r} are not numbers")
+        start, end = _port_number(from_port), _port_number(to_port)
+    except (TypeError, ValueError, OverflowError):
+        return InvalidPorts(f"ports {_short(from_port)}-{_short(to_port)} are not numbers", "from_port")
     if start == -1 and end == -1:
         return ALL_PORTS
-    if not (0 <= start <= 65535 and 0 <= end <= 65535):
-        return InvalidPorts(f"port range {start}-{end} is outside 0-65535")
+    if not 0 <= start <= 65535:
+        return InvalidPorts(f"from_port {start} is outside 0-65535", "from_port")
+    if not 0 <= end <= 65535:
+        return InvalidPorts(f"to_port {end} is outside 0-65535", "to_port")
     if end < start:
-        return InvalidPorts(f"from_port {start} is greater than to_port {end}")
+        return InvalidPorts(f"from_port {start} is greater than to_port {end}", "to_port")
     return PortRange(start, end)
 
 
-def parse_port_text(text: Any) -> PortRange | Unknown | InvalidPorts:
+def _port_number(value: Any) -> int:
+    """A whole number (``22``, ``"22"``, ``22.0``); anything else raises ValueError."""
+    if isinstance(value, bool):
+        raise ValueError("a bool")
+    if isinstance(value, float):
+        if not value.is_integer():
+            raise ValueError("not whole")
+        return int(value)
+    if isinstance(value, str):
+        text = value.strip()
+        if not (text.lstrip("-").isascii() and text.lstrip("-").isdigit()) or len(text) > 12:
+            raise ValueError("not a number")
+        return int(text)
+    return int(value)
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def ignored_ports(rec: Record, proto: str | None, low: str = "from_port", high: str = "to_port") -> set[str]:
+    """AWS ignores the ports of an all-protocol (``-1``) rule: ports written there
+    (not 0 or -1) are accepted but mean every port. The trait PL502 reports."""
+    if proto != "all":
+        return set()
+    written = [rec.get(name, None) for name in (low, high)]
+    for value in written:
+        try:
+            number = _port_number(value) if value is not None and not isinstance(value, Unknown) else 0
+        except (TypeError, ValueError, OverflowError):
+            continue
+        if number not in (0, -1):
+            return {"ports-ignored"}
+    return set()
+
+
+def parse_port_text(text: Any, attr: str = "") -> PortRange | Unknown | InvalidPorts:
     """``"22"``, ``"1000-2000"``, ``"*"``, ``"all"``, ``"any"``, 22 -> a range."""
     if isinstance(text, Unknown):
         return text
     try:
         return parse_ports("" if text is None else text)
-    except ValueError as exc:
-        return InvalidPorts(str(exc))
+    except (ValueError, TypeError, OverflowError) as exc:
+        return InvalidPorts(str(exc), attr)
 
 
 def _direction(value: Any, ingress_words: tuple[str, ...]) -> str:
@@ -237,8 +312,8 @@ def _aws_sg_rule(emit: Emitter, rec: Record, direction: str, resource: str | Non
     ports = port_range(rec.get("from_port", None), rec.get("to_port", None), proto) \
         if not isinstance(protocol, Unknown) else None
     sources = Sources()
-    sources.add(rec.get("cidr_blocks", None))
-    sources.add(rec.get("ipv6_cidr_blocks", None))
+    sources.add(rec.get("cidr_blocks", None), cidr=("cidr_blocks", rec.line_of("cidr_blocks")))
+    sources.add(rec.get("ipv6_cidr_blocks", None), cidr=("ipv6_cidr_blocks", rec.line_of("ipv6_cidr_blocks")))
     sources.add_tag(rec.get("security_groups", None), "sg:")
     sources.add_tag(rec.get("source_security_group_id", None), "sg:")
     sources.add_tag(rec.get("prefix_list_ids", None), "prefix-list:")
@@ -247,7 +322,7 @@ def _aws_sg_rule(emit: Emitter, rec: Record, direction: str, resource: str | Non
     if not sources.items and not sources.unresolved:
         return
     exposure = emit.exposure(rec.span, direction, "allow", protocol, ports, sources, rec.unresolved,
-                             resource=resource)
+                             resource=resource, rec=rec, traits_extra=ignored_ports(rec, proto))
     if exposure:
         yield exposure
 
@@ -269,14 +344,16 @@ def _aws_vpc_rule(view: BlockView, direction: str) -> Iterator[Exposure]:
     protocol = view.get("ip_protocol", None)
     proto = normalize_protocol(protocol) if not isinstance(protocol, Unknown) else None
     ports = port_range(view.get("from_port", None), view.get("to_port", None), proto)
+    rec = record_of(view)
     sources = Sources()
-    sources.add(view.get("cidr_ipv4", None))
-    sources.add(view.get("cidr_ipv6", None))
+    sources.add(view.get("cidr_ipv4", None), cidr=("cidr_ipv4", rec.line_of("cidr_ipv4")))
+    sources.add(view.get("cidr_ipv6", None), cidr=("cidr_ipv6", rec.line_of("cidr_ipv6")))
     sources.add_tag(view.get("referenced_security_group_id", None), "sg:")
     sources.add_tag(view.get("prefix_list_id", None), "prefix-list:")
     if not sources.items and not sources.unresolved:
         return
-    exposure = Emitter(view).exposure(view.span, direction, "allow", protocol, ports, sources)
+    exposure = Emitter(view).exposure(view.span, direction, "allow", protocol, ports, sources, rec=rec,
+                                      protocol_attr="ip_protocol")
     if exposure:
         yield exposure
 
@@ -295,15 +372,16 @@ def _nacl_entry(emit: Emitter, rec: Record, direction: str, policy: str, number_
     proto = normalize_protocol(protocol) if not isinstance(protocol, Unknown) else None
     ports = port_range(rec.get("from_port", None), rec.get("to_port", None), proto)
     sources = Sources()
-    sources.add(rec.get("cidr_block", None))
-    sources.add(rec.get("ipv6_cidr_block", None))
+    sources.add(rec.get("cidr_block", None), cidr=("cidr_block", rec.line_of("cidr_block")))
+    sources.add(rec.get("ipv6_cidr_block", None), cidr=("ipv6_cidr_block", rec.line_of("ipv6_cidr_block")))
     if not sources.items and not sources.unresolved:
         return
     action = str(rec.get(action_key, "allow") or "allow").lower()
     number = rec.get(number_key, 0)
     priority = number if isinstance(number, (int, float)) else 32766
     exposure = emit.exposure(rec.span, direction, "deny" if action == "deny" else "allow", protocol, ports,
-                             sources, rec.unresolved, policy=policy, priority=priority, resource=resource)
+                             sources, rec.unresolved, policy=policy, priority=priority, resource=resource,
+                             rec=rec, traits_extra=ignored_ports(rec, proto) | {"stateless"})
     if exposure:
         yield exposure
 
@@ -338,14 +416,16 @@ def google_compute_firewall(view: BlockView) -> Iterator[Exposure]:
     network = view.reference("network") or view.get("network", "default")
     network_key = _strip_attr(network, (".name", ".id", ".self_link")) if isinstance(network, str) else "?"
     sources = Sources()
+    rec_view = record_of(view)
     if direction == "ingress":
-        sources.add(view.get("source_ranges", None))
+        sources.add(view.get("source_ranges", None), cidr=("source_ranges", rec_view.line_of("source_ranges")))
         sources.add_tag(view.get("source_tags", None), "tag:")
         sources.add_tag(view.get("source_service_accounts", None), "tag:")
         if not sources.items and not sources.unresolved:
             sources.add(IPV4_ANY)  # GCP: an ingress rule with no source applies to every address
     else:
-        sources.add(view.get("destination_ranges", None))
+        sources.add(view.get("destination_ranges", None),
+                    cidr=("destination_ranges", rec_view.line_of("destination_ranges")))
         if not sources.items and not sources.unresolved:
             sources.add(IPV4_ANY)
     emit = Emitter(view)
@@ -368,11 +448,11 @@ def _gcp_rule(emit: Emitter, rec: Record, action: str, direction: str, sources: 
     elif not isinstance(ports_value, list):
         raise TerraformError(f"ports must be a list of ports, got {kind_of(ports_value)}")
     else:
-        ranges = [parse_port_text(p) for p in ports_value]
+        ranges = [parse_port_text(p, "ports") for p in ports_value]
     for ports in ranges:
         # GCP: at equal priority a deny wins, so it sorts just before the allows
         exposure = emit.exposure(rec.span, direction, action, protocol, ports, sources, rec.unresolved,
-                                 policy=f"gcp:{network_key}",
+                                 policy=f"gcp:{network_key}", rec=rec,
                                  priority=priority - 0.5 if action == "deny" else priority)
         if exposure:
             yield exposure
@@ -407,9 +487,11 @@ def _azure_rule(emit: Emitter, rec: Record, policy: str, resource: str | None = 
     if not port_values:
         port_values = ["*"]
     for value in [part for v in port_values for part in (v.split(",") if isinstance(v, str) else [v])]:
-        ports = parse_port_text(value)
+        ports = parse_port_text(value, "destination_port_range" if rec.at("destination_port_range")
+                                else "destination_port_ranges")
         exposure = emit.exposure(rec.span, direction, "deny" if access == "deny" else "allow", protocol, ports,
-                                 sources, rec.unresolved, policy=policy, priority=priority, resource=resource)
+                                 sources, rec.unresolved, policy=policy, priority=priority, resource=resource,
+                                 rec=rec)
         if exposure:
             yield exposure
 
@@ -464,14 +546,14 @@ def digitalocean_firewall(view: BlockView) -> Iterator[Exposure]:
 
 def _do_rule(emit: Emitter, rec: Record, direction: str, side: str) -> Iterator[Exposure]:
     sources = Sources()
-    sources.add(rec.get(f"{side}_addresses", None))
+    sources.add(rec.get(f"{side}_addresses", None), cidr=(f"{side}_addresses", rec.line_of(f"{side}_addresses")))
     for tag_key in ("droplet_ids", "tags", "load_balancer_uids", "kubernetes_ids"):
         sources.add_tag(rec.get(f"{side}_{tag_key}", None), "tag:")
     if not sources.items and not sources.unresolved:
         return
     protocol = rec.get("protocol", None)
-    ports = parse_port_text(rec.get("port_range", "all"))
-    exposure = emit.exposure(rec.span, direction, "allow", protocol, ports, sources, rec.unresolved)
+    ports = parse_port_text(rec.get("port_range", "all"), "port_range")
+    exposure = emit.exposure(rec.span, direction, "allow", protocol, ports, sources, rec.unresolved, rec=rec)
     if exposure:
         yield exposure
 
@@ -485,12 +567,13 @@ def hcloud_firewall(view: BlockView) -> Iterator[Exposure]:
 def _hcloud_rule(emit: Emitter, rec: Record) -> Iterator[Exposure]:
     direction = _direction(rec.get("direction", "in"), ("in",))
     sources = Sources()
-    sources.add(rec.get("source_ips" if direction == "ingress" else "destination_ips", None))
+    side = "source_ips" if direction == "ingress" else "destination_ips"
+    sources.add(rec.get(side, None), cidr=(side, rec.line_of(side)))
     if not sources.items and not sources.unresolved:
         return
-    ports = parse_port_text(rec.get("port", "any"))
+    ports = parse_port_text(rec.get("port", "any"), "port")
     exposure = emit.exposure(rec.span, direction, "allow", rec.get("protocol", None), ports, sources,
-                             rec.unresolved)
+                             rec.unresolved, rec=rec)
     if exposure:
         yield exposure
 
@@ -501,12 +584,16 @@ def openstack_networking_secgroup_rule_v2(view: BlockView) -> Iterator[Exposure]
     proto = "all" if protocol in (None, "", "any") else protocol
     low, high = view.get("port_range_min", None), view.get("port_range_max", None)
     ports: Any = ALL_PORTS if low is None and high is None else port_range(low, high, normalize_protocol(proto))
+    if isinstance(ports, InvalidPorts):
+        ports = InvalidPorts(ports.text.replace("from_port", "port_range_min").replace("to_port", "port_range_max"),
+                             {"from_port": "port_range_min", "to_port": "port_range_max"}.get(ports.attr, ""))
+    rec = record_of(view)
     sources = Sources()
-    sources.add(view.get("remote_ip_prefix", None))
+    sources.add(view.get("remote_ip_prefix", None), cidr=("remote_ip_prefix", rec.line_of("remote_ip_prefix")))
     sources.add_tag(view.get("remote_group_id", None), "sg:")
     if not sources.items and not sources.unresolved:
         sources.add(IPV6_ANY if str(view.get("ethertype", "IPv4")).lower() == "ipv6" else IPV4_ANY)
-    exposure = Emitter(view).exposure(view.span, direction, "allow", proto, ports, sources)
+    exposure = Emitter(view).exposure(view.span, direction, "allow", proto, ports, sources, rec=rec)
     if exposure:
         yield exposure
 
