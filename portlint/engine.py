@@ -297,7 +297,8 @@ def evaluate(exposures: list[Exposure], rules: list[Rule], ctx: RuleContext,
             hits.extend(rule.check(exposure, ctx))
         hits.extend(rule.finish(exposures, ctx))
         for hit in hits:
-            level = Severity.parse(forced) if forced else hit.severity or rule.severity
+            level = Severity.parse(forced) if forced else (
+                rule.severity if hit.severity is None else hit.severity)  # INFO is falsy
             findings.append(Finding(rule.code, rule.name, level, hit.message, hit.exposure))
     findings.sort(key=lambda f: (f.location.file, f.location.line, f.location.column, f.rule_id))
     return findings
@@ -316,6 +317,12 @@ def run(paths: Sequence[Path], options: Options, with_findings: bool = True) -> 
     exposures: list[Exposure] = []
     for outcome in outcomes:
         exposures.extend(outcome.exposures)
+    # the service rules share one verdict per exposure (portlint.checks.verdict): they must know
+    # which of them run and at which configured severity
+    ctx.options.setdefault("active_rules", frozenset(rule.code for rule in rules))
+    ctx.options.setdefault("severity_overrides", {
+        rule.code: overrides.get(rule.code) or overrides.get(rule.name)
+        for rule in rules if overrides.get(rule.code) or overrides.get(rule.name)})
         report.errors.extend(outcome.errors)
     report.exposures, report.shadowed = evaluate_policies(exposures)
     report.errors = sorted(set(report.errors), key=lambda e: (e.file, e.line, e.column, e.message))

@@ -165,8 +165,19 @@ def load_risk_list() -> RiskList:
 
 @dataclass(frozen=True, slots=True)
 class ImageEntry:
+    """What a known container image runs, and the risk entries that describe it.
+
+    ``category`` is ``database`` (data stores and brokers), ``admin`` (admin UIs
+    and control planes) or ``app`` (web applications, home-server apps).
+    ``risks`` are ids of the risk list: the port rules keep only those entries
+    for this image's ports, so a port number never names a service the image
+    contradicts. ``severity`` overrides the category's default severity.
+    """
+
     service: str
-    category: str  # "database" or "admin"
+    category: str
+    risks: tuple[str, ...] = ()
+    severity: Severity | None = None
 
 
 def image_key(image: str) -> tuple[str, str]:
@@ -190,12 +201,14 @@ def load_images() -> dict[str, ImageEntry]:
     table: dict[str, ImageEntry] = {}
     for item in data["images"]:
         for pattern in item["match"]:
-            table[pattern.lower()] = ImageEntry(item["service"], item["category"])
+            table[pattern.lower()] = ImageEntry(
+                item["service"], item["category"], tuple(item.get("risk", ())),
+                Severity.parse(item["severity"]) if "severity" in item else None)
     return table
 
 
 def image_entry(image: str) -> ImageEntry | None:
-    """What a container image runs, when it is a database or admin tool portlint knows."""
+    """What a container image runs, when ``rules/images.yaml`` knows it."""
     if not image:
         return None
     path, last = image_key(image)

@@ -106,18 +106,11 @@ class DatabasePublishedOnAllInterfaces(Rule):
     summary = "A database or admin tool image publishes a port on every host interface."
 
     def check(self, e: Exposure, ctx: RuleContext) -> Iterable[Hit]:
-        if "published" not in e.traits or e.scope != "internet" or e.action != "allow":
-            return
-        if not set(e.sources) <= WILDCARD_BINDS or "unresolved-port" in e.traits:
-            return
-        entry = image_entry(e.image)
-        if entry is None:
-            return
-        if any(r.severity >= Severity.MEDIUM for r in ctx.risks.matching(e.protocol, e.service_ports)):
-            return  # the port itself is on the risk list: reported by the risk rules
-        severity = Severity.HIGH if entry.category == "database" else Severity.MEDIUM
-        yield Hit(e, f"{e.resource} runs {entry.service} ({e.image}) and {ports_label(e)} {reach_phrase(e)}; "
-                     f"Docker bypasses host firewalls such as ufw{compose_fix(e)}", severity)
+        from portlint.checks.verdict import verdict
+
+        found = verdict(self.code, e, ctx)
+        if found is not None:
+            yield Hit(e, found.message, found.severity)
 
 
 class DuplicateHostPort(Rule):

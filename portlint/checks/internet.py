@@ -35,20 +35,11 @@ class RiskEntryRule(Rule):
     fix_hint: ClassVar[str] = ""
 
     def check(self, e: Exposure, ctx: RuleContext) -> Iterable[Hit]:
-        if not public_ingress(e) or _is_all(e) or e.service_ports.size > WIDE_RANGE:
-            return
-        if "host-network" in e.traits and e.protocol == "all":
-            return
-        entries = ctx.risks.matching(e.protocol, e.service_ports, rule=self.code)
-        if not entries:
-            return
-        if e.service_ports.size == 1:
-            what = f"{services_label(entries)} ({ports_label(e)}) {reach_phrase(e)}"
-        else:
-            reach = reach_phrase(e).replace("is ", "are ", 1)
-            what = f"Ports {ports_label(e)} {reach}, including {services_in_range(entries, e)}"
-        what = what[0].upper() + what[1:]
-        yield Hit(e, f"{what}{compose_fix(e)}{self.fix_hint}", entries[0].severity)
+        from portlint.checks.verdict import verdict
+
+        found = verdict(self.code, e, ctx)
+        if found is not None:
+            yield Hit(e, found.message + self.fix_hint, found.severity)
 
 
 class RiskyServicePublic(RiskEntryRule):

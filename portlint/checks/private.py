@@ -29,8 +29,11 @@ class RiskyServiceBroadPrivate(Rule):
     ## What it does
     Reports a risky service (any entry of the risk list) opened to a private
     range of `/12` or wider in IPv4 (`10.0.0.0/8`, `172.16.0.0/12`) or `/32` or
-    wider in IPv6 ULA space. The severity is two steps below the risk entry's:
-    critical services give medium, high ones low.
+    wider in IPv6 ULA space, also when the same rule adds public addresses.
+    Services on the risk list at medium or above count. The severity is low:
+    such ranges are often deliberate (an internal load balancer for the whole
+    VPC), so the finding stays visible without failing `--fail-on medium`;
+    raise it with `severity: {PL201: medium}` in `.portlint.yaml`.
 
     ## Why is this bad?
     "Everything internal" includes every laptop, build agent and compromised
@@ -71,19 +74,27 @@ class RiskyServiceBroadPrivate(Rule):
     summary = "A risky service is open to a very broad private range."
 
     def check(self, e: Exposure, ctx: RuleContext) -> Iterable[Hit]:
-        if e.scope != "private" or e.action != "allow" or e.direction != "ingress":
+        if e.scope not in ("private", "restricted-public") or e.action != "allow" or e.direction != "ingress":
             return
         if e.protocol not in PORTED or e.service_ports.size > 100 or "published" in e.traits:
             return
         broad = broad_private_sources(e.sources)
         if not broad:
             return
-        entries = [r for r in ctx.risks.matching(e.protocol, e.service_ports) if r.severity >= Severity.MEDIUM]
+        from portlint.checks.verdict import identify
+
+        entries = [r for r in identify(e, ctx).entries if r.severity >= Severity.MEDIUM]
         if not entries:
             return
-        severity = Severity(max(int(entries[0].severity) - 2, int(Severity.INFO)))
+        public = [s for s in e.sources if s not in broad and network_scope_of(s) in ("internet", "restricted-public")]
+        mixed = f" and to the public addresses {', '.join(public[:3])}" if public else ""
         yield Hit(e, f"{services_label(entries)} ({ports_label(e)}) is open to the broad private range "
-                     f"{', '.join(broad)}; allow only the hosts or security groups that need it", severity)
+                     f"{', '.join(broad)}{mixed}; allow only the hosts or security groups that need it")
+
+
+def network_scope_of(source: str) -> str:
+    net = parse_network(source)
+    return network_scope(net) if net is not None else "unknown"
 
 
 RULES = [RiskyServiceBroadPrivate]

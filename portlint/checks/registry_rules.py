@@ -50,16 +50,11 @@ class UnregisteredPublicPort(Rule):
     summary = "A public port that no registry entry explains."
 
     def check(self, e: Exposure, ctx: RuleContext) -> Iterable[Hit]:
-        if not public_ingress(e) or e.service_ports.size > 64 or e.traits & {"ephemeral-host-port", "host-network"}:
-            return
-        if ctx.risks.matching(e.protocol, e.service_ports):
-            return
-        from portlint.registry import load_registry
+        from portlint.checks.verdict import verdict
 
-        if load_registry().explains(e.protocol, e.service_ports):
-            return
-        yield Hit(e, f"{ports_label(e)} {reach_phrase(e)}, and no known service uses it; "
-                     "say what it is for, or close it")
+        found = verdict(self.code, e, ctx)
+        if found is not None:
+            yield Hit(e, found.message, found.severity)
 
 
 RULES = [UnregisteredPublicPort]

@@ -1,0 +1,191 @@
+"""One verdict per port entry: who runs there, and which service rule speaks for it.
+
+Several rules judge what service sits behind a port: the risk-list rules
+(PL101 risky service, PL105 UDP reflector, PL106 clear text), PL302 (a known
+database or admin image published on every interface) and PL401 (a port no
+registry explains). On one exposure they used to speak at once; here every
+candidate is computed once, the most severe one is reported and the others
+are named in its message.
+
+Identity comes from the image first (``rules/images.yaml``): when the image is
+known, only the risk entries that image lists count for its ports, so ESPHome
+on 6052 is never reported as X11; the message names the port's registered
+service ("port 6052 (IANA: x11)") without claiming it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from portlint.checks import RuleContext
+from portlint.checks.describe import (
+    compose_fix, ports_label, reach_phrase, services_in_range, services_label,
+)
+from portlint.model import Exposure, Severity
+from portlint.reference import ImageEntry, RiskEntry, image_entry
+
+#: the rules that name the service behind a port, in the order that wins a tie
+SERVICE_RULES = ("PL101", "PL105", "PL106", "PL302", "PL401")
+_LABELS = {
+    "PL101": "risky service", "PL105": "UDP reflector", "PL106": "clear-text protocol",
+    "PL302": "known image published", "PL401": "unexplained port",
+}
+#: ranges wider than this are judged by the range rules, not service by service
+WIDE_RANGE = 100
+WILDCARD_BINDS = frozenset({"0.0.0.0", "::"})
+_UNCERTAIN = frozenset({"unresolved-port", "invalid-ports", "invalid-protocol"})
+_CACHE_KEY = "_service_verdicts"
+
+
+@dataclass(frozen=True, slots=True)
+class Identity:
+    """What runs behind an exposure's service ports."""
+
+    image: ImageEntry | None
+    #: risk entries that apply: those of the image when it is known, else those of the port
+    entries: tuple[RiskEntry, ...]
+    #: port-number entries the known image contradicts (never reported as the service)
+    contradicted: tuple[RiskEntry, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    code: str
+    severity: Severity
+    message: str
+
+
+def public_ingress(e: Exposure) -> bool:
+    """An allowed inbound exposure from the internet, on a protocol that has ports."""
+    from portlint.protocols import PORTED
+
+    return (e.scope == "internet" and e.action == "allow" and e.direction == "ingress"
+            and e.protocol in PORTED and not e.traits & _UNCERTAIN)
+
+
+def identify(e: Exposure, ctx: RuleContext) -> Identity:
+    by_port = ctx.risks.matching(e.protocol, e.service_ports)
+    image = image_entry(e.image)
+    if image is None:
+        return Identity(None, tuple(by_port), ())
+    kept = [r for r in by_port if r.id in image.risks]
+    contradicted = tuple(r for r in by_port if r.id not in image.risks)
+    return Identity(image, tuple(kept), contradicted)
+
+
+def registered_name(e: Exposure, identity: Identity) -> str:
+    """``port 6052 (IANA: x11)``: the port and what the registry says, not what runs."""
+    ports = e.service_ports
+    if ports.size != 1:
+        return f"ports {ports}"
+    from portlint.registry import load_registry
+
+    iana = [s.name for s in load_registry().by_port(ports.start, e.protocol) if s.origin == "iana"]
+    name = iana[0] if iana else (identity.contradicted[0].id if identity.contradicted else "")
+    return f"port {ports} (IANA: {name})" if name else f"port {ports}"
+
+
+def _risk_candidate(code: str, e: Exposure, identity: Identity) -> Candidate | None:
+    if not public_ingress(e) or e.service_ports.is_all or e.service_ports.size > WIDE_RANGE:
+        return None
+    if "host-network" in e.traits and e.protocol == "all":
+        return None
+    entries = [r for r in identity.entries if r.rule == code]
+    if not entries:
+        return None
+    if e.service_ports.size == 1:
+        what = f"{services_label(entries)} ({ports_label(e)}) {reach_phrase(e)}"
+    else:
+        reach = reach_phrase(e).replace("is ", "are ", 1)
+        what = f"Ports {ports_label(e)} {reach}, including {services_in_range(entries, e)}"
+    what = what[0].upper() + what[1:]
+    return Candidate(code, entries[0].severity, f"{what}{compose_fix(e)}")
+
+
+def _image_candidate(e: Exposure, identity: Identity) -> Candidate | None:
+    """PL302: a known image whose ports face every interface (Compose) or the internet (Services)."""
+    image = identity.image
+    if image is None or not public_ingress(e) or e.service_ports.size > WIDE_RANGE:
+        return None
+    if "host-network" in e.traits and e.protocol == "all":
+        return None  # PL301 names the image
+    if "published" in e.traits and not set(e.sources) <= WILDCARD_BINDS:
+        return None
+    if any(r.severity >= Severity.MEDIUM for r in identity.entries):
+        return None  # the port is the image's own risky port: the risk rules name it
+    if image.category == "app" and not identity.contradicted:
+        return None  # an application on its own port is what the file is for
+    if image.severity is not None:
+        severity = image.severity
+    elif image.category == "app":
+        severity = Severity.INFO
+    else:
+        linked = [r.severity for r in identity.entries]
+        default = Severity.HIGH if image.category == "database" else Severity.MEDIUM
+        severity = max([default, *linked])
+    port = registered_name(e, identity) if identity.contradicted else ports_label(e)
+    reach = reach_phrase(e)
+    if image.category == "app":
+        text = (f"{e.resource} runs {image.service} ({e.image}) on {port}, which {reach}; "
+                "the image, not the port number, says what runs here")
+        return Candidate("PL302", severity, text)
+    suffix = "; Docker bypasses host firewalls such as ufw" if "published" in e.traits else ""
+    text = f"{e.resource} runs {image.service} ({e.image}) and {port} {reach}{suffix}{compose_fix(e)}"
+    return Candidate("PL302", severity, text)
+
+
+def _unregistered_candidate(e: Exposure, identity: Identity, ctx: RuleContext) -> Candidate | None:
+    if not public_ingress(e) or e.service_ports.size > 64 or e.traits & {"ephemeral-host-port", "host-network"}:
+        return None
+    if identity.image is not None or ctx.risks.matching(e.protocol, e.service_ports):
+        return None  # the image or the risk list says what it is
+    from portlint.registry import load_registry
+
+    if load_registry().explains(e.protocol, e.service_ports):
+        return None
+    return Candidate("PL401", Severity.INFO, f"{ports_label(e)} {reach_phrase(e)}, and no known service uses it; "
+                                             "say what it is for, or close it")
+
+
+def candidates(e: Exposure, ctx: RuleContext) -> list[Candidate]:
+    """Every service rule's verdict on ``e`` (computed once per exposure and run)."""
+    cache = ctx.options.setdefault(_CACHE_KEY, {})
+    found = cache.get(e)
+    if found is None:
+        identity = identify(e, ctx)
+        found = [c for c in (
+            _risk_candidate("PL101", e, identity), _risk_candidate("PL105", e, identity),
+            _risk_candidate("PL106", e, identity), _image_candidate(e, identity),
+            _unregistered_candidate(e, identity, ctx),
+        ) if c is not None]
+        cache[e] = found
+    return found
+
+
+def verdict(code: str, e: Exposure, ctx: RuleContext) -> Candidate | None:
+    """``code``'s candidate when it is the one verdict for ``e``, the others named in its message.
+
+    Only rules that run count (``--ignore``/``--select``), and a configured
+    severity (``severity:`` in ``.portlint.yaml``) decides as it would be reported.
+    """
+    active = ctx.options.get("active_rules")
+    forced = ctx.options.get("severity_overrides") or {}
+    found = [c for c in candidates(e, ctx) if active is None or c.code in active]
+    if not found:
+        return None
+
+    def level(c: Candidate) -> Severity:
+        text = forced.get(c.code)
+        try:
+            return Severity.parse(text) if text else c.severity
+        except ValueError:
+            return c.severity
+
+    winner = max(found, key=lambda c: (level(c), -SERVICE_RULES.index(c.code)))
+    if winner.code != code:
+        return None
+    others = [c for c in found if c is not winner]
+    if not others:
+        return winner
+    named = ", ".join(f"{c.code} {_LABELS[c.code]}, {level(c).label}" for c in others)
+    return Candidate(code, winner.severity, f"{winner.message} (also: {named})")
