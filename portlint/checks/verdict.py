@@ -46,6 +46,8 @@ class Identity:
     entries: tuple[RiskEntry, ...]
     #: port-number entries the known image contradicts (never reported as the service)
     contradicted: tuple[RiskEntry, ...]
+    #: the risk entries the image's own row names, whatever the port
+    linked: tuple[RiskEntry, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,7 +72,8 @@ def identify(e: Exposure, ctx: RuleContext) -> Identity:
         return Identity(None, tuple(by_port), ())
     kept = [r for r in by_port if r.id in image.risks]
     contradicted = tuple(r for r in by_port if r.id not in image.risks)
-    return Identity(image, tuple(kept), contradicted)
+    linked = tuple(ctx.risks.by_id[r] for r in image.risks if r in ctx.risks.by_id)
+    return Identity(image, tuple(kept), contradicted, linked)
 
 
 def registered_name(e: Exposure, identity: Identity) -> str:
@@ -120,7 +123,7 @@ def _image_candidate(e: Exposure, identity: Identity) -> Candidate | None:
     elif image.category == "app":
         severity = Severity.INFO
     else:
-        linked = [r.severity for r in identity.entries]
+        linked = [r.severity for r in identity.linked if r.protocols & {e.protocol, "tcp"}]
         default = Severity.HIGH if image.category == "database" else Severity.MEDIUM
         severity = max([default, *linked])
     port = registered_name(e, identity) if identity.contradicted else ports_label(e)
