@@ -348,6 +348,7 @@ class _Template:
                                                     self.value(rule.get("ToPort")), protocol)
         traits |= port_traits
         unresolved += port_refs
+        # A value CloudFormation would reject is an input error at its line, as for Terraform (no PL502 guess).
         spans = getattr(rule, "spans", {})
         if "invalid-protocol" in traits:
             raise Invalid(f"IpProtocol {short(protocol_raw)} is not an IP protocol", spans.get("IpProtocol"))
