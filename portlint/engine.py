@@ -48,6 +48,12 @@ class Options:
     read: set[tuple[int, int]] = field(default_factory=set)
     #: filled by the run: the text of every checked file, by display path (for suppression comments)
     texts: dict[str, str] = field(default_factory=dict)
+    #: a suppression without a reason silences nothing; ``accept`` entries of the configuration
+    #: (see portlint.accept), the configuration file they came from, and the day expiries are judged on
+    require_reason: bool = False
+    accept: list = field(default_factory=list)
+    config_file: Path | None = None
+    today: "date | None" = None
 
 
 def display_path(path: Path, cwd: Path) -> str:
@@ -335,7 +341,7 @@ def run(paths: Sequence[Path], options: Options, with_findings: bool = True) -> 
                                    key=lambda e: (e.file, e.line, e.column, e.message))
         report.rules = [type(rule) for rule in rules]
         findings = evaluate(report.exposures, rules, ctx, options.severity)
-        report.findings, report.suppressed = suppress.apply(findings, _texts(findings, options))
+        suppress.settle_report(report, findings, options, rules, {**options.texts, **_texts(findings, options)})
     return report
 
 

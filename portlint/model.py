@@ -283,6 +283,10 @@ class Report:
     #: findings silenced by inline directives, and by the baseline
     suppressed: list = field(default_factory=list)
     baselined: list = field(default_factory=list)
+    #: findings accepted by an ``accept:`` entry of the configuration (see portlint.accept)
+    accepted: list = field(default_factory=list)
+    #: why each suppressed or accepted finding is not open: finding -> portlint.suppress.Waiver
+    waivers: dict = field(default_factory=dict)
     files_scanned: int = 0
 
     def count_by_severity(self) -> dict[str, int]:

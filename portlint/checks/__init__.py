@@ -59,7 +59,7 @@ class Rule:
 
 def builtin_rules() -> list[type[Rule]]:
     """Entry point of the built-in rules; imports them only when asked."""
-    from portlint.checks import compose_rules, internet, private, registry_rules, unresolved
+    from portlint.checks import compose_rules, hygiene, internet, private, registry_rules, unresolved
 
     return [
         *internet.RULES,
@@ -67,6 +67,7 @@ def builtin_rules() -> list[type[Rule]]:
         *compose_rules.RULES,
         *registry_rules.RULES,
         *unresolved.RULES,
+        *hygiene.RULES,
     ]
 
 
