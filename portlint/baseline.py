@@ -41,6 +41,12 @@ class Known(Counter):
     """Fingerprint counts of a baseline, with the fingerprint version they were written in."""
 
     version: int = FINGERPRINT_VERSION
+    #: fingerprint -> the recorded entry (rule_id, file, resource, message, count)
+    entries: dict
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.entries = {}
 
 
 def load(text: str, origin: str) -> Known:
@@ -78,7 +84,11 @@ def load(text: str, origin: str) -> Known:
         if isinstance(count, bool) or not isinstance(count, int) or count < 0:
             raise refuse(f"finding {fingerprint[:80]!r}: count must be a whole number of 0 or more, "
                          f"got {str(count)[:40]!r}")
+        for key in ("rule_id", "file", "resource", "message"):
+            if key in entry and not isinstance(entry[key], (str, type(None))):
+                raise refuse(f"finding {fingerprint[:80]!r}: {key} must be a string, got {_kind(entry[key])}")
         known[fingerprint] = count
+        known.entries[fingerprint] = entry
     return known
 
 
@@ -129,6 +139,12 @@ def read(path: Path) -> Known:
 def apply(findings: list[Finding], known: Counter) -> tuple[list[Finding], list[Finding]]:
     """(new, baselined): up to the recorded count of each fingerprint is baselined; a
     baseline of an older fingerprint version is matched by that version's fingerprints."""
+    new, old, _ = match(findings, known)
+    return new, old
+
+
+def match(findings: list[Finding], known: Counter) -> tuple[list[Finding], list[Finding], Counter]:
+    """(new, baselined, unused): ``unused`` counts the recorded findings no current finding matched."""
     version = getattr(known, "version", FINGERPRINT_VERSION)
     remaining = Counter(known)
     new, old = [], []
@@ -139,14 +155,26 @@ def apply(findings: list[Finding], known: Counter) -> tuple[list[Finding], list[
             old.append(finding)
         else:
             new.append(finding)
-    return new, old
+    return new, old, +remaining
+
+
+def stale(known: Known, unused: Counter, checked: set[str]) -> list[dict]:
+    """Recorded findings in files this run checked that no current finding matched (fixed or changed):
+    each entry with its ``count`` of unmatched occurrences, in file order."""
+    out = []
+    for fingerprint, count in unused.items():
+        entry = known.entries.get(fingerprint, {})
+        if entry.get("file") in checked:
+            out.append({**entry, "fingerprint": fingerprint, "count": count})
+    return sorted(out, key=lambda e: (str(e.get("file")), str(e.get("rule_id")), str(e.get("resource"))))
 
 
 def settle(report: Report, write_to: Path | None = None, compare_with: Path | None = None,
-           write=None) -> None:
+           write=None, checked: set[str] | None = None) -> list[dict]:
     """Record the report's findings in ``write_to``, or drop those ``compare_with`` knows.
 
     ``write(path, text)`` writes the baseline (the CLI hands in its guarded writer).
+    Returns the stale entries of ``compare_with`` (see ``stale``) among the ``checked`` files.
     """
     if write_to is not None:
         if write is None:
@@ -156,4 +184,7 @@ def settle(report: Report, write_to: Path | None = None, compare_with: Path | No
             write(write_to, dump(report.findings))
         report.baselined, report.findings = report.findings, []
     elif compare_with is not None:
-        report.findings, report.baselined = apply(report.findings, read(compare_with))
+        known = read(compare_with)
+        report.findings, report.baselined, unused = match(report.findings, known)
+        return stale(known, unused, checked or set())
+    return []

@@ -49,52 +49,147 @@ _debug = click.option("--debug", is_flag=True, expose_value=False, is_eager=True
                       help="Show the traceback of an unexpected error.")
 
 
-def _split_codes(values: Sequence[str]) -> frozenset[str]:
-    return frozenset(code.strip() for value in values for code in value.split(",") if code.strip())
+def _split_codes(values: Sequence[str]) -> list[str]:
+    return [code.strip() for value in values for code in value.split(",") if code.strip()]
 
 
 def _use_colour(flag: bool | None) -> bool:
+    """--color/--no-color, else NO_COLOR (set and not empty: no colour), else FORCE_COLOR (set and not
+    empty: colour), else colour on a terminal. See no-color.org and force-color.org."""
     if flag is not None:
         return flag
-    return sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    return sys.stdout.isatty()
+
+
+class Settings:
+    """The configuration in effect: the file's settings, and where each value came from."""
+
+    def __init__(self, config, trusted: bool, ignored: list[str]):
+        self.config = config
+        self.trusted = trusted
+        #: configuration files found for some checked paths but not used (one configuration per run)
+        self.ignored = ignored
+        self.origins: dict[str, str] = {}
+
+    @property
+    def fail_on(self):
+        return self.config.fail_on
+
+
+def _locate_config(paths: Sequence[Path], cwd: Path, config: Path | None, isolated: bool):
+    """(file, trusted, ignored): --config, else the nearest file above the checked paths' common folder."""
+    from portlint.config import find_config
+
+    if config is not None:
+        return config, True, []
+    if isolated:
+        return None, False, []
+    starts = [cwd / p for p in paths if str(p) != "-"] or [cwd]
+    try:
+        common = Path(os.path.commonpath([os.path.abspath(p) for p in starts]))
+    except ValueError:
+        common = cwd
+    chosen = find_config(common)
+    ignored = []
+    for start in starts:
+        found = find_config(start)
+        if found is not None and found != chosen and str(found) not in ignored:
+            ignored.append(str(found))
+    return chosen, False, ignored
 
 
 def _options(exclude, env_file, var_file=(), var=(), ignore=(), select=(), config=None, rules_dir=(),
-             paths=(), project_root=None):
-    """Engine options from the command line over ``.portlint.yaml``, and the configured fail-on."""
-    from portlint.config import ConfigError, find_config, load_config
-    from portlint.engine import Options, display_path
+             paths=(), project_root=None, isolated=False, force_exclude=None, stdin=None):
+    """Engine options from the command line over the configuration, and the configured fail-on.
+
+    Every rule code or name, on the command line or in the configuration, must
+    name a rule (case-insensitively); anything else is a usage error with a
+    suggestion. The Settings in effect are left on ``options.settings``.
+    """
+    from portlint.config import CodeError, ConfigError, load_config
+    from portlint.engine import Options, available_rules, display_path
     from portlint.inputs import project_root as find_project_root
     from portlint.model import InputError
 
     cwd = Path.cwd()
-    config_file = config or find_config(cwd)
-    root = find_project_root([Path(p) for p in paths] or [Path(".")], cwd, project_root, config_file)
+    named = [Path(p) for p in paths if str(p) != "-"]
+    config_file, trusted, ignored = _locate_config(named, cwd, config, isolated)
+    root = find_project_root(named or [Path(".")], cwd, project_root, config_file)
+    shown_config = display_path(config_file, root) if config_file else None
     try:
         # a configuration named on the command line is the CI's own; one found in the tree is confined to it
-        settings = load_config(config_file, display_path(config_file, cwd) if config_file else None,
-                               root=None if config else root)
-        if config is not None:
+        settings = load_config(config_file, shown_config, root=None if trusted else root)
+        if trusted:
             _confine_rules_dirs(settings, root)
     except ConfigError as exc:
         raise click.UsageError(f"invalid configuration: {_clean(str(exc))}") from None
-    variables = {}
+    variables = dict(settings.variables)
     for item in var:
         name, sep, value = item.partition("=")
         if not sep or not name.strip():
             raise click.BadParameter(f"{item!r} is not NAME=VALUE", param_hint="--var")
         variables[name.strip()] = value
+    patterns = [(p, settings.base) for p in settings.exclude] + [(p, root) for p in exclude]
     options = Options(
-        exclude=tuple(settings.exclude) + tuple(exclude), env_files=tuple(env_file), var_files=tuple(var_file),
-        variables=variables, ignore=_split_codes(list(settings.ignore) + list(ignore)),
-        select=_split_codes(list(select) or settings.select), rules_dirs=tuple(settings.rules_dirs) + tuple(rules_dir),
-        severity=settings.severity, cwd=cwd, project_root=root,
+        exclude=tuple(patterns), env_files=tuple(env_file) or tuple(settings.env_files),
+        var_files=tuple(settings.var_files) + tuple(var_file), variables=variables,
+        rules_dirs=tuple(settings.rules_dirs) + tuple(rule_dir for rule_dir in rules_dir),
+        cwd=cwd, project_root=root, config_file=config_file,
+        force_exclude=settings.force_exclude if force_exclude is None and settings.force_exclude is not None
+        else force_exclude is not False,
+        require_reason=settings.require_reason, accept=settings.accept,
     )
+    known = available_rules(Options(environ={}, rules_dirs=options.rules_dirs, cwd=cwd, project_root=root), [])
+
+    def codes(tokens, hint):
+        try:
+            return _resolve(tokens, known)
+        except CodeError as exc:
+            raise click.BadParameter(str(exc), param_hint=hint) from None
+
+    def configured(tokens, *where):
+        try:
+            return _resolve(tokens, known)
+        except CodeError as exc:
+            raise click.UsageError(f"invalid configuration: {settings.where(*where)}: {exc}") from None
+
+    cli_ignore, cli_select = codes(_split_codes(ignore), "--ignore"), codes(_split_codes(select), "--select")
+    file_ignore = frozenset().union(*[configured([c], "ignore", i) for i, c in enumerate(settings.ignore)])
+    file_select = frozenset().union(*[configured([c], "select", i) for i, c in enumerate(settings.select)])
+    options.ignore = cli_ignore | file_ignore
+    options.select = cli_select if select else file_select
+    severity = {}
+    for name, level in settings.severity.items():
+        for code in configured([name], "severity", name):
+            severity[code] = level
+    options.severity = severity
+    options.per_file_ignores = tuple(
+        ((pattern, settings.base), configured(tokens, "per-file-ignores", pattern))
+        for pattern, tokens in settings.per_file_ignores.items())
+    for index, entry in enumerate(settings.accept):
+        if "rules" in entry:
+            entry["rules"] = sorted(configured(entry["rules"], "accept", index, "rules"))
+    options.stdin = stdin
+    holder = Settings(settings, trusted, ignored)
+    options.settings = holder
     if config_file is not None:
         _note_read(options, config_file)
-        shown = display_path(config_file, cwd)
-        options.errors.extend(InputError(shown, line, message) for line, message in settings.problems)
+        options.errors.extend(InputError(shown_config, line, message) for line, message in settings.problems)
+    for other in ignored:
+        _say(f"portlint: note: using {shown_config or 'no configuration'}; {display_path(Path(other), root)} "
+             "also applies to some checked paths but only one configuration is used per run "
+             "(check those paths in their own run)")
     return options, settings.fail_on
+
+
+def _resolve(tokens, known) -> frozenset[str]:
+    from portlint.config import resolve_codes
+
+    return resolve_codes(tokens, known)
 
 
 def _confine_rules_dirs(settings, root: Path) -> None:
@@ -122,8 +217,11 @@ def _run(paths, options, with_findings: bool):
 
     from portlint.declarative import RuleFileError
 
+    named = [Path(p) for p in paths if str(p) != "-"]
+    if not named and getattr(options, "stdin", None) is None:
+        named = [Path(".")]
     try:
-        return run([Path(p) for p in paths] or [Path(".")], options, with_findings=with_findings)
+        return run(named, options, with_findings=with_findings)
     except (PluginError, RuleFileError) as exc:
         raise click.UsageError(_clean(str(exc))) from None
     except FileNotFoundError as exc:
@@ -131,15 +229,23 @@ def _run(paths, options, with_findings: bool):
 
 
 _paths = click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-_exclude = click.option("--exclude", multiple=True, metavar="GLOB",
-                        help="Skip files and folders matching GLOB (repeatable).")
+_exclude = click.option("--exclude", multiple=True, metavar="PATTERN",
+                        help="Skip files and folders matching this gitignore-style PATTERN, relative to the "
+                             "project root; applies to files named on the command line too (repeatable).")
+_force_exclude = click.option(
+    "--force-exclude/--no-force-exclude", default=None,
+    help="Apply excludes to paths named on the command line (default: on, as pre-commit needs).")
+_isolated = click.option("--isolated", is_flag=True,
+                         help="Ignore every configuration file in the tree (.portlint.yaml, pyproject.toml).")
 _var_file = click.option("--var-file", multiple=True,
                          type=click.Path(path_type=Path, dir_okay=False, exists=True),
                          help="Terraform variables file for root modules, after the automatic ones (repeatable).")
 _var = click.option("--var", multiple=True, metavar="NAME=VALUE",
                     help="Terraform variable for root modules; wins over every file (repeatable).")
 _config = click.option("--config", type=click.Path(path_type=Path, dir_okay=False, exists=True),
-                       help="Settings file (default: .portlint.yaml in the current folder, if any).")
+                       help="Settings file to use instead of any in the tree (trusted: use it in CI for pull "
+                            "requests). Default: the nearest .portlint.yaml, .portlint.yml or pyproject.toml "
+                            "with [tool.portlint], walking up from PATHS to the repository root.")
 _rules_dir = click.option("--rules-dir", multiple=True, type=click.Path(path_type=Path, file_okay=False),
                           help="Folder of declarative YAML rules to add (repeatable).")
 _project_root = click.option(
@@ -150,6 +256,21 @@ def _link_base(function):
     from portlint.cli_render import link_base_option
 
     return link_base_option(function)
+
+
+def _read_stdin(name: str | None) -> tuple[str, str]:
+    """Standard input as (name, text), within the file size limit."""
+    from portlint import limits
+
+    data = click.get_binary_stream("stdin").read(limits.FILE_BYTES + 1)
+    if len(data) > limits.FILE_BYTES:
+        raise click.UsageError(f"standard input is over portlint's limit of {limits.FILE_BYTES:,} bytes "
+                               "(raise it with PORTLINT_MAX_FILE_BYTES)")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise click.UsageError("standard input is not UTF-8 text") from None
+    return name or "stdin.yaml", text
 
 
 _env_file = click.option("--env-file", multiple=True, type=click.Path(path_type=Path, dir_okay=False, exists=True),
@@ -219,27 +340,44 @@ class _Progress:
 @_env_file
 @_var_file
 @_var
-@click.option("--ignore", multiple=True, metavar="CODES", help="Rule codes or names to skip (comma-separated).")
-@click.option("--select", multiple=True, metavar="CODES", help="Only run these rule codes or names.")
-@click.option("--color/--no-color", default=None, help="Colour the text output (default: on a terminal).")
+@click.option("--ignore", multiple=True, metavar="CODES",
+              help="Rule codes, names or code prefixes (PL4) to skip, comma-separated; case-insensitive. "
+                   "An unknown code is a usage error.")
+@click.option("--select", multiple=True, metavar="CODES",
+              help="Only run these rule codes, names or code prefixes (PL1), comma-separated; case-insensitive. "
+                   "An unknown code is a usage error.")
+@click.option("--color/--no-color", default=None,
+              help="Colour the text output (default: on a terminal; NO_COLOR turns it off, FORCE_COLOR on).")
+@click.option("--stdin-filename", metavar="NAME",
+              help="With PATH -: check standard input as if it were the file NAME (its name picks the parser).")
+@click.option("--fail-on-empty", is_flag=True, default=None,
+              help="Exit 2 when the run checked no file (a typo in PATHS, everything excluded).")
 @_config
+@_isolated
+@_force_exclude
 @_rules_dir
 @_project_root
 @_debug
 @click.pass_context
 def check(ctx, paths, fmt, output, reports, baseline, write_baseline, fail_on, exclude, env_file, var_file, var,
-          ignore, select, color, config, rules_dir, project_root):
-    """Check PATHS (files or folders; default: .) for risky port exposure.
+          ignore, select, color, stdin_filename, fail_on_empty, config, isolated, force_exclude, rules_dir,
+          project_root):
+    """Check PATHS (files, folders, or - for standard input; default: .) for risky port exposure.
 
-    Exit status: 0 clean, 1 findings at or above --fail-on, 2 usage or input errors.
+    Exit status: 0 clean, 1 findings at or above --fail-on, 2 usage or input errors
+    (and, with --fail-on-empty, a run that checked no file).
     """
     from portlint.engine import exit_code
     from portlint.formatters import CHECK_FORMATS, get_renderer
     from portlint.model import Severity
 
+    stdin = _stdin_for(paths, stdin_filename)
     options, configured_fail_on = _options(exclude, env_file, var_file, var, ignore, select, config, rules_dir,
-                                           paths, project_root)
-    extra = _parse_reports(reports)
+                                           paths, project_root, isolated, force_exclude, stdin)
+    settings = options.settings.config
+    extra = _parse_reports(tuple(settings.reports) + tuple(reports))
+    if baseline is None and write_baseline is None and settings.baseline is not None:
+        baseline = settings.baseline
     progress = _Progress() if sys.stderr.isatty() else None
     options.progress = progress
     try:
@@ -251,12 +389,17 @@ def check(ctx, paths, fmt, output, reports, baseline, write_baseline, fail_on, e
         from portlint.baseline import BaselineError, settle
 
         try:
-            settle(report, write_to=write_baseline, compare_with=baseline,
-                   write=lambda target, text: _write(target, text, options))
+            stale = settle(report, write_to=write_baseline, compare_with=baseline,
+                           write=lambda target, text: _write(target, text, options),
+                           checked=set(options.texts))
         except BaselineError as exc:
             raise click.BadParameter(_clean(str(exc)), param_hint="--baseline") from None
+        _report_stale(baseline, stale)
     fail_on = fail_on or configured_fail_on or "medium"
     threshold = None if fail_on == "never" else Severity.parse(fail_on)
+    empty = _say_if_empty(report, paths)
+    if fail_on_empty is None:
+        fail_on_empty = bool(settings.fail_on_empty)
     if fmt is None:
         fmt = "github" if os.environ.get("GITHUB_ACTIONS") == "true" and not output else "text"
     colour = _use_colour(color) and output is None
@@ -274,7 +417,45 @@ def check(ctx, paths, fmt, output, reports, baseline, write_baseline, fail_on, e
         _write(output, text, options)
     else:
         click.echo(text, nl=False, color=colour)
-    ctx.exit(exit_code(report, threshold))
+    ctx.exit(2 if empty and fail_on_empty else exit_code(report, threshold))
+
+
+def _stdin_for(paths, name: str | None):
+    """Standard input when PATHS has ``-``; --stdin-filename without it is a usage error."""
+    dashes = sum(1 for p in paths if str(p) == "-")
+    if dashes > 1:
+        raise click.BadParameter("- (standard input) may be named only once", param_hint="PATHS")
+    if not dashes:
+        if name is not None:
+            raise click.BadParameter("needs - among PATHS (standard input)", param_hint="--stdin-filename")
+        return None
+    return _read_stdin(name)
+
+
+def _say_if_empty(report, paths) -> bool:
+    """Say on standard error when the run checked no file; True then."""
+    if report.files_scanned or report.errors:
+        return False
+    named = ", ".join(_clean(str(p)) for p in paths) or "."
+    _say(f"portlint: warning: no file was checked in {named}: no file there is one portlint reads "
+         "(Compose, Terraform, firewall YAML, CloudFormation, Kubernetes, Ansible), or every one is excluded. "
+         "A pipe such as <(helm template ...) is read with `- --stdin-filename NAME`; "
+         "--fail-on-empty makes this exit 2.")
+    return True
+
+
+def _report_stale(baseline, stale: list[dict]) -> None:
+    """Recorded baseline findings that no longer occur: the baseline should be written again."""
+    if not stale:
+        return
+    total = sum(entry["count"] for entry in stale)
+    _say(f"portlint: note: {total} finding(s) recorded in {_clean(str(baseline))} no longer occur "
+         "(fixed, or changed so that they are new); write the baseline again to drop them:")
+    for entry in stale[:20]:
+        _say(f"  {_clean(str(entry.get('file')))}: {_clean(str(entry.get('rule_id')))} "
+             f"{_clean(str(entry.get('resource') or ''))} x{entry['count']}")
+    if len(stale) > 20:
+        _say(f"  ... and {len(stale) - 20} more")
 
 
 def _write(target: Path, text: str, options) -> None:
@@ -346,10 +527,13 @@ def _refuse_links_in(absolute: Path, target: Path, options) -> None:
 @_var_file
 @_var
 @_config
+@_isolated
+@_force_exclude
 @_project_root
 @_debug
 @click.pass_context
-def inventory(ctx, paths, fmt, output, link_base, exclude, env_file, var_file, var, config, project_root):
+def inventory(ctx, paths, fmt, output, link_base, exclude, env_file, var_file, var, config, isolated,
+              force_exclude, project_root):
     """List every exposure found in PATHS, risky or not: the port map of the tree.
 
     json and html also carry each exposure's findings (open, suppressed or accepted).
@@ -357,7 +541,8 @@ def inventory(ctx, paths, fmt, output, link_base, exclude, env_file, var_file, v
     from portlint.cli_render import page_options
     from portlint.formatters import INVENTORY_FORMATS, get_renderer
 
-    options = _options(exclude, env_file, var_file, var, config=config, paths=paths, project_root=project_root)[0]
+    options = _options(exclude, env_file, var_file, var, config=config, paths=paths, project_root=project_root,
+                       isolated=isolated, force_exclude=force_exclude)[0]
     report = _run(paths, options, with_findings=fmt != "table")
     render_options = page_options(report, options, output, link_base) if fmt != "table" else {}
     text = get_renderer(INVENTORY_FORMATS, fmt)(report, render_options)

@@ -28,6 +28,9 @@ SKIP_DIRS = frozenset({
 })
 
 NOT_REGULAR = "not a regular file (a FIFO, device or socket is never read)"
+NAMED_NOT_REGULAR = ("not a regular file or folder, so nothing was checked (a FIFO, device or socket is never "
+                     "read); to check a pipe such as <(helm template ...) or standard input, run "
+                     "`portlint check - --stdin-filename NAME < FILE`")
 
 
 @dataclass(frozen=True, slots=True)
@@ -257,7 +260,7 @@ def _discover(paths: Iterable[Path], exclude: Iterable, root: Path | None,
                 continue
             seen.add(top)
             if not stat.S_ISREG(info.st_mode):
-                yield Candidate(top, True, NOT_REGULAR, always=True)
+                yield Candidate(top, True, NAMED_NOT_REGULAR, always=True)
                 continue
             if not _count(budget):
                 yield _too_many(top)

@@ -54,6 +54,23 @@ class Options:
     accept: list = field(default_factory=list)
     config_file: Path | None = None
     today: "date | None" = None
+    #: apply ``exclude`` to paths named on the command line too (as pre-commit needs)
+    force_exclude: bool = True
+    #: (gitignore-style pattern, codes) pairs: those rules are skipped in matching files
+    per_file_ignores: tuple = ()
+    #: (name, text) of standard input to check as if it were the file NAME (``-`` on the command line)
+    stdin: tuple[str, str] | None = None
+    #: the configuration in effect, for the command line (``portlint.cli.Settings``)
+    settings: object = None
+
+    @property
+    def display_base(self) -> Path:
+        """The folder displayed paths are relative to: the project root (else the current folder)."""
+        return self.project_root or self.cwd
+
+    def absolute(self, shown: str) -> Path:
+        """The path of a displayed file name."""
+        return self.display_base / shown
 
 
 def display_path(path: Path, cwd: Path) -> str:
@@ -63,11 +80,18 @@ def display_path(path: Path, cwd: Path) -> str:
         here = os.path.abspath(cwd)
         if absolute == here or absolute.startswith(here.rstrip(os.sep) + os.sep):
             return Path(os.path.relpath(absolute, here)).as_posix()
-        if _is_under(Path(absolute), cwd):  # cwd reached through a link, e.g. /tmp -> /private/tmp
+        if _is_under(Path(absolute), cwd) and os.path.lexists(os.path.realpath(absolute)):
+            # cwd reached through a link, e.g. /tmp -> /private/tmp (a pipe's "link" leads nowhere real)
             return Path(os.path.relpath(os.path.realpath(absolute), os.path.realpath(cwd))).as_posix()
         return Path(absolute).as_posix()
     except ValueError:  # pragma: no cover - different drives on Windows
         return path.as_posix()
+
+
+def shown_path(path: Path, options: Options) -> str:
+    """How a file is shown in every output: relative to the project root whatever the current folder
+    (``path`` itself, when relative, is relative to the current folder)."""
+    return display_path(path if path.is_absolute() else options.cwd / path, options.display_base)
 
 
 def _is_under(path: Path, root: Path) -> bool:
@@ -86,9 +110,10 @@ def collect(paths: Sequence[Path], options: Options) -> tuple[list[ParseOutcome]
     root = options.project_root = options.project_root or project_root(paths, options.cwd)
     claimed: dict[str, list[SourceFile]] = defaultdict(list)
     errors: list[InputError] = []
-    for candidate in discover(paths, options.exclude, root):
+    base = options.display_base
+    for candidate in discover(paths, options.exclude, root, options.force_exclude):
         path = candidate.path
-        shown = display_path(path, options.cwd)
+        shown = shown_path(path, options)
         if candidate.problem is not None:
             if candidate.always or candidate.explicit or _owner(parsers, path, None) is not None:
                 errors.append(InputError(shown, 1, candidate.problem))
@@ -111,6 +136,9 @@ def collect(paths: Sequence[Path], options: Options) -> tuple[list[ParseOutcome]
         options.texts[shown] = text
         claimed[owner.name].append(SourceFile(path, shown, text))
 
+    if options.stdin is not None:
+        _claim_stdin(options, parsers, claimed, errors)
+
     def read_neighbour(path: Path) -> str | None:
         text = read_input(path, root)
         if text is not None:
@@ -120,7 +148,7 @@ def collect(paths: Sequence[Path], options: Options) -> tuple[list[ParseOutcome]
     ctx = ParseContext(
         environ=dict(options.environ), env_files=tuple(options.env_files),
         var_files=tuple(options.var_files), variables=dict(options.variables),
-        read_text=read_neighbour, display_path=partial(display_path, cwd=options.cwd),
+        read_text=read_neighbour, display_path=partial(shown_path, options=options),
         project_root=root,
     )
     outcomes: list[ParseOutcome] = []
@@ -130,6 +158,21 @@ def collect(paths: Sequence[Path], options: Options) -> tuple[list[ParseOutcome]
         outcomes.extend(_parse_safely(by_name[name], claimed[name], ctx, options.progress, len(outcomes), total))
     files = len({f.display for group in claimed.values() for f in group} | {o.file for o in outcomes})
     return outcomes, errors, files
+
+
+def _claim_stdin(options: Options, parsers: list[Parser], claimed: dict, errors: list[InputError]) -> None:
+    """Standard input, checked as the file ``--stdin-filename`` names (its neighbours are read from disk)."""
+    name, text = options.stdin
+    path = Path(os.path.abspath(options.cwd / name))
+    shown = display_path(path, options.display_base)
+    owner = _owner(parsers, path, text)
+    if owner is None:
+        errors.append(InputError(shown, 1, "no parser recognises standard input under this name; name it "
+                                           "with --stdin-filename (docker-compose.yml, main.tf, "
+                                           "firewall.yaml, a Kubernetes .yaml ...)"))
+        return
+    options.texts[shown] = text
+    claimed[owner.name].append(SourceFile(path, shown, text))
 
 
 def _remember(options: Options, path: Path) -> None:
@@ -228,7 +271,7 @@ def available_rules(options: Options, errors: list[InputError] | None = None) ->
     from portlint.plugins import PluginError
 
     classes = list(iter_rule_classes(load_entry_points("portlint.rules")))
-    shown = partial(display_path, cwd=options.cwd)
+    shown = partial(shown_path, options=options)
     for directory in options.rules_dirs:
         if errors is None:
             classes.extend(load_rules_dir(directory, shown))
@@ -296,6 +339,12 @@ def evaluate(exposures: list[Exposure], rules: list[Rule], ctx: RuleContext,
     """Run every rule; the engine stamps code, name and (configured) severity on each hit."""
     findings = []
     overrides = severity or {}
+    # the service rules share one verdict per exposure (portlint.checks.verdict): they must know
+    # which of them run and at which configured severity
+    ctx.options.setdefault("active_rules", frozenset(rule.code for rule in rules))
+    ctx.options.setdefault("severity_overrides", {
+        rule.code: overrides.get(rule.code) or overrides.get(rule.name)
+        for rule in rules if overrides.get(rule.code) or overrides.get(rule.name)})
     for rule in rules:
         forced = overrides.get(rule.code) or overrides.get(rule.name)
         hits: list[Hit] = []
@@ -323,12 +372,6 @@ def run(paths: Sequence[Path], options: Options, with_findings: bool = True) -> 
     exposures: list[Exposure] = []
     for outcome in outcomes:
         exposures.extend(outcome.exposures)
-    # the service rules share one verdict per exposure (portlint.checks.verdict): they must know
-    # which of them run and at which configured severity
-    ctx.options.setdefault("active_rules", frozenset(rule.code for rule in rules))
-    ctx.options.setdefault("severity_overrides", {
-        rule.code: overrides.get(rule.code) or overrides.get(rule.name)
-        for rule in rules if overrides.get(rule.code) or overrides.get(rule.name)})
         report.errors.extend(outcome.errors)
     report.exposures, report.shadowed = evaluate_policies(exposures)
     report.errors = sorted(set(report.errors), key=lambda e: (e.file, e.line, e.column, e.message))
@@ -340,9 +383,25 @@ def run(paths: Sequence[Path], options: Options, with_findings: bool = True) -> 
             report.errors = sorted(set(report.errors) | set(rule_errors),
                                    key=lambda e: (e.file, e.line, e.column, e.message))
         report.rules = [type(rule) for rule in rules]
-        findings = evaluate(report.exposures, rules, ctx, options.severity)
+        findings = _per_file_ignores(evaluate(report.exposures, rules, ctx, options.severity), options)
         suppress.settle_report(report, findings, options, rules, {**options.texts, **_texts(findings, options)})
     return report
+
+
+def _per_file_ignores(findings: list[Finding], options: Options) -> list[Finding]:
+    """Drop the findings of rules a ``per-file-ignores`` pattern skips in their file."""
+    if not options.per_file_ignores:
+        return findings
+    from portlint.discovery import _excluded_with_parents, patterns_of
+
+    compiled = [(patterns_of([pattern]), codes) for pattern, codes in options.per_file_ignores]
+    kept = []
+    for finding in findings:
+        path = options.absolute(finding.location.file)
+        if not any(finding.rule_id in codes and _excluded_with_parents(path, False, patterns)
+                   for patterns, codes in compiled):
+            kept.append(finding)
+    return kept
 
 
 def _texts(findings: list[Finding], options: Options) -> dict[str, str]:
@@ -358,7 +417,7 @@ def _texts(findings: list[Finding], options: Options) -> dict[str, str]:
             texts[file] = options.texts[file]
             continue
         try:
-            texts[file] = read_input(options.cwd / file, root) or ""
+            texts[file] = read_input(options.absolute(file), root) or ""
         except ReadRefused:
             texts[file] = ""
     return texts
