@@ -403,7 +403,8 @@ def check(ctx, paths, fmt, output, reports, baseline, write_baseline, fail_on, e
     if fmt is None:
         fmt = "github" if os.environ.get("GITHUB_ACTIONS") == "true" and not output else "text"
     colour = _use_colour(color) and output is None
-    render_options = {"color": colour, "fail_on": threshold}
+    render_options = {"color": colour, "fail_on": threshold, "severity": dict(options.severity),
+                      "project_root": options.project_root}
     if fmt == "html" or any(extra_fmt == "html" for extra_fmt, _ in extra):
         from portlint.cli_render import page_options
 
@@ -551,6 +552,70 @@ def inventory(ctx, paths, fmt, output, link_base, exclude, env_file, var_file, v
     else:
         click.echo(text, nl=False)
     ctx.exit(2 if report.errors else 0)
+
+
+#: what each configuration key is when nothing sets it
+_DEFAULTS = {"fail-on": "medium", "fail-on-empty": False, "select": "all rules", "ignore": [],
+             "per-file-ignores": {}, "severity": {}, "exclude": [], "force-exclude": True,
+             "env-file": ".env beside each Compose file", "var-file": [], "vars": {}, "rules-dir": [],
+             "baseline": None, "reports": [], "require-reason": False, "accept": []}
+
+
+@cli.command("config")
+@_paths
+@_config
+@_isolated
+@_project_root
+@click.option("--format", "-f", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="Output format.")
+@click.option("--schema", is_flag=True, help="Print the configuration's JSON Schema (for editors) and exit.")
+@_debug
+def config_command(paths, config, isolated, project_root, fmt, schema):
+    """Show the configuration a check of PATHS would use, and where each value comes from.
+
+    The file is the nearest .portlint.yaml, .portlint.yml or pyproject.toml with
+    [tool.portlint], walking up from PATHS to the repository root, unless
+    --config names one or --isolated ignores them. Codes are validated as check does.
+    """
+    import json
+
+    from portlint.config import SCHEMA_FILE
+
+    if schema:
+        click.echo(SCHEMA_FILE.read_text(encoding="utf-8"), nl=False)
+        return
+    options, _ = _options((), (), paths=paths, config=config, project_root=project_root, isolated=isolated)
+    holder = options.settings
+    settings = holder.config
+    from portlint.engine import display_path
+
+    doc = settings.document if isinstance(settings.document, dict) else {}
+    values = {}
+    for key, default in _DEFAULTS.items():
+        attr = {"rules-dir": "rules_dirs", "env-file": "env_files", "var-file": "var_files",
+                "vars": "variables"}.get(key, key.replace("-", "_"))
+        value = getattr(settings, attr, None)
+        set_here = key in settings.lines or key in doc
+        if isinstance(value, list) and value and isinstance(value[0], Path):
+            value = [display_path(v, options.display_base) for v in value]
+        elif isinstance(value, Path):
+            value = display_path(value, options.display_base)
+        if key == "accept":
+            value = [{k: (str(v) if k == "expires" and v is not None else v) for k, v in e.items()
+                      if k not in ("line", "origin")} for e in value]
+        values[key] = {"value": value if set_here else default,
+                       "from": settings.where(key) if set_here else "default"}
+    shown = display_path(options.config_file, options.display_base) if options.config_file else None
+    summary = {"configuration": shown, "trusted": holder.trusted, "isolated": bool(isolated),
+               "project_root": options.display_base.as_posix(), "ignored": holder.ignored, "settings": values}
+    if fmt == "json":
+        click.echo(json.dumps(summary, indent=2, default=str))
+        return
+    how = ("given with --config (trusted)" if holder.trusted else "found walking up from the checked paths")
+    click.echo(f"# configuration: {shown + ' (' + how + ')' if shown else 'none' + (' (--isolated)' if isolated else '')}")
+    click.echo(f"# project root: {options.display_base.as_posix()} (paths, excludes and baselines are relative to it)")
+    for key, item in values.items():
+        click.echo(f"{key}: {json.dumps(item['value'], default=str)}  # {item['from']}")
 
 
 def _register_reference_commands() -> None:

@@ -82,16 +82,15 @@ class Config:
 
     def where(self, *keys) -> str:
         """``file:line`` of a key (or an entry inside it)."""
-        line = 1
-        if self.document is not None:
-            from portlint.yamlpos import span_at
+        if self.is_toml or self.document is None:
+            line = self.lines.get(str(keys[0]), self.lines.get("", 1)) if keys else self.lines.get("", 1)
+            return f"{self.shown}:{line}"
+        from portlint.yamlpos import span_at
 
-            try:
-                line = span_at(self.document, list(keys)).line
-            except Exception:  # noqa: BLE001 - a position is a courtesy
-                line = self.lines.get(str(keys[0]), 1) if keys else 1
-            if self.is_toml:
-                line = self.lines.get(str(keys[0]), self.lines.get("", 1)) if keys else self.lines.get("", 1)
+        try:
+            line = span_at(self.document, list(keys)).line
+        except Exception:  # noqa: BLE001 - a position is a courtesy
+            line = self.lines.get(str(keys[0]), 1) if keys else 1
         return f"{self.shown}:{line}"
 
     @property
