@@ -150,12 +150,20 @@ def _ports(value, line: int) -> tuple[PortRange, ...]:
     items = value if isinstance(value, list) else [value]
     out = []
     for item in items:
-        first, _, last = str(item).partition("-")
+        if _is_pair(item):  # (low, high) as portlint.config hands it on
+            first, last = str(item[0]), str(item[1])
+        else:
+            first, _, last = str(item).partition("-")
         try:
             out.append(PortRange(int(first), int(last or first)))
         except ValueError:
             raise AcceptError(line, f"accept: {item!r} is not a port or a range N-M within 0-65535") from None
     return tuple(out)
+
+
+def _is_pair(value) -> bool:
+    """``(low, high)``: a range as portlint.config hands it on (a YAML list is a list of ports)."""
+    return isinstance(value, tuple) and len(value) == 2 and all(isinstance(v, int) for v in value)
 
 
 def _sources(values: list, line: int) -> tuple | None:
@@ -188,7 +196,9 @@ def load_entries(raw: list[dict], known: Mapping[str, str]) -> tuple[list[Entry]
             if not reason:
                 raise AcceptError(line, "accept: every entry needs a reason")
             expires = None
-            if item.get("expires"):
+            if isinstance(item.get("expires"), date):
+                expires = item["expires"]
+            elif item.get("expires"):
                 try:
                     expires = date.fromisoformat(str(item["expires"]))
                 except ValueError:

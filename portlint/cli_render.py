@@ -29,26 +29,8 @@ link_base_option = click.option(
 
 
 def suppression_reasons(report, options) -> dict:
-    """The reason (text after ``--``) of the comment that suppressed each finding, read from its file."""
-    if not report.suppressed:
-        return {}
-    from portlint import suppress
-    from portlint.inputs import read_input
-
-    reasons: dict = {}
-    texts: dict[str, list] = {}
-    for finding in report.suppressed:
-        file = finding.location.file
-        if file not in texts:
-            try:
-                text = read_input(options.cwd / file, options.project_root) or ""
-                texts[file] = suppress.directives(text)
-            except Exception:  # noqa: BLE001 - a reason is a courtesy; the finding stays suppressed
-                texts[file] = []
-        reason = next((d.reason for d in texts[file] if d.covers(finding) and d.reason), None)
-        if reason:
-            reasons[finding] = reason
-    return reasons
+    """The reason of the comment, annotation or accept entry that waived each finding."""
+    return {finding: waiver.reason for finding, waiver in report.waivers.items() if waiver.reason}
 
 
 def page_options(report, options, output: Path | None, link_base: str | None = None) -> dict:

@@ -305,11 +305,11 @@ class _Index:
             items.sort(key=lambda d: d.line)
             self.objects[key] = ([d.line for d in items], items)
 
-    def matching(self, finding: Finding) -> Iterable[Directive]:
+    def matching(self, finding: Finding, keys: tuple[str, ...] | None = None) -> Iterable[Directive]:
         """The directives that cover ``finding``, at most a few per kind (the first found)."""
         loc = finding.location
         first, last = loc.line, max(loc.end_line, loc.line)
-        for key in (ALL, finding.rule_id):
+        for key in keys or (ALL, finding.rule_id):
             yield from self.whole.get(key, ())[:2]
             yield from self.next_line.get((key, first), ())[:2]
             lines_items = self.same.get(key)
@@ -324,6 +324,16 @@ class _Index:
                 i = bisect_right(lines, first) - 1
                 if i >= 0 and items[i].end >= first:
                     yield items[i]
+
+
+class DirectiveIndex:
+    """The directives of one file with their codes as written (code or name, exact case)."""
+
+    def __init__(self, found: list[Directive]):
+        self._index = _Index(found, {d: d.codes for d in found})
+
+    def covers(self, finding: Finding) -> bool:
+        return next(iter(self._index.matching(finding, (ALL, finding.rule_id, finding.rule_name))), None) is not None
 
 
 @dataclass

@@ -62,7 +62,9 @@ def workflow_property(text: object) -> str:
 
 #: HTML entities, and a backslash before Markdown punctuation that could make emphasis,
 #: code, links or strike-through, or end a table cell
-_MARKDOWN = {ord("&"): "&amp;", ord("<"): "&lt;", ord(">"): "&gt;",
+#: ``@`` is followed by a word joiner (U+2060) so a name in a checked file never mentions anyone in a
+#: pull-request comment (GitHub links mentions in the rendered text, after entities are decoded)
+_MARKDOWN = {ord("&"): "&amp;", ord("<"): "&lt;", ord(">"): "&gt;", ord("@"): "@\u2060",
              **{ord(c): "\\" + c for c in "\\`*_[]|~"}}
 _PLAIN_CODE = frozenset("`<>&|\\")
 

@@ -10,16 +10,21 @@ COMMAND = {Severity.CRITICAL: "error", Severity.HIGH: "error", Severity.MEDIUM: 
 
 
 def render_check(report: Report, options: dict) -> str:
-    """One ``::error``/``::warning``/``::notice`` line per finding and input error."""
+    """One ``::error``/``::warning``/``::notice`` line per input error and finding.
+
+    GitHub shows at most 10 annotations of each kind per step (50 per job), so
+    input errors come first, then findings from the most severe down.
+    """
     lines = []
-    for f in report.findings:
+    for e in report.errors:
+        props = f"file={workflow_property(e.file)},line={e.line},col={e.column},title=PL001 input error"
+        lines.append(f"::error {props}::{workflow_data(e.message)}")
+    for f in sorted(report.findings, key=lambda f: (-f.severity, f.location.file, f.location.line,
+                                                    f.location.column, f.rule_id)):
         loc = f.location
         props = (f"file={workflow_property(loc.file)},line={loc.line},endLine={max(loc.end_line, loc.line)},"
                  f"col={loc.column},title={workflow_property(f'{f.rule_id} {f.rule_name} [{f.severity.label}]')}")
         lines.append(f"::{COMMAND[f.severity]} {props}::{workflow_data(f.message)}")
-    for e in report.errors:
-        props = f"file={workflow_property(e.file)},line={e.line},col={e.column},title=PL001 input error"
-        lines.append(f"::error {props}::{workflow_data(e.message)}")
     from portlint.formatters.text import summary_line
 
     lines.append(summary_line(report))
@@ -43,6 +48,18 @@ def render_markdown(report: Report, options: dict) -> str:
         out.append("")
     else:
         out += ["No risky port exposure found.", ""]
+    waived = [(f, "suppressed") for f in report.suppressed] + [(f, "accepted") for f in report.accepted]
+    if waived:
+        out += ["<details><summary>Suppressed and accepted findings</summary>", "",
+                "| | rule | location | reason |", "|---|---|---|---|"]
+        for f, how in waived:
+            waiver = report.waivers.get(f)
+            reason = waiver.reason if waiver is not None and waiver.reason else "(no reason given)"
+            if waiver is not None and waiver.expires is not None:
+                reason += f" (until {waiver.expires.isoformat()})"
+            out.append(f"| {how} | {markdown_code(f.rule_id)} | {markdown_code(f'{f.location.file}:{f.location.line}')} "
+                       f"| {markdown_text(reason)} |")
+        out += ["", "</details>", ""]
     if report.errors:
         out += ["### Input errors", ""] + [f"- {markdown_code(f'{e.file}:{e.line}')}: {markdown_text(e.message)}"
                                            for e in report.errors] + [""]

@@ -23,15 +23,24 @@ def check_document(report: Report) -> dict:
         "tool": _tool(),
         "findings": [f.to_dict() for f in report.findings],
         "errors": [e.to_dict() for e in report.errors],
+        "suppressed": [_waived(f, report) for f in report.suppressed],
+        "accepted": [_waived(f, report) for f in report.accepted],
         "summary": {
             "files_scanned": report.files_scanned,
             "findings": len(report.findings),
             "errors": len(report.errors),
             "suppressed": len(report.suppressed),
             "baselined": len(report.baselined),
+            "accepted": len(report.accepted),
             "by_severity": report.count_by_severity(),
         },
     }
+
+
+def _waived(finding: Finding, report: Report) -> dict:
+    """A suppressed or accepted finding with the comment, annotation or accept entry that waived it."""
+    waiver = report.waivers.get(finding)
+    return {**finding.to_dict(), **({"suppression": waiver.to_dict()} if waiver is not None else {})}
 
 
 def inventory_document(report: Report, reasons: Mapping[Finding, str] | None = None) -> dict:
@@ -42,9 +51,9 @@ def inventory_document(report: Report, reasons: Mapping[Finding, str] | None = N
     baseline), the highest open ``severity`` and a ``status``. Findings about
     rules that are not in the map (a shadowed allow) are in ``other_findings``.
     """
-    reasons = reasons or {}
+    reasons = {**{f: w.reason for f, w in report.waivers.items() if w.reason}, **(reasons or {})}
     judged = [(f, "open") for f in report.findings] + [(f, "suppressed") for f in report.suppressed] \
-        + [(f, "accepted") for f in report.baselined]
+        + [(f, "accepted") for f in report.baselined] + [(f, "accepted") for f in report.accepted]
     by_exposure: dict = defaultdict(list)
     for finding, status in judged:
         by_exposure[finding.exposure].append((finding, status))
@@ -73,7 +82,7 @@ def inventory_document(report: Report, reasons: Mapping[Finding, str] | None = N
             "by_scope": by_scope,
             "by_severity": report.count_by_severity(),
             "suppressed": len(report.suppressed),
-            "accepted": len(report.baselined),
+            "accepted": len(report.baselined) + len(report.accepted),
         },
     }
 

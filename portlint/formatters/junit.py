@@ -20,10 +20,20 @@ def render_check(report: Report, options: dict) -> str:
         "name": "portlint", "tests": str(max(len(report.findings) + len(report.errors), 1)),
         "failures": str(len(failing)), "errors": str(len(report.errors)), "skipped": "0",
     })
+    seen: dict[str, int] = {}
+
+    def unique(name: str) -> str:
+        """Test names are unique within the suite (CI systems merge cases of the same name)."""
+        seen[name] = seen.get(name, 0) + 1
+        return name if seen[name] == 1 else f"{name} #{seen[name]}"
+
     for f in report.findings:
         loc = f.location
+        e = f.exposure
+        what = f" {e.protocol}/{e.port_range}" if e.protocol else ""
         case = ET.SubElement(suite, "testcase", {
-            "classname": v(loc.file), "name": v(f"{f.rule_id} {f.exposure.resource} line {loc.line}"),
+            "classname": v(loc.file),
+            "name": v(unique(f"{f.rule_id} {e.resource}{what} line {loc.line}:{loc.column}")),
             "file": v(loc.file), "line": str(loc.line)})
         if f in failing:
             failure = ET.SubElement(case, "failure", {"message": v(f.message), "type": v(f"{f.rule_id} {f.rule_name}")})
@@ -31,7 +41,7 @@ def render_check(report: Report, options: dict) -> str:
         else:
             ET.SubElement(case, "system-out").text = v(f"[{f.severity.label}] below the fail threshold: {f.message}")
     for e in report.errors:
-        case = ET.SubElement(suite, "testcase", {"classname": v(e.file), "name": v(f"input {e.file} line {e.line}"),
+        case = ET.SubElement(suite, "testcase", {"classname": v(e.file), "name": v(unique(f"input {e.file} line {e.line}:{e.column}")),
                                                   "file": v(e.file), "line": str(e.line)})
         error = ET.SubElement(case, "error", {"message": v(e.message), "type": "input-error"})
         error.text = v(f"{e.file}:{e.line}:{e.column}: {e.message}")

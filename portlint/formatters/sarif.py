@@ -19,22 +19,54 @@ LEVEL = {Severity.CRITICAL: "error", Severity.HIGH: "error", Severity.MEDIUM: "w
          Severity.LOW: "note", Severity.INFO: "note"}
 
 
-def _rule_descriptor(cls) -> dict:
+#: where rule pages live; ``docs_url`` in the render options (or PORTLINT_DOCS_URL) replaces it
+DOCS_URL = "https://github.com/portlint/portlint/blob/main/docs/rules/"
+INFORMATION_URI = "https://github.com/portlint/portlint"
+
+
+def _docs_url(options: dict) -> str:
+    base = options.get("docs_url") or os.environ.get("PORTLINT_DOCS_URL") or DOCS_URL
+    return base if base.endswith("/") else base + "/"
+
+
+def _rule_descriptor(cls, docs: str, entry=None, severity: Severity | None = None) -> dict:
+    """The descriptor of a rule, or of one risk entry of a rule (id ``PL101/redis``).
+
+    GitHub code scanning reads ``security-severity`` from the descriptor only, so
+    each risk entry gets its own, at the entry's severity (or the configured
+    override of the rule): a critical Redis and a low dev server differ, and
+    overriding a severity changes no id, so it closes and reopens no alert.
+    """
     from portlint.formatters.reference import rule_markdown
 
     doc = cls.doc()
     what = doc.split("## What it does", 1)[-1].split("##", 1)[0].strip() if "## What it does" in doc else cls.summary
-    return {
-        "id": cls.code,
+    level = severity or (entry.severity if entry is not None else cls.severity)
+    descriptor = {
+        "id": f"{cls.code}/{entry.id}" if entry is not None else cls.code,
         "name": cls.name,
-        "shortDescription": {"text": cls.summary},
+        "shortDescription": {"text": f"{cls.summary} ({entry.label()})" if entry is not None else cls.summary},
         "fullDescription": {"text": " ".join(what.split())},
         "help": {"text": doc, "markdown": rule_markdown(cls)},
-        "defaultConfiguration": {"level": LEVEL[cls.severity]},
-        "properties": {"security-severity": SECURITY_SEVERITY[cls.severity],
+        "helpUri": f"{docs}{cls.code}.md",
+        "defaultConfiguration": {"level": LEVEL[level]},
+        "properties": {"security-severity": SECURITY_SEVERITY[level],
                        "tags": ["security", "network", "port-exposure"],
                        "precision": "high"},
     }
+    if entry is not None:
+        descriptor["fullDescription"]["text"] += f" {entry.service}: {' '.join(entry.reason.split())}"
+        descriptor["properties"]["riskEntry"] = entry.id
+    return descriptor
+
+
+def _entry_of(finding, risks):
+    """The risk entry a finding reports (the most severe one of its rule the exposure touches), if any."""
+    e = finding.exposure
+    if not e.protocol or "unresolved-port" in e.traits or e.service_ports.size > 100:
+        return None
+    entries = risks.matching(e.protocol, e.service_ports, rule=finding.rule_id)
+    return entries[0] if entries else None
 
 
 def _artifact(file: str) -> dict:
@@ -56,15 +88,48 @@ def _chain(e, first_id: int) -> list[dict]:
             for i, (text, s) in enumerate(steps)]
 
 
-def sarif_document(report: Report, root: Path | None = None) -> dict:
+def _suppression(waiver) -> dict:
+    """SARIF ``suppressions[]`` entry: in the source for a comment or annotation, external for ``accept``."""
+    out = {"kind": "external" if waiver.how == "accepted" else "inSource", "status": "accepted",
+           "justification": waiver.reason or "(no reason given)",
+           "location": {"physicalLocation": {"artifactLocation": _artifact(waiver.file),
+                                             "region": {"startLine": waiver.line}}}}
+    if waiver.expires is not None:
+        out["properties"] = {"expires": waiver.expires.isoformat()}
+    return out
+
+
+def sarif_document(report: Report, root: Path | None = None, options: dict | None = None) -> dict:
+    from portlint.reference import load_risk_list
+
+    options = options or {}
     root = (root or Path.cwd()).resolve()
-    classes = sorted({cls.code: cls for cls in report.rules}.values(), key=lambda c: c.code)
-    index = {cls.code: i for i, cls in enumerate(classes)}
+    docs = _docs_url(options)
+    overrides = options.get("severity") or {}
+    classes = {cls.code: cls for cls in report.rules}
+    descriptors: list[dict] = []
+    index: dict[str, int] = {}
+
+    def descriptor_of(f) -> str:
+        cls = classes.get(f.rule_id)
+        if cls is None:
+            return f.rule_id
+        entry = _entry_of(f, load_risk_list()) if f.exposure.kind != "suppression" else None
+        rule_id = f"{cls.code}/{entry.id}" if entry is not None else cls.code
+        if rule_id not in index:
+            forced = overrides.get(cls.code) or overrides.get(cls.name)
+            index[rule_id] = len(descriptors)
+            descriptors.append(_rule_descriptor(cls, docs, entry, Severity.parse(forced) if forced else None))
+        return rule_id
+
     results = []
-    for f in report.findings:
+    waived = [(f, None) for f in report.findings] + [(f, report.waivers.get(f)) for f in report.suppressed] \
+        + [(f, report.waivers.get(f)) for f in report.accepted]
+    for f, waiver in waived:
         loc = f.location
+        rule_id = descriptor_of(f)
         result = {
-            "ruleId": f.rule_id,
+            "ruleId": rule_id,
             "level": LEVEL[f.severity],
             "message": {"text": f.message},
             "locations": [{
@@ -77,11 +142,14 @@ def sarif_document(report: Report, root: Path | None = None) -> dict:
             }],
             "partialFingerprints": {f"portlintFingerprint/v{FINGERPRINT_VERSION}": f.fingerprint},
             "properties": {"security-severity": SECURITY_SEVERITY[f.severity], "severity": f.severity.label,
+                           "rule": f.rule_id,
                            "protocol": f.exposure.protocol, "portRange": f.exposure.port_range.as_list(),
                            "scope": f.exposure.scope, "sources": list(f.exposure.sources)},
         }
-        if f.rule_id in index:
-            result["ruleIndex"] = index[f.rule_id]
+        if rule_id in index:
+            result["ruleIndex"] = index[rule_id]
+        if waiver is not None or f in report.waivers:
+            result["suppressions"] = [_suppression(waiver or report.waivers[f])]
         context = f.exposure.context
         related = []
         if context is not None and not loc.file.startswith("/"):
@@ -109,8 +177,8 @@ def sarif_document(report: Report, root: Path | None = None) -> dict:
         "version": "2.1.0",
         "runs": [{
             "tool": {"driver": {"name": "portlint", "version": __version__, "semanticVersion": __version__,
-                                "informationUri": "https://pypi.org/project/portlint/",
-                                "rules": [_rule_descriptor(c) for c in classes]}},
+                                "informationUri": INFORMATION_URI,
+                                "rules": descriptors}},
             "originalUriBaseIds": {"%SRCROOT%": {"uri": root.as_uri() + "/"}},
             "invocations": [{"executionSuccessful": not report.errors,
                              "toolExecutionNotifications": notifications}],
@@ -121,4 +189,5 @@ def sarif_document(report: Report, root: Path | None = None) -> dict:
 
 
 def render_check(report: Report, options: dict) -> str:
-    return json.dumps(json_safe(sarif_document(report)), indent=2) + "\n"
+    root = options.get("project_root")
+    return json.dumps(json_safe(sarif_document(report, Path(root) if root else None, options)), indent=2) + "\n"

@@ -57,6 +57,7 @@ def summary_line(report: Report) -> str:
     errors = f" and {_plural(len(report.errors), 'input error')}" if report.errors else ""
     quiet = [f"{len(report.suppressed)} suppressed"] if report.suppressed else []
     quiet += [f"{len(report.baselined)} in the baseline"] if report.baselined else []
+    quiet += [f"{len(report.accepted)} accepted"] if report.accepted else []
     extra = f" ({', '.join(quiet)})" if quiet else ""
     return f"{found}{errors} in {_plural(report.files_scanned, 'file')}{extra}."
 

@@ -43,11 +43,14 @@ def test_sarif_is_valid_against_the_2_1_0_schema(run_cli, project, shared_dir):
     assert not errors, errors[0].message
     run = doc["runs"][0]
     rules = {r["id"]: r for r in run["tool"]["driver"]["rules"]}
-    assert float(rules["PL101"]["properties"]["security-severity"]) >= 7.0
-    assert "## Why is this bad?" in rules["PL101"]["help"]["markdown"]
+    # one descriptor per risk entry (issue 13): code scanning reads security-severity from the descriptor
+    assert float(rules["PL101/postgresql"]["properties"]["security-severity"]) >= 7.0
+    assert "## Why is this bad?" in rules["PL101/postgresql"]["help"]["markdown"]
+    assert rules["PL101/postgresql"]["helpUri"].endswith("/docs/rules/PL101.md")
     first = run["results"][0]
-    assert first["ruleId"] == "PL101" and first["level"] == "error"
-    assert run["tool"]["driver"]["rules"][first["ruleIndex"]]["id"] == "PL101"
+    assert first["ruleId"] == "PL101/postgresql" and first["level"] == "error"
+    assert first["properties"]["rule"] == "PL101"
+    assert run["tool"]["driver"]["rules"][first["ruleIndex"]]["id"] == "PL101/postgresql"
     region = first["locations"][0]["physicalLocation"]["region"]
     assert region == {"startLine": 5, "endLine": 5, "startColumn": 9}
     artifact = first["locations"][0]["physicalLocation"]["artifactLocation"]
@@ -70,7 +73,9 @@ def test_github_annotations(run_cli, project):
     assert ("error", "app/compose.yaml", "5") in kinds            # PostgreSQL, high
     assert ("notice", "app/compose.yaml", "9") in kinds           # dev server, low
     assert ("error", "bad/compose.yaml", "2") in kinds            # input error
-    assert "PL101 risky-service-public [high]" in annotations[0].group(6)
+    # input errors first, then findings from the most severe (GitHub shows 10 of each kind per step)
+    assert annotations[0].group(6) == "PL001 input error"
+    assert "PL101 risky-service-public [high]" in annotations[1].group(6)
 
 
 def test_github_format_is_the_default_in_github_actions(run_cli, project):
@@ -105,7 +110,7 @@ def test_junit_xml(run_cli, project):
     assert (suite.get("tests"), suite.get("failures"), suite.get("errors")) == ("3", "1", "1")
     cases = suite.findall("testcase")
     failing = [c for c in cases if c.find("failure") is not None]
-    assert [c.get("name") for c in failing] == ["PL101 services.db line 5"]
+    assert [c.get("name") for c in failing] == ["PL101 services.db tcp/5432 line 5:9"]
     assert failing[0].get("classname") == "app/compose.yaml"
     assert [c for c in cases if c.find("error") is not None][0].get("line") == "2"
 
@@ -173,3 +178,75 @@ def test_action_and_hook_manifests():
     assert hooks["portlint"]["entry"] == "portlint check" and hooks["portlint-all"]["pass_filenames"] is False
     for hook in hooks.values():
         assert {"id", "name", "entry", "language"} <= set(hook)
+
+
+def test_sarif_severity_per_risk_entry_and_suppressions(run_cli, tmp_path, monkeypatch, shared_dir):
+    from jsonschema import Draft4Validator
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "compose.yaml").write_text(dedent("""
+        services:
+          cache:
+            image: redis:7
+            ports:
+              - "6379:6379"
+          admin:
+            image: example/admin
+            ports:
+              - "22:22"
+              - "5432:5432"  # portlint: disable=PL101 -- until 2999-01-01: lab only
+    """))
+    doc = json.loads(run_cli("check", "--format", "sarif", ".").stdout)
+    assert not list(Draft4Validator(json.loads((shared_dir / "schemas" / "sarif-schema-2.1.0.json")
+                                               .read_text())).iter_errors(doc))
+    run = doc["runs"][0]
+    rules = {r["id"]: r["properties"]["security-severity"] for r in run["tool"]["driver"]["rules"]}
+    assert rules["PL101/redis"] == "9.5" and rules["PL101/ssh"] == "8.0"
+    results = {r["locations"][0]["physicalLocation"]["region"]["startLine"]: r for r in run["results"]}
+    assert results[5]["ruleId"] == "PL101/redis" and "suppressions" not in results[5]
+    assert results[10]["suppressions"] == [{
+        "kind": "inSource", "status": "accepted", "justification": "lab only",
+        "location": {"physicalLocation": {"artifactLocation": {"uri": "compose.yaml", "uriBaseId": "%SRCROOT%"},
+                                          "region": {"startLine": 10}}},
+        "properties": {"expires": "2999-01-01"}}]
+    assert run["tool"]["driver"]["informationUri"].startswith("https://github.com/")
+    # a severity override changes no rule id (so no alert is closed and reopened)
+    (tmp_path / ".portlint.yaml").write_text("severity:\n  PL101: low\n")
+    again = json.loads(run_cli("check", "--format", "sarif", ".").stdout)["runs"][0]
+    assert {r["id"] for r in again["tool"]["driver"]["rules"]} == set(rules)
+
+
+def test_github_annotations_most_severe_first(run_cli, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "compose.yaml").write_text(dedent("""
+        services:
+          dev:
+            image: example/app
+            ports: ["3000:3000"]
+          db:
+            image: example/db
+            ports: ["5432:5432"]
+          cache:
+            image: example/cache
+            ports: ["6379:6379"]
+    """))
+    lines = run_cli("check", "--format", "github", ".").stdout.splitlines()[:-1]
+    assert [ANNOTATION.match(line).group(3) for line in lines] == ["10", "7", "4"]
+
+
+def test_junit_names_are_unique(run_cli, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "compose.yaml").write_text('services:\n  a:\n    ports: ["3389:3389/tcp", "3389:3389/udp"]\n')
+    root = ET.fromstring(run_cli("check", "--format", "junit", ".").stdout)
+    names = [c.get("name") for c in root.iter("testcase")]
+    assert len(names) == len(set(names)) == 2, names
+
+
+def test_markdown_neutralises_mentions_and_lists_suppressions(run_cli, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "compose.yaml").write_text(
+        'services:\n  "@admins":\n    ports:\n      - "6379:6379"\n'
+        '      - "5432:5432"  # portlint: disable=PL101 -- ask @security-team\n')
+    out = run_cli("check", "--format", "markdown", ".").stdout
+    assert "@admins" not in out and "@security-team" not in out
+    assert "@\u2060security-team" in out and "| suppressed | `PL101` | `compose.yaml:5` |" in out
