@@ -104,10 +104,12 @@ def _is_under(path: Path, root: Path) -> bool:
 
 def collect(paths: Sequence[Path], options: Options) -> tuple[list[ParseOutcome], list[InputError], int]:
     """Discover and parse: every outcome, the errors met before parsing, files claimed."""
+    from portlint.dependents import expand as expand_dependents
     from portlint.inputs import project_root
 
     parsers = load_parsers()
     root = options.project_root = options.project_root or project_root(paths, options.cwd)
+    paths = expand_dependents(paths, root)  # a named .env, override, tfvars or module brings what it changes
     claimed: dict[str, list[SourceFile]] = defaultdict(list)
     errors: list[InputError] = []
     base = options.display_base

@@ -84,3 +84,71 @@ def test_readme_local_hook_snippet_works(tmp_path):
     _git(project, "add", "-A")
     result = _pre_commit(project, tmp_path / "home", "run", "--all-files")
     assert result.returncode == 1 and "compose.yaml:5:9: PL101" in result.stdout, result.stdout + result.stderr
+
+
+DEPENDENT_CASES = {
+    # name: (committed files, staged change, expected line in the output)
+    "dotenv_rechecks_compose": (
+        {"compose.yaml": 'services:\n  db:\n    image: postgres:16\n    ports:\n'
+                         '      - "${DB_BIND:-127.0.0.1}:5432:5432"\n', ".env": "DB_BIND=127.0.0.1\n"},
+        {".env": "DB_BIND=0.0.0.0\n"},
+        "compose.yaml:5:9: PL101"),
+    "named_env_file": (
+        {"compose.yaml": 'services:\n  db:\n    image: postgres:16\n    env_file: prod.env\n    ports:\n'
+                         '      - "${DB_BIND:-127.0.0.1}:5432:5432"\n', ".env": "DB_BIND=127.0.0.1\n"},
+        {".env": "DB_BIND=0.0.0.0\n", "prod.env": "X=1\n"},
+        "compose.yaml:6:9: PL101"),
+    "override_rechecks_base": (
+        {"compose.yaml": 'services:\n  db:\n    image: postgres:16\n',
+         "compose.override.yaml": "services:\n  db:\n    environment: {A: b}\n"},
+        {"compose.override.yaml": 'services:\n  db:\n    ports:\n      - "5432:5432"\n'},
+        "compose.override.yaml:4:9: PL101"),
+    "tfvars_rechecks_root": (
+        {"main.tf": 'variable "cidr" {}\nresource "aws_security_group_rule" "r" {\n  type = "ingress"\n'
+                    '  from_port = 6379\n  to_port = 6379\n  protocol = "tcp"\n  cidr_blocks = [var.cidr]\n'
+                    '  security_group_id = "sg-1"\n}\n',
+         "terraform.tfvars": 'cidr = "10.0.0.0/24"\n'},
+        {"terraform.tfvars": 'cidr = "0.0.0.0/0"\n'},
+        "main.tf:2:1: PL101"),
+    "module_rechecks_callers": (
+        {"modules/sg/main.tf": 'variable "port" {}\nresource "aws_security_group_rule" "r" {\n  type = "ingress"\n'
+                               '  from_port = var.port\n  to_port = var.port\n  protocol = "tcp"\n'
+                               '  cidr_blocks = ["10.0.0.0/8"]\n  security_group_id = "sg-1"\n}\n',
+         "envs/prod/main.tf": 'module "sg" {\n  source = "../../modules/sg"\n  port = 6379\n}\n'},
+        {"modules/sg/main.tf": 'variable "port" {}\nresource "aws_security_group_rule" "r" {\n  type = "ingress"\n'
+                               '  from_port = var.port\n  to_port = var.port\n  protocol = "tcp"\n'
+                               '  cidr_blocks = ["0.0.0.0/0"]\n  security_group_id = "sg-1"\n}\n'},
+        "modules/sg/main.tf:2:1: PL101 [critical] Redis"),
+}
+
+
+@pytest.fixture(scope="module")
+def shared_home(tmp_path_factory):
+    return tmp_path_factory.mktemp("pre-commit-home")
+
+
+@pytest.mark.parametrize("case", list(DEPENDENT_CASES))
+def test_hook_rechecks_what_a_staged_file_changes(hook_repo, shared_home, tmp_path, case):
+    """Only the dependency is staged; the real pre-commit must run the hook and fail on the file it changes."""
+    pytest.importorskip("pre_commit", reason="pre-commit is part of the test extras: pip install -e '.[test]'")
+    committed, staged, expected = DEPENDENT_CASES[case]
+    project = tmp_path / "project"
+    project.mkdir()
+    _git(project, "init", "-q")
+    rev = subprocess.run(["git", "rev-parse", "HEAD"], cwd=hook_repo, capture_output=True, text=True).stdout.strip()
+    (project / ".pre-commit-config.yaml").write_text(
+        f"repos:\n  - repo: {hook_repo}\n    rev: {rev}\n    hooks:\n      - id: portlint\n")
+    for name, text in committed.items():
+        (project / name).parent.mkdir(parents=True, exist_ok=True)
+        (project / name).write_text(text)
+    _git(project, "add", "-A")
+    _git(project, "commit", "-q", "-m", "clean")
+    clean = _pre_commit(project, shared_home, "run", "--all-files")
+    assert clean.returncode == 0, clean.stdout + clean.stderr
+    for name, text in staged.items():
+        (project / name).write_text(text)
+        _git(project, "add", name)
+    failed = _pre_commit(project, shared_home, "run")
+    assert "Skipped" not in failed.stdout, failed.stdout
+    assert failed.returncode == 1, failed.stdout + failed.stderr
+    assert expected in failed.stdout, failed.stdout
