@@ -1,6 +1,6 @@
 """A small document model for Terraform files, with positions, from HCL or JSON syntax.
 
-``load_hcl`` turns python-hcl2's raw Lark tree (public ``.meta`` positions) into
+``load_hcl`` turns the raw Lark tree of python-hcl2's grammar (positions from its tokens) into
 ``Body``/``Block``/``Attribute`` records whose expressions stay unevaluated;
 ``load_tf_json`` does the same for ``.tf.json``. The evaluator works on both.
 """
@@ -66,20 +66,123 @@ class Body:
 
 
 def tree_span(tree) -> Span:
-    meta = tree.meta
-    return Span(getattr(meta, "line", 1), getattr(meta, "column", 1), getattr(meta, "end_line", 1))
+    """Where a subtree starts (its first token) and ends (its last token's end line).
+
+    The parser does not propagate positions to tree nodes (that costs about as much
+    as the parse itself); every token carries its own, and a node's span is the one
+    Lark would have propagated: first token's line and column, last token's end line.
+    """
+    from lark import Token
+
+    first = _edge_token(tree, Token, last=False)
+    if first is None:
+        return Span(1, 1, 1)
+    last = _edge_token(tree, Token, last=True)
+    return Span(first.line or 1, first.column or 1, (last.end_line if last is not None else None) or first.line or 1)
+
+
+def _edge_token(tree, token_type, last: bool):
+    """The first (or last) token under ``tree``, depth first; None when it holds none."""
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, token_type):
+            return node
+        children = getattr(node, "children", None)
+        if children:
+            stack.extend(c for c in (children if last else reversed(children)) if c is not None)
+    return None
 
 
 # --------------------------------------------------------------------------- HCL
 
+_PARSER = None
+
+
+def hcl_parser():
+    """python-hcl2's grammar and post-lexer in a Lark LALR parser built once per process.
+
+    Two differences from ``hcl2.parses_to_tree`` (same grammar, same tree): positions
+    are not propagated to tree nodes (``tree_span`` reads them from the tokens), and
+    the compiled grammar is cached in portlint's user cache folder, never in
+    python-hcl2's package folder, which may be read-only (python-hcl2 then rebuilds
+    it silently in every process, about 2 s). Importing the ``hcl2`` package itself
+    (its serialisers, about 60 ms) is avoided too.
+    """
+    global _PARSER
+    if _PARSER is None:
+        from lark import Lark
+
+        grammar, postlexer = _hcl2_grammar()
+        with open(grammar, encoding="utf-8") as fh:
+            source = fh.read()
+        options = dict(parser="lalr", propagate_positions=False, postlex=postlexer())
+        _PARSER = _cached_lark(Lark, source, options)
+    return _PARSER
+
+
+def _hcl2_grammar():
+    """The path of python-hcl2's grammar file and its PostLexer class."""
+    import importlib.util
+    import os
+
+    try:
+        spec = importlib.util.find_spec("hcl2")
+        folder = list(spec.submodule_search_locations or [])[0]
+        grammar = os.path.join(folder, "hcl2.lark")
+        module_spec = importlib.util.spec_from_file_location("portlint._hcl2_postlexer",
+                                                             os.path.join(folder, "postlexer.py"))
+        module = importlib.util.module_from_spec(module_spec)
+        module_spec.loader.exec_module(module)
+        if os.path.isfile(grammar):
+            return grammar, module.PostLexer
+    except Exception:  # an unusual install (zip, renamed files): ask python-hcl2 itself
+        pass
+    import hcl2.parser
+    from hcl2.postlexer import PostLexer
+
+    return os.path.join(os.path.dirname(hcl2.parser.__file__), "hcl2.lark"), PostLexer
+
+
+def _cached_lark(lark_class, source: str, options: dict):
+    """Lark with its compiled-grammar cache in portlint's private cache folder.
+
+    Lark's cache is a pickle, so it is only read from a folder this user owns and
+    nobody else can write (``portlint.cache.private_folder``); elsewhere, or when the
+    folder cannot be made, the grammar is compiled in memory. Lark checks the grammar,
+    options and versions a cache file was made from, and compiles again (rewriting
+    it) when they differ or the file is damaged; an exclusive lock around that keeps
+    concurrent runs from reading a half-written file.
+    """
+    import hashlib
+    import os
+    import sys
+
+    from portlint.cache import locked, private_folder
+
+    folder = private_folder("grammar")
+    if folder is None:
+        return lark_class(source, **options)
+    import lark
+
+    key = hashlib.sha256(f"{source}\0{lark.__version__}\0{sys.version_info[:2]}".encode()).hexdigest()
+    path = os.path.join(folder, f"hcl2-{key[:24]}.lark")
+    if os.path.islink(path) or (os.path.exists(path) and not os.path.isfile(path)):
+        return lark_class(source, **options)
+    try:
+        with locked(os.path.join(folder, "lock")):
+            return lark_class(source, cache=path, **options)
+    except OSError:
+        return lark_class(source, **options)
+
 
 def load_hcl(text: str) -> Body:
     """Parse HCL native syntax; raises HCLSyntaxError with a position."""
-    from hcl2 import parses_to_tree
     from lark.exceptions import LarkError, UnexpectedInput
 
     try:
-        tree = parses_to_tree(text)
+        # as python-hcl2's parses_to_tree: a final new line, since the grammar has no end-of-file token
+        tree = hcl_parser().parse(text + "\n")
     except UnexpectedInput as exc:
         line = getattr(exc, "line", 1) or 1
         column = getattr(exc, "column", 1) or 1
