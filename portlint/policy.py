@@ -6,7 +6,17 @@ the firewall does: lowest priority number first, file order breaking ties.
 before an allow of the same priority.) An allow that an
 earlier deny covers completely exposes nothing; a partial cover narrows the
 allow's ports (when the deny covers all its sources) or its sources (when the
-deny covers all its ports). Exposures without a policy pass through untouched.
+deny covers all its ports). An allow of every protocol that a deny of one
+protocol with ports (tcp, udp, sctp) narrows is split per protocol first: what
+remains is that protocol's other ports, every port of the other two, and the
+protocols without ports (``other``: ICMP, GRE, ESP ...), so nothing calls it
+"every port of every protocol" any more. Exposures without a policy pass
+through untouched.
+
+Network ACLs are stateless, so they must let return traffic in: an allow of
+every port or of a high ephemeral range (``1024-65535``, ``32768-65535`` ...)
+there is marked ``second-layer`` (before it is narrowed, so every part keeps
+it); rule ``PL107`` judges those, and the internet rules leave them alone.
 """
 
 from __future__ import annotations
@@ -16,6 +26,7 @@ from dataclasses import dataclass, replace
 from typing import Iterable
 
 from portlint.model import Exposure, PortRange
+from portlint.protocols import ALL_PORTS
 from portlint.netscope import INTERNET_WORDS, classify_sources, parse_network
 
 _EVERYONE = ("0.0.0.0/0", "::/0")
@@ -47,8 +58,28 @@ def _networks(sources: Iterable[str]) -> tuple[list, set[str]]:
     return nets, words
 
 
+#: protocols with ports; an allow of ``all`` is these plus ``other`` (every protocol without ports)
+_WITH_PORTS = ("tcp", "udp", "sctp")
+#: the protocols without ports that remain of an ``all`` allow once it is split
+OTHER = "other"
+
+
 def _protocol_covers(deny: str, allow: str) -> bool:
     return deny == "all" or deny == allow
+
+
+def _split_all(allow: Exposure, deny: Exposure) -> list[Exposure] | None:
+    """``allow`` (of every protocol) less ``deny`` (of one protocol with ports), per protocol;
+    None when the deny takes nothing from it."""
+    part = replace(allow, protocol=deny.protocol)  # Azure's "*" keeps its port range per protocol
+    narrowed = _narrow(part, deny)
+    if narrowed is None:
+        return None
+    # Azure's "*" is Tcp, Udp, Icmp, Esp and Ah: no SCTP there
+    protocols = ("tcp", "udp") if allow.policy.startswith("nsg:") else _WITH_PORTS
+    rest = [replace(allow, protocol=p) for p in protocols if p != deny.protocol]
+    rest.append(replace(allow, protocol=OTHER, port_range=ALL_PORTS, traits=allow.traits | {"other-protocols"}))
+    return narrowed + rest
 
 
 def _sources_covered(allow: Exposure, deny: Exposure) -> bool:
@@ -97,6 +128,8 @@ def _subtract_ports(ports: PortRange, deny: PortRange) -> list[PortRange]:
 
 def _narrow(allow: Exposure, deny: Exposure) -> list[Exposure] | None:
     """The parts of ``allow`` that ``deny`` leaves; None when it does not apply at all."""
+    if allow.protocol == "all" and deny.protocol in _WITH_PORTS:
+        return _split_all(allow, deny)
     if not _protocol_covers(deny.protocol, allow.protocol) or not deny.port_range.overlaps(allow.port_range):
         return None
     if "unresolved-port" in deny.traits or deny.unresolved:
@@ -113,11 +146,29 @@ def _narrow(allow: Exposure, deny: Exposure) -> list[Exposure] | None:
     return None
 
 
+#: policies of stateless network ACLs (Terraform and CloudFormation)
+STATELESS_POLICIES = ("nacl:", "cfn-nacl:")
+#: a range starting here or above and reaching EPHEMERAL_TOP is a return-traffic range
+EPHEMERAL_START, EPHEMERAL_TOP = 1024, 60999
+
+
+def is_second_layer(exposure: Exposure) -> bool:
+    """An allow on a stateless ACL of every port, or of a high (ephemeral) range."""
+    if exposure.action != "allow" or not exposure.policy.startswith(STATELESS_POLICIES):
+        return False
+    ports = exposure.port_range
+    if exposure.protocol == "all" or ports == ALL_PORTS:
+        return True
+    return exposure.protocol in _WITH_PORTS and ports.start >= EPHEMERAL_START and ports.end >= EPHEMERAL_TOP
+
+
 def evaluate_policies(exposures: list[Exposure]) -> tuple[list[Exposure], list[Shadowed]]:
     """Effective exposures (in input order) and the allows that earlier denies hide."""
     groups: dict[tuple[str, str], list[tuple[int, Exposure]]] = {}
     passthrough: list[tuple[int, Exposure]] = []
     for index, exposure in enumerate(exposures):
+        if exposure.policy and is_second_layer(exposure):
+            exposure = replace(exposure, traits=exposure.traits | {"second-layer"})
         if exposure.policy:
             groups.setdefault((exposure.policy, exposure.direction), []).append((index, exposure))
         else:

@@ -19,9 +19,10 @@ _UNCERTAIN = frozenset({"unresolved-port", "invalid-ports", "invalid-protocol"})
 
 
 def public_ingress(e: Exposure) -> bool:
-    """An allowed inbound exposure from the internet, on a protocol that has ports."""
+    """An allowed inbound exposure from the internet, on a protocol that has ports
+    (a network ACL's return-traffic allow is judged by PL107 instead)."""
     return (e.scope == "internet" and e.action == "allow" and e.direction == "ingress"
-            and e.protocol in PORTED and not e.traits & _UNCERTAIN)
+            and e.protocol in PORTED and not e.traits & _UNCERTAIN and "second-layer" not in e.traits)
 
 
 def _is_all(e: Exposure) -> bool:
@@ -335,5 +336,103 @@ class CleartextProtocolPublic(RiskEntryRule):
     summary = "A clear-text protocol is reachable from the internet."
 
 
+class StatelessAclOpen(Rule):
+    """A network ACL lets every port, or a high return-traffic range, in from the internet.
+
+    ## What it does
+    Reports an allow on a stateless network ACL (AWS `aws_network_acl`,
+    `aws_network_acl_rule`, CloudFormation `AWS::EC2::NetworkAclEntry`) that
+    opens every port or protocol, or a high ephemeral range such as
+    `1024-65535` or `32768-65535`, to the internet. One finding per rule, at
+    low, whatever an earlier deny took out of it; the message says what
+    remains. Risky ports that the ACL names on their own (3389 from
+    anywhere) are still reported by the risk rules at their own severity, and
+    the same ranges on a security group stay PL102 and PL103.
+
+    ## Why is this bad?
+    An ACL has no memory of connections, so it must let replies in on the
+    ephemeral ports, and an allow of everything is what AWS's default ACL
+    does anyway: neither opens a service by itself. But the security groups
+    behind it are then the only filter: one permissive group, and nothing
+    else stands in the way. Narrow the range to the ephemeral ports your
+    instances use, or deny the risky ports first.
+
+    ## Example
+    ```hcl
+    resource "aws_network_acl" "public" {
+      vpc_id = "vpc-123"
+      ingress {
+        rule_no    = 100
+        action     = "allow"
+        protocol   = "-1"
+        from_port  = 0
+        to_port    = 0
+        cidr_block = "0.0.0.0/0"
+      }
+    }
+    ```
+
+    ## Use instead
+    ```hcl
+    resource "aws_network_acl" "public" {
+      vpc_id = "vpc-123"
+      ingress {
+        rule_no    = 100
+        action     = "allow"
+        protocol   = "tcp"
+        from_port  = 443
+        to_port    = 443
+        cidr_block = "0.0.0.0/0"
+      }
+      ingress {
+        rule_no    = 200
+        action     = "allow"
+        protocol   = "tcp"
+        from_port  = 32768
+        to_port    = 60999
+        cidr_block = "10.0.0.0/16"
+      }
+    }
+    ```
+
+    ## References
+    - AWS VPC documentation, network ACLs: stateless rules, ephemeral ports, the default network ACL.
+    """
+
+    code = "PL107"
+    name = "stateless-acl-open"
+    severity = Severity.LOW
+    summary = "A network ACL lets every port, or a high return-traffic range, in from the internet."
+
+    def finish(self, exposures: list[Exposure], ctx: RuleContext) -> Iterable[Hit]:
+        groups: dict[tuple, list[Exposure]] = {}
+        for e in exposures:
+            if ("second-layer" in e.traits and e.scope == "internet" and e.action == "allow"
+                    and e.direction == "ingress" and not e.traits & _UNCERTAIN):
+                key = (e.location.file, e.location.line, e.location.column, e.resource, e.policy)
+                groups.setdefault(key, []).append(e)
+        for parts in groups.values():
+            first = parts[0]
+            yield Hit(first, f"{first.resource}: the network ACL lets {_remaining(parts)} in "
+                             f"{reach_phrase(first).removeprefix('is reachable ')}; ACLs are stateless and "
+                             "must admit return traffic, but the security groups are now the only filter, as behind "
+                             "AWS's default ACL")
+
+
+def _remaining(parts: list[Exposure]) -> str:
+    """``every port of every protocol``, or what a deny left: ``tcp 0-21, 23-65535, udp, sctp and other protocols``."""
+    if len(parts) == 1 and parts[0].protocol == "all":
+        return "every port of every protocol"
+    by_protocol: dict[str, list[str]] = {}
+    for e in parts:
+        if e.protocol != "other":
+            by_protocol.setdefault(e.protocol, []).append("" if e.port_range.is_all else str(e.port_range))
+    texts = [f"every {protocol.upper()} port" if "" in ranges else f"{protocol.upper()} {', '.join(ranges)}"
+             for protocol, ranges in by_protocol.items()]
+    if any(e.protocol == "other" for e in parts):
+        texts.append("every protocol without ports")
+    return ", ".join(texts[:-1]) + (" and " if len(texts) > 1 else "") + texts[-1]
+
+
 RULES = [RiskyServicePublic, AllPortsPublic, WidePortRangePublic, InternetEquivalentSources,
-         UdpAmplificationPublic, CleartextProtocolPublic]
+         UdpAmplificationPublic, CleartextProtocolPublic, StatelessAclOpen]

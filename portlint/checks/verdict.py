@@ -62,7 +62,7 @@ def public_ingress(e: Exposure) -> bool:
     from portlint.protocols import PORTED
 
     return (e.scope == "internet" and e.action == "allow" and e.direction == "ingress"
-            and e.protocol in PORTED and not e.traits & _UNCERTAIN)
+            and e.protocol in PORTED and not e.traits & _UNCERTAIN and "second-layer" not in e.traits)
 
 
 def identify(e: Exposure, ctx: RuleContext) -> Identity:

@@ -188,7 +188,11 @@ def test_cloud_firewall_modules(tmp_path):
         (9, "ec2_security_group web", "tcp", "22", "internet"),
         (13, "ec2_security_group web", "tcp", "5432", "private"),
         (30, "azure_rm_securitygroup nsg-web / rule rdp-and-sql", "tcp", "1433", "internet"),
-        (35, "azure_rm_securitygroup nsg-web / rule vnet", "all", "0-65535", "private"),
+        # the Tcp deny of 3389 above narrows this allow of every protocol to what remains
+        (35, "azure_rm_securitygroup nsg-web / rule vnet", "tcp", "0-3388", "private"),
+        (35, "azure_rm_securitygroup nsg-web / rule vnet", "tcp", "3390-65535", "private"),
+        (35, "azure_rm_securitygroup nsg-web / rule vnet", "udp", "0-65535", "private"),
+        (35, "azure_rm_securitygroup nsg-web / rule vnet", "other", "0-65535", "private"),
         (44, "gcp_compute_firewall admin", "tcp", "6379", "internet"),
         (44, "gcp_compute_firewall admin", "tcp", "8000-8010", "internet"),
     ]
