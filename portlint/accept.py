@@ -35,11 +35,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Callable, Iterable, Mapping
 
+from portlint import limits
 from portlint.model import Finding, PortRange
 from portlint.suppress import Problem, Waiver
 
-#: most accept entries read from one configuration (more are an input error, not silently dropped)
-ACCEPT_ENTRIES = 10_000
 
 
 @dataclass(frozen=True)
@@ -185,8 +184,9 @@ def load_entries(raw: list[dict], known: Mapping[str, str]) -> tuple[list[Entry]
     """Entries from the configuration's ``accept`` list (already schema-checked); a bad entry is an
     error at its line and accepts nothing."""
     entries, errors = [], []
-    if len(raw) > ACCEPT_ENTRIES:
-        errors.append(AcceptError(1, f"accept has {len(raw):,} entries, over portlint's limit of {ACCEPT_ENTRIES:,}; "
+    if len(raw) > limits.ACCEPT_ENTRIES:
+        errors.append(AcceptError(1, f"accept has {len(raw):,} entries, over portlint's limit of "
+                                     f"{limits.ACCEPT_ENTRIES:,} (raise it with PORTLINT_MAX_ACCEPT_ENTRIES); "
                                      "none is used"))
         return entries, errors
     for item in raw:

@@ -200,3 +200,30 @@ def test_gitignore_patterns():
     assert gitignore_regex("infra/**/*.tf").fullmatch("infra/x/y/main.tf")
     assert gitignore_regex("./infra/").fullmatch("infra/x/main.tf")
     assert not gitignore_regex("infra").fullmatch("other/infra2/main.tf")
+
+
+def test_cli_accept_from_configuration(run_cli, tmp_path, monkeypatch):
+    import json
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "main.tf").write_text(dedent(BASTION))
+    (tmp_path / ".portlint.yaml").write_text(dedent("""
+        accept:
+          - resource: ssh
+            ports: [22]
+            sources: ["0.0.0.0/0"]
+            reason: bastion for the office
+            expires: "2999-12-31"
+          - resource: office
+            ports: 22
+            reason: expired exception
+            expires: "2000-01-01"
+    """))
+    result = run_cli("check", "-f", "json", ".")
+    doc = json.loads(result.stdout)
+    assert [(f["line"], f["rule_id"], f["suppression"]["how"], f["suppression"]["reason"], f["suppression"]["line"])
+            for f in doc["accepted"]] == [(1, "PL101", "accepted", "bastion for the office", 2)]
+    assert doc["summary"]["accepted"] == 1
+    # the office rule is not public, so it has no finding: its (expired) entry is unused
+    assert [(f["file"], f["line"], f["rule_id"]) for f in doc["findings"]] == [(".portlint.yaml", 7, "PL601")]
+    assert result.exit_code == 0
