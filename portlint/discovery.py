@@ -118,6 +118,25 @@ def patterns_of(exclude: Iterable) -> tuple[Pattern, ...]:
     return tuple(out)
 
 
+def rebase(exclude: Iterable, old_root: Path | None, new_root: Path) -> tuple:
+    """The same patterns for a copy of the tree at ``new_root`` (``portlint diff`` checks revisions
+    in other folders): a base inside ``old_root`` moves to the same place below ``new_root``."""
+    out = []
+    for item in exclude:
+        if isinstance(item, tuple) and item[1] is not None and old_root is not None:
+            text, base = item
+            real = Path(os.path.realpath(base))
+            try:
+                relative = real.relative_to(os.path.realpath(old_root))
+            except ValueError:
+                out.append(item)
+                continue
+            out.append((text, Path(new_root) / relative))
+        else:
+            out.append(item)
+    return tuple(out)
+
+
 def _relative(path: str, base: str) -> str | None:
     if path == base:
         return ""

@@ -355,3 +355,16 @@ def test_every_option_has_help(run_cli):
             if isinstance(param, click.Option) and not param.help and not param.hidden and param.name != "help":
                 missing.append(f"{name} {param.opts[0]}")
     assert missing == []
+
+
+def test_rebase_moves_anchored_excludes_to_a_copy_of_the_tree(repo, tmp_path):
+    from portlint.discovery import discover, rebase
+
+    copy = tmp_path / "copy"
+    (copy / "charts").mkdir(parents=True)
+    (copy / "charts" / "docker-compose.yml").write_text(REDIS)
+    (copy / "docker-compose.yml").write_text(REDIS)
+    patterns = [("/charts", repo), ("charts", repo)]
+    assert [c.path.name for c in discover([copy], patterns)] == ["docker-compose.yml", "docker-compose.yml"]
+    moved = rebase(patterns, repo, copy)
+    assert [c.path.relative_to(copy).as_posix() for c in discover([copy], moved)] == ["docker-compose.yml"]
