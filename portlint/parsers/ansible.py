@@ -502,9 +502,9 @@ def _task_name(task: dict) -> str:
 def parse_tasks(source: SourceFile) -> ParseOutcome:
     file = source.display
     documents, failed = yaml_documents(source)
-    if failed:
-        return failed
     reader = _TaskReader(file)
+    if failed:
+        reader.units.errors.extend(failed.errors)  # a bad document or task costs only itself
     for doc in documents:
         if isinstance(doc, list):
             reader.walk(doc)

@@ -22,7 +22,7 @@ from portlint.netscope import classify_sources
 from portlint.parsers import ParseContext, SourceFile
 from portlint.parsers.units import Invalid, Units, checked_address, failure_message, short, type_name
 from portlint.protocols import normalize_protocol
-from portlint.yamlpos import LocatedDict, LocatedList, LocatedStr, Span, YAMLLoadError, load_one
+from portlint.yamlpos import LocatedDict, LocatedList, LocatedStr, Span, YAMLLoadError, load_single
 
 _SNIFF = re.compile(r"AWSTemplateFormatVersion|AWS::EC2::(SecurityGroup|NetworkAclEntry)")
 ALL_PORTS = PortRange(0, 65535)
@@ -50,39 +50,54 @@ class CloudFormationParser:
             yield parse_template(source)
 
 
-def _load(source: SourceFile):
+def _load(source: SourceFile) -> tuple[Any, list[YAMLLoadError]]:
+    """The template and the YAML errors met in it; raises YAMLLoadError when nothing can be read.
+
+    A local YAML error (an unsupported tag, a duplicate key) leaves the bad value out and is returned
+    beside the template, so it costs only the resource that holds it.
+    """
     if source.path.suffix.lower() == ".json":
         from portlint.jsonpos import JSONLoadError, loads_located
 
         try:
-            return loads_located(source.text)
+            return loads_located(source.text), []
         except JSONLoadError as exc:
             raise YAMLLoadError(f"invalid JSON: {exc.message}", exc.line, exc.column) from None
         except json.JSONDecodeError as exc:  # a scalar the located reader handed to the json module
             raise YAMLLoadError(f"invalid JSON: {exc.msg}", exc.lineno, exc.colno) from None
         except (ValueError, RecursionError) as exc:
             raise YAMLLoadError(f"invalid JSON: {failure_message(exc)}", 1) from None
-    return load_one(source.text)
+    doc, errors = load_single(source.text)
+    if doc is None and errors:
+        raise errors[0]
+    return doc, errors
 
 
 def parse_template(source: SourceFile) -> ParseOutcome:
     file = source.display
     try:
-        doc = _load(source)
+        doc, problems = _load(source)
     except YAMLLoadError as exc:
         return ParseOutcome(file, errors=(InputError(file, exc.line, exc.message, exc.column),))
     except limits.LimitExceeded as exc:
         return ParseOutcome(file, errors=(InputError(file, max(exc.line, 1), exc.message),))
+    load_errors = tuple(InputError(file, e.line, e.message, e.column) for e in problems)
     if not isinstance(doc, dict) or not isinstance(doc.get("Resources"), dict):
+        if load_errors:  # the Resources mapping itself was the bad value: its error says why
+            return ParseOutcome(file, errors=load_errors)
         span = doc.spans.get("Resources", doc.span) if isinstance(doc, LocatedDict) else Span(1, 1, 1)
         got = type_name(doc.get("Resources")) if isinstance(doc, dict) else type_name(doc)
         return ParseOutcome(file, errors=(InputError(
             file, span.line, f"a CloudFormation template needs a Resources mapping, got {got}", span.column),))
     units = Units(file)
+    units.errors.extend(load_errors)
+    error_lines = {e.line for e in load_errors}
     template = _Template(file, doc, units)
     resources = doc["Resources"]
     for name, resource in resources.items():
         span = resources.spans[name]
+        if resource is None and error_lines & set(range(span.line, span.end_line + 1)):
+            continue  # the YAML error already names this resource's line
         if not units.run(span.line, span.column, f"resource {name}",
                          lambda: list(template.resource(name, resource, span))):
             break

@@ -132,9 +132,9 @@ class FirewallParser:
 def parse_firewall_file(source: SourceFile) -> ParseOutcome:
     file = source.display
     documents, failed = yaml_documents(source)
-    if failed:
-        return failed
     units = Units(file)
+    if failed:
+        units.errors.extend(failed.errors)  # a bad document costs only itself: the others are read
     for index, doc in enumerate(d for d in documents if d is not None):
         if not isinstance(doc, dict) or "firewall" not in doc:
             continue

@@ -19,7 +19,7 @@ from typing import Any, Iterable, Iterator
 
 from portlint.model import Exposure, InputError, Location, ParseOutcome, PortRange
 from portlint.netscope import classify_bind, classify_sources
-from portlint.parsers import ParseContext, SourceFile, yaml_documents
+from portlint.parsers import ParseContext, SourceFile
 from portlint.parsers.units import Invalid, Units, checked_address, expect, short, type_name
 from portlint.protocols import normalize_protocol
 from portlint.yamlpos import LocatedDict, LocatedList, Span
@@ -82,12 +82,91 @@ class KubernetesParser:
             yield parse_manifests(source)
 
 
+#: a line that ends one document of a stream and starts the next (what kubectl, Helm and kustomize split at)
+_SEPARATOR = re.compile(r"^---(?=[ \t]|$)", re.MULTILINE)
+
+
+def manifest_documents(source: SourceFile) -> tuple[list, list[InputError]]:
+    """Every document of a manifest stream, each read on its own, and the errors met.
+
+    A YAML syntax error ends the YAML stream for every loader, but Kubernetes tools
+    (kubectl's and the API machinery's YAML reader, Helm, kustomize) split a stream
+    at its ``---`` lines before parsing each piece, and YAML 1.2 ends a document at a
+    line-start ``---`` whatever is open. So after a syntax error, reading resumes at
+    the next ``---`` line, and only the broken document is lost. Work stays linear:
+    each piece of text is parsed once, and the documents of the file stay within
+    ``limits.YAML_DOCUMENTS``.
+    """
+    from portlint import limits
+    from portlint.yamlpos import load_documents
+
+    text, offset = source.text, 0
+    documents: list = []
+    errors: list[InputError] = []
+    while True:
+        docs, problems = load_documents(text[offset:])
+        base = source.text.count("\n", 0, offset)
+        if base:
+            _shift_lines(docs, base)
+        documents.extend(docs)
+        errors.extend(InputError(source.display, e.line + base, e.message, e.column) for e in problems)
+        if not problems or len(documents) >= limits.YAML_DOCUMENTS:
+            break
+        # the stream stopped early when a separator lies beyond the last error: resume there
+        last = max(e.line for e in problems)
+        position = _line_start(text, offset, last)
+        following = _SEPARATOR.search(text, max(position, offset + 1)) if position < len(text) else None
+        if following is None or not _stopped(docs, text[offset:following.start()]):
+            break
+        offset = following.start()
+    return documents, errors
+
+
+def _line_start(text: str, offset: int, line: int) -> int:
+    """Index in ``text`` of the start of ``line`` (1-based) of ``text[offset:]``."""
+    position = offset
+    for _ in range(line - 1):
+        position = text.find("\n", position) + 1
+        if position == 0:
+            return len(text)
+    return position
+
+
+def _stopped(docs: list, head: str) -> bool:
+    """Did the load end before the text up to the next separator was read (a file-ending error)?"""
+    pieces = len(_SEPARATOR.findall(head)) + (0 if head.lstrip().startswith("---") else 1)
+    return len(docs) < pieces
+
+
+def _shift_lines(documents: list, base: int) -> None:
+    """Add ``base`` to every line of the located documents (each shared node once)."""
+    seen: set[int] = set()
+    stack = [d for d in documents if isinstance(d, (LocatedDict, LocatedList))]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if hasattr(node, "span"):
+            node.span = _moved(node.span, base)
+        if isinstance(node, LocatedDict):
+            node.spans = {key: _moved(span, base) for key, span in node.spans.items()}
+            children = node.values()
+        else:
+            node.spans = [_moved(span, base) for span in node.spans]
+            children = node
+        stack.extend(c for c in children if isinstance(c, (LocatedDict, LocatedList)) and id(c) not in seen)
+
+
+def _moved(span: Span, base: int) -> Span:
+    return Span(span.line + base, span.column, span.end_line + base)
+
+
 def parse_manifests(source: SourceFile) -> ParseOutcome:
     file = source.display
-    documents, failed = yaml_documents(source)
-    if failed:
-        return failed
+    documents, errors = manifest_documents(source)
     units = Units(file)
+    units.errors.extend(errors)  # a bad document costs only itself: the others are read
     for doc in documents:
         for item, span in _objects(doc, units):
             obj = _Object(file, item)

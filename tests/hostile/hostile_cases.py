@@ -384,17 +384,17 @@ case("kubernetes-port-out-of-range",
 case("kubernetes-ports-not-a-list",
      files={"bad/k.yaml": k8s_service() + "---\n" + k8s_service("bad").replace("    - port: 5432\n", "    6379\n")},
      bad=(Bad("bad/k.yaml", (11, 18)),), extra=(("bad/k.yaml", 9, "PL101"),))
-case("kubernetes-billion-laughs-beside-good-document", xfail="A2/A1: an alias-limit error in one Kubernetes document costs the next document of the file its finding",
+case("kubernetes-billion-laughs-beside-good-document",
      files={"bad/k.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: bomb\ndata:\n" + laughs("  ")
             + "---\n" + k8s_service()},
      bad=(Bad("bad/k.yaml", tuple(range(1, 17))),), extra=(("bad/k.yaml", 25, "PL101"),))
 case("kubernetes-duplicate-spec",
      files={"bad/k.yaml": k8s_service() + "spec: {}\n"},
      bad=(Bad("bad/k.yaml", (10,), "duplicate"),))
-case("kubernetes-syntax-error-in-one-document", xfail="A2/A1: a YAML syntax error in one document of a multi-document file costs every later document",
+case("kubernetes-syntax-error-in-one-document",
      files={"bad/k.yaml": "apiVersion: v1\nkind: Service\nmetadata: {name: [\n---\n" + k8s_service()},
      bad=(Bad("bad/k.yaml", (3, 4)),), extra=(("bad/k.yaml", 13, "PL101"),))
-case("kubernetes-python-tag", xfail="A2/A1: an unsupported tag in one Kubernetes document costs the other documents of the file",
+case("kubernetes-python-tag",
      files={"bad/k.yaml": "apiVersion: v1\nkind: Service\nmetadata: !!python/object/apply:os.system ['touch PWNED']\n"
             "---\n" + k8s_service()},
      bad=(Bad("bad/k.yaml", (1, 3)),), extra=(("bad/k.yaml", 13, "PL101"),))
@@ -427,7 +427,7 @@ case("cloudformation-reversed-ports",
 case("cloudformation-billion-laughs",
      files={"bad/t.yaml": CFN_HEAD.replace("Resources:\n", "Metadata:\n" + laughs("  ") + "Resources:\n") + cfn_sg()},
      bad=(Bad("bad/t.yaml", tuple(range(2, 14))),))
-case("cloudformation-python-tag", xfail="A2/A1: an unsupported tag on one CloudFormation resource costs every other resource of the template",
+case("cloudformation-python-tag",
      files={"bad/t.yaml": CFN_HEAD + "  BadSG: !!python/object/apply:os.system ['touch PWNED']\n" + cfn_sg()},
      bad=(Bad("bad/t.yaml", (3,)),), extra=(("bad/t.yaml", 9, "PL101"),))
 
@@ -444,7 +444,7 @@ case("ansible-billion-laughs",
 case("ansible-task-is-a-string",
      files={"bad/play.yml": PLAY_HEAD + "    - community.general.ufw: allow everything\n" + ufw_task()},
      bad=(Bad("bad/play.yml", (3,)),), extra=(("bad/play.yml", 4, "PL101"),))
-case("ansible-python-tag", xfail="A2/A1: an unsupported tag in one Ansible task costs every other task of the playbook",
+case("ansible-python-tag",
      files={"bad/play.yml": PLAY_HEAD + "    - name: x\n      community.general.ufw: "
                             "!!python/object/apply:os.system ['touch PWNED']\n" + ufw_task()},
      bad=(Bad("bad/play.yml", (3, 4)),), extra=(("bad/play.yml", 5, "PL101"),))
