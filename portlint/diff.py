@@ -47,7 +47,20 @@ def identity(exposure: Exposure, renamed: Mapping[str, str] | None = None) -> tu
     file = exposure.location.file
     if renamed:
         file = renamed.get(file, file)
+    if exposure.kind == "compose":
+        file = compose_project(file)
     return (exposure.kind, exposure_root(exposure), file, exposure.resource, exposure.direction)
+
+
+def compose_project(file: str) -> str:
+    """The Compose project a file belongs to: ``compose.yaml`` and its ``compose.override.yaml``
+    are one project (an override rebinding a port replaces the base file's entry)."""
+    folder, _, name = file.rpartition("/")
+    stem, dot, _extension = name.rpartition(".")
+    if not dot or _extension.lower() not in ("yml", "yaml"):
+        return file
+    stem = stem.removesuffix(".override")
+    return f"{folder}/{stem}" if folder else stem
 
 
 def _full(e: Exposure) -> tuple:
@@ -233,6 +246,11 @@ class DiffResult:
     renamed: dict[str, str] = field(default_factory=dict)
     #: matched elements that did not change (kept for their suppressions)
     quiet: list[Change] = field(default_factory=list)
+    #: which configuration judged both sides: ``base`` (BASE's own), ``option`` (--config),
+    #: ``current folder`` (two folders), ``none`` (BASE has none)
+    config_source: str = "current folder"
+    #: that configuration as shown (``main:.portlint.yaml``), when there is one
+    config_file: str | None = None
 
     def by_status(self, status: str) -> list[Change]:
         return [c for c in self.changes if c.status == status]
@@ -277,6 +295,12 @@ def _via(exposure: Exposure, changed: set[str]) -> tuple[str, ...]:
     suffixes = RELATED_SUFFIXES.get(exposure.kind)
     related = [f for f in sorted(changed)
                if suffixes is None or f.endswith(suffixes) or f.rsplit("/", 1)[-1].startswith(".env")]
+    root = exposure_root(exposure)
+    if root and " > " not in root:
+        # a change in another root cannot explain this root's exposure
+        own = [f for f in related if root in (".", "") or f.startswith(root.rstrip("/") + "/")
+               or any(f == step.file for step in (*getattr(exposure, "via", ()), *getattr(exposure, "origins", ())))]
+        related = own or related
     return tuple(related[:3])
 
 
@@ -321,11 +345,21 @@ def compare_reports(base: Side, head: Side, renamed: Mapping[str, str] | None = 
                 quiet.append(change)
             else:
                 changes.append(change)
-    order = {s: i for i, s in enumerate(STATUSES)}
-    changes.sort(key=lambda c: (order[c.status], -(c.severity if c.severity is not None else -1),
-                                c.exposure.location.file, c.exposure.location.line))
+    changes.sort(key=risk_order)
     return DiffResult(base, head, changes, unchanged, sorted(changed), sorted(config_changes),
                       dict(renamed or {}), quiet)
+
+
+def risk_order(change: Change) -> tuple:
+    """Riskiest first: the severity after the change (BASE's for a closed exposure, ranked below any
+    open one), then opened and widened before narrowed and closed, then a severity that rose."""
+    status_rank = {"opened": 0, "widened": 0, "narrowed": 1, "closed": 2, "unchanged": 3}[change.status]
+    after = change.severity_after if change.after is not None else None
+    before = change.severity_before
+    rose = after is not None and (before is None or after > before)
+    return (-(after if after is not None else -1), status_rank, not rose,
+            -(before if before is not None else -1), change.status != "opened",
+            change.exposure.location.file, change.exposure.location.line)
 
 
 def exit_code(result: DiffResult, fail_on: Severity | None) -> int:

@@ -50,6 +50,8 @@ class Tree:
     files: int = 0
     #: (device, inode) of every work-tree file copied, so no output is written over one
     read: set[tuple[int, int]] = field(default_factory=set)
+    #: path (as in the repository) -> git blob id of every regular file written (moves are found by content)
+    blobs: dict[str, str] = field(default_factory=dict)
 
 
 def _env() -> dict[str, str]:
@@ -88,9 +90,27 @@ def resolve(repo: Path, revision: str) -> str:
     done = git(repo, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{revision}^{{commit}}", check=False)
     sha = done.decode("ascii", "replace").strip()
     if len(sha) not in (40, 64):
-        raise GitError(f"{revision!r} is not a commit in {repo} (for a shallow clone, fetch it first: "
-                       f"git fetch --depth=1 origin {revision})")
+        hint = ""
+        if is_shallow(repo):
+            hint = f" (this is a shallow clone; fetch it first: git fetch --depth=1 origin {revision})"
+        raise GitError(f"{revision!r} is not a commit in {repo}{hint}")
     return sha
+
+
+def is_shallow(repo: Path) -> bool:
+    """True in a shallow clone, where a revision may exist upstream but not here."""
+    try:
+        return git(repo, "rev-parse", "--is-shallow-repository", check=False).strip() == b"true"
+    except GitError:
+        return False
+
+
+def blob_id(data: bytes, like: str = "") -> str:
+    """git's object id of a blob with ``data`` (SHA-256 when ``like`` is a SHA-256 id)."""
+    import hashlib
+
+    algorithm = hashlib.sha256 if len(like) == 64 else hashlib.sha1
+    return algorithm(b"blob %d\x00" % len(data) + data).hexdigest()
 
 
 def _components(raw: bytes) -> list[str] | None:
@@ -141,9 +161,47 @@ class _Batch:
         self.proc.stdout.read(1)  # the newline after the content
         return data
 
+    def read_all(self, shas: list[str]):
+        """Yield (sha, content) for every object, asking for all of them at once.
+
+        One request and one answer at a time costs a pipe round trip per blob
+        (about a millisecond each); the requests are written by a thread
+        while the answers are read here.
+        """
+        import threading
+
+        assert self.proc.stdin and self.proc.stdout
+        stdin = self.proc.stdin
+
+        def ask() -> None:
+            try:
+                for sha in shas:
+                    stdin.write(sha.encode("ascii") + b"\n")
+                stdin.flush()
+            except (BrokenPipeError, ValueError, OSError):
+                pass
+
+        writer = threading.Thread(target=ask, daemon=True)
+        writer.start()
+        try:
+            for sha in shas:
+                header = self.proc.stdout.readline().split()
+                if len(header) != 3 or header[1] != b"blob":
+                    raise GitError(f"git cat-file could not read object {sha}")
+                data = self.proc.stdout.read(int(header[2]))
+                self.proc.stdout.read(1)
+                yield sha, data
+        finally:
+            writer.join(timeout=60)
+
     def close(self) -> None:
         if self.proc.stdin:
-            self.proc.stdin.close()
+            try:
+                self.proc.stdin.close()
+            except OSError:
+                pass
+        if self.proc.poll() is None and self.proc.stdout:
+            self.proc.stdout.close()
         self.proc.wait(timeout=60)
 
 
@@ -206,27 +264,55 @@ def _too_big(shown: str, size: int) -> InputError:
                                 f"{limits.FILE_BYTES:,} (raise it with PORTLINT_MAX_FILE_BYTES; see docs/security.md)")
 
 
-def materialise_revision(repo: Path, commit: str, folder: Path, label: str) -> Tree:
-    """Write the files of ``commit`` into the empty ``folder``."""
+def materialise_revision(repo: Path, commit: str, folder: Path, label: str,
+                         reuse: "Tree | None" = None) -> Tree:
+    """Write the files of ``commit`` into the empty ``folder``.
+
+    With ``reuse`` (the other side, already written), a file whose blob that
+    tree holds is hard-linked from it instead of being read from git again.
+    """
     tree = Tree(folder, label)
     budget = _Budget()
     links: list[tuple[list[str], str, str]] = []
+    wanted: dict[str, list[tuple[list[str], str]]] = {}
+    written: dict[str, Path] = {}
+    if reuse is not None:
+        for path, sha in reuse.blobs.items():
+            written.setdefault(sha, reuse.folder.joinpath(*path.split("/")))
+    link_shas: list[tuple[list[str], str, str]] = []
+    for mode, kind, sha, size, raw in _entries(repo, commit):
+        parts = _components(raw)
+        shown = os.fsdecode(raw)
+        if kind != "blob" or parts is None:
+            continue  # submodules (commit entries) and names that could escape the folder
+        if mode == "120000":
+            link_shas.append((parts, sha, shown))
+            continue
+        if size > limits.FILE_BYTES:
+            tree.errors.append(_too_big(shown, size))
+            continue
+        budget.spend(size, label)
+        source = written.get(sha)
+        if source is not None and _hard_link(source, folder, parts):
+            tree.files += 1
+            tree.blobs[shown] = sha
+            continue
+        wanted.setdefault(sha, []).append((parts, shown))
     batch = _Batch(repo)
     try:
-        for mode, kind, sha, size, raw in _entries(repo, commit):
-            parts = _components(raw)
-            shown = os.fsdecode(raw)
-            if kind != "blob" or parts is None:
-                continue  # submodules (commit entries) and names that could escape the folder
-            if mode == "120000":
-                links.append((parts, batch.read(sha).decode("utf-8", "replace"), shown))
-                continue
-            if size > limits.FILE_BYTES:
-                tree.errors.append(_too_big(shown, size))
-                continue
-            budget.spend(size, label)
-            if _write_file(folder, parts, batch.read(sha)):
-                tree.files += 1
+        shas = list(wanted) + [sha for _, sha, _ in link_shas]
+        targets: dict[str, str] = {}
+        for sha, data in batch.read_all(shas):
+            if sha in wanted:
+                places = wanted.pop(sha)
+                for parts, shown in places:
+                    if _write_file(folder, parts, data):
+                        tree.files += 1
+                        tree.blobs[shown] = sha
+            else:
+                targets[sha] = data.decode("utf-8", "replace")
+        for parts, sha, shown in link_shas:
+            links.append((parts, targets.get(sha, ""), shown))
     finally:
         batch.close()
     for parts, target, shown in links:
@@ -234,6 +320,21 @@ def materialise_revision(repo: Path, commit: str, folder: Path, label: str) -> T
         if problem:
             tree.errors.append(InputError(shown, 1, problem))
     return tree
+
+
+def _hard_link(source: Path, folder: Path, parts: list[str]) -> bool:
+    """Hard-link an already written file to a new place below ``folder``; False when that is not possible."""
+    target = folder
+    for part in parts[:-1]:
+        target = target / part
+        if target.is_symlink() or (target.exists() and not target.is_dir()):
+            return False
+        target.mkdir(exist_ok=True)
+    try:
+        os.link(source, target / parts[-1], follow_symlinks=False)
+    except (OSError, NotImplementedError):
+        return False
+    return True
 
 
 def _read_regular(path: Path, limit: int) -> bytes | str:
@@ -250,8 +351,11 @@ def _read_regular(path: Path, limit: int) -> bytes | str:
     return data
 
 
-def materialise_worktree(repo: Path, folder: Path, label: str) -> Tree:
-    """Copy the work tree's tracked and untracked-but-not-ignored files into ``folder``."""
+def materialise_worktree(repo: Path, folder: Path, label: str, like: str = "") -> Tree:
+    """Copy the work tree's tracked and untracked-but-not-ignored files into ``folder``.
+
+    ``like`` is a commit id of the repository (its length tells the hash git uses for blob ids).
+    """
     tree = Tree(folder, label)
     budget = _Budget()
     listed = git(repo, "ls-files", "-z", "--cached", "--others", "--exclude-standard")
@@ -287,6 +391,7 @@ def materialise_worktree(repo: Path, folder: Path, label: str) -> Tree:
         elif _write_file(folder, parts, data):
             tree.files += 1
             tree.read.add((info.st_dev, info.st_ino))
+            tree.blobs[shown] = blob_id(data, like)
     for parts, target, shown in links:
         problem = _link(folder, parts, target)
         if problem:
@@ -331,3 +436,113 @@ def changed_files(repo: Path, base: str, head: str | None) -> list[str]:
         untracked = git(repo, "ls-files", "-z", "--others", "--exclude-standard")
         names |= {os.fsdecode(p) for p in untracked.split(b"\x00") if p}
     return sorted(names)
+
+
+#: like git's default (-M50%): a file at least this similar to one that vanished was moved there
+SIMILARITY = 0.5
+#: files larger than this, or more candidate pairs than this, are matched by identical content only
+SIMILAR_BYTES = 256 * 1024
+SIMILAR_PAIRS = 20_000
+
+
+def content_renames(base: Tree, head: Tree) -> dict[str, str]:
+    """New path -> old path for files that vanished from BASE and appeared in HEAD with the same
+    (or, like ``git diff -M``, at least 50% similar) content.
+
+    git only reports renames it can see in the index; an unstaged ``mv`` in the
+    work tree is a deleted tracked file plus an untracked one, and two folders
+    have no history at all, so the trees' own contents decide.
+    """
+    gone = {path: sha for path, sha in base.blobs.items() if path not in head.blobs}
+    new = {path: sha for path, sha in head.blobs.items() if path not in base.blobs}
+    moved: dict[str, str] = {}
+    by_blob: dict[str, list[str]] = {}
+    for path, sha in sorted(gone.items()):
+        by_blob.setdefault(sha, []).append(path)
+    for path, sha in sorted(new.items()):
+        candidates = by_blob.get(sha)
+        if candidates:
+            moved[path] = candidates.pop(0)
+    left_old = sorted(p for p in gone if p not in moved.values())
+    left_new = sorted(p for p in new if p not in moved)
+    if not left_old or not left_new or len(left_old) * len(left_new) > SIMILAR_PAIRS:
+        return moved
+    import difflib
+
+    def lines(folder: Path, path: str) -> list[bytes] | None:
+        place = folder.joinpath(*path.split("/"))
+        try:
+            if place.stat().st_size > SIMILAR_BYTES:
+                return None
+            return place.read_bytes().splitlines()
+        except OSError:
+            return None
+
+    olds = {p: lines(base.folder, p) for p in left_old}
+    scored = []
+    for new_path in left_new:
+        new_lines = lines(head.folder, new_path)
+        if not new_lines:
+            continue
+        for old_path, old_lines in olds.items():
+            if not old_lines:
+                continue
+            matcher = difflib.SequenceMatcher(None, old_lines, new_lines, autojunk=False)
+            if matcher.real_quick_ratio() < SIMILARITY or matcher.quick_ratio() < SIMILARITY:
+                continue
+            ratio = matcher.ratio()
+            if ratio >= SIMILARITY:
+                scored.append((-ratio, new_path, old_path))
+    taken: set[str] = set()
+    for _, new_path, old_path in sorted(scored):
+        if new_path in moved or old_path in taken:
+            continue
+        moved[new_path] = old_path
+        taken.add(old_path)
+    return moved
+
+
+def tree_of_folder(folder: Path, label: str) -> Tree:
+    """A Tree describing an existing folder (two-folder mode): blob ids of its regular files."""
+    from portlint.discovery import SKIP_DIRS
+
+    tree = Tree(folder, label)
+    for top, dirs, names in os.walk(folder):
+        dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS)
+        for name in names:
+            path = Path(top) / name
+            try:
+                info = os.lstat(path)
+                if not stat.S_ISREG(info.st_mode):
+                    continue
+                rel = path.relative_to(folder).as_posix()
+                tree.blobs[rel] = "too-big:" + rel if info.st_size > limits.FILE_BYTES \
+                    else blob_id(path.read_bytes())
+            except OSError:
+                continue
+            if len(tree.blobs) > limits.FILES:
+                raise LimitExceeded(f"{label}: more than {limits.FILES:,} files", limits.FILES, "FILES")
+    return tree
+
+
+def scratch_parent(needed_bytes: int | None = None) -> str | None:
+    """Where to make the private temporary folder: ``$TMPDIR`` when set, else a memory-backed
+    folder (``/dev/shm``) when it has room, else the system default.
+
+    Writing and deleting thousands of small files and folders costs about a
+    millisecond each on a disk; on tmpfs it costs next to nothing.
+    """
+    if os.environ.get("TMPDIR"):
+        return None
+    if needed_bytes is None:
+        needed_bytes = limits.DIFF_TREE_BYTES
+    for candidate in (os.environ.get("XDG_RUNTIME_DIR"), "/dev/shm"):
+        if not candidate or not os.path.isdir(candidate) or not os.access(candidate, os.W_OK | os.X_OK):
+            continue
+        try:
+            info = os.statvfs(candidate)
+        except OSError:
+            continue
+        if info.f_bavail * info.f_frsize >= 2 * needed_bytes:
+            return candidate
+    return None

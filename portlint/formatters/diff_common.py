@@ -65,14 +65,37 @@ def where(exposure: Exposure) -> str:
     return f"{exposure.location.file}:{exposure.location.line}"
 
 
+def root(exposure: Exposure) -> str:
+    """The Terraform root an exposure is reached from, when the model knows it ('' otherwise)."""
+    from portlint.diff import exposure_root
+
+    return exposure_root(exposure)
+
+
+def shown_root(exposure: Exposure) -> str:
+    """The root as a reader needs it: '' for the top folder, which every path is already relative to."""
+    name = root(exposure)
+    return "" if name in (".", "./") else name
+
+
+def unit(exposure: Exposure) -> str:
+    """The resource, and the root it is reached from: ``module.db.aws_security_group.db in root envs/prod``."""
+    name = shown_root(exposure)
+    return f"{exposure.resource} in root {name}" if name else exposure.resource
+
+
+#: what a change without a finding on one side is called (never a bare symbol)
+NO_FINDING = "no finding"
+
+
 def severity(change: Change) -> str:
-    """``critical``, ``low → critical`` or ``-``."""
+    """``critical``, ``low → critical``, ``no finding → high`` or ``no finding``."""
     before, after = change.severity_before, change.severity_after
     if change.status == "closed":
-        return before.label if before is not None else "-"
+        return before.label if before is not None else NO_FINDING
     if change.status == "opened" or before == after:
-        return after.label if after is not None else "-"
-    return f"{before.label if before is not None else 'none'} → {after.label if after is not None else 'none'}"
+        return after.label if after is not None else NO_FINDING
+    return f"{before.label if before is not None else NO_FINDING} → {after.label if after is not None else NO_FINDING}"
 
 
 def rules(change: Change) -> str:
@@ -84,8 +107,24 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
 
+#: how many changes the headline names before "and N more"
+HEADLINE_NAMES = 3
+
+
+def _named(change: Change) -> str:
+    e = change.exposure
+    before = was(change)
+    via = f" (through {', '.join(change.via)})" if change.via else ""
+    name = shown_root(e)
+    in_root = f" in root {name}" if name else ""
+    return (f"{what(e)}{f' ({before})' if before else ''} at {where(e)}{in_root}{via} "
+            f"({change.status}, {severity(change)})")
+
+
 def headline(result: DiffResult) -> str:
-    """The one sentence a reviewer reads first."""
+    """The one sentence a reviewer reads first: how many opened or widened, and the riskiest by name."""
+    from portlint.diff import risk_order
+
     opened, widened = result.by_status("opened"), result.by_status("widened")
     narrowed, closed = result.by_status("narrowed"), result.by_status("closed")
     errors = result.head.all_errors
@@ -93,20 +132,43 @@ def headline(result: DiffResult) -> str:
             if errors else "")
     if opened or widened:
         verb = "opens" if not widened else ("widens" if not opened else "opens or widens")
-        ranked = sorted(opened + widened, key=lambda c: -(c.severity if c.severity is not None else -1))
-        worst = ranked[0]
-        top = worst.severity
-        count = sum(1 for c in ranked if c.severity == top) if top is not None else 0
-        severity_part = f", {count} {top.label}" if top is not None else ""
-        before = was(worst)
-        via = f" (through {', '.join(worst.via)})" if worst.via else ""
-        return (f"This change {verb} {_plural(len(opened) + len(widened), 'exposure')}{severity_part}: "
-                f"{what(worst.after)}{f' ({before})' if before else ''} at {where(worst.after)}{via}.{tail}")
+        ranked = sorted(opened + widened, key=risk_order)
+        counts: dict[str, int] = {}
+        for change in ranked:
+            if change.severity is not None:
+                counts[change.severity.label] = counts.get(change.severity.label, 0) + 1
+        severity_part = f" ({', '.join(f'{n} {label}' for label, n in counts.items())})" if counts else ""
+        named = ranked[:HEADLINE_NAMES]
+        rest = len(ranked) - len(named)
+        listed = "; ".join(_named(c) for c in named) + (f"; and {rest} more" if rest else "")
+        return (f"This change {verb} {_plural(len(ranked), 'exposure')}{severity_part}: {listed}.{tail}")
     if narrowed or closed:
         parts = [f"narrows {_plural(len(narrowed), 'exposure')}"] if narrowed else []
         parts += [f"closes {_plural(len(closed), 'exposure')}"] if closed else []
         return f"This change opens nothing; it {' and '.join(parts)}.{tail}"
     return f"This change does not change any port exposure.{tail}"
+
+
+def notices(result: DiffResult) -> list[str]:
+    """What must not hide in a folded block: configuration changes and newly silenced findings."""
+    out = []
+    if result.config_changes:
+        if result.config_source == "base":
+            used = f"both sides were judged with BASE's configuration ({result.config_file})"
+        elif result.config_source == "none":
+            used = "both sides were judged without one, as BASE has none"
+        elif result.config_source == "option":
+            used = f"both sides were judged with --config {result.config_file}"
+        else:
+            used = "both sides were judged with the configuration of the current folder"
+        out.append(f"Configuration changed: {', '.join(result.config_changes)}; not applied here: {used}. "
+                   "Review it: it can silence rules for every later change.")
+    quiet = [(c, f) for c in result.newly_suppressed for f in c.newly_suppressed]
+    if quiet:
+        shown = "; ".join(f"{f.rule_id} [{f.severity.label}] at {where(f.exposure)}" for _, f in quiet[:5])
+        more = f"; and {len(quiet) - 5} more" if len(quiet) > 5 else ""
+        out.append(f"Newly silenced by inline comments: {_plural(len(quiet), 'finding')} ({shown}{more}).")
+    return out
 
 
 def summary(result: DiffResult) -> str:

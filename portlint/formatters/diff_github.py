@@ -28,5 +28,7 @@ def render(result: DiffResult, options: dict) -> str:
     for err in result.head.all_errors:
         lines.append(f"::error file={workflow_property(err.file)},line={err.line},col={err.column},"
                      f"title=PL001 input error::{workflow_data(err.message)}")
+    for notice in common.notices(result):
+        lines.append(f"::warning title=portlint diff::{workflow_data(notice)}")
     lines.append(workflow_data(common.headline(result)) + " " + common.summary(result))
     return "\n".join(lines) + "\n"

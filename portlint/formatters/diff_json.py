@@ -21,6 +21,7 @@ def _change(change: Change) -> dict:
         "status": change.status,
         "kind": e.kind,
         "resource": e.resource,
+        "root": common.root(e) or None,
         "file": e.location.file,
         "line": e.location.line,
         "service": common.service_name(e) or None,
@@ -55,6 +56,8 @@ def diff_document(result: DiffResult, fail_on=None) -> dict:
         "renamed": [{"from": old, "to": new} for new, old in sorted(result.renamed.items())],
         "changed_files": list(result.changed_files),
         "config_changes": list(result.config_changes),
+        "config": {"source": result.config_source, "file": result.config_file},
+        "notices": common.notices(result),
     }
 
 

@@ -20,11 +20,11 @@ def _row(change: Change) -> str:
         exposure += f"; through {', '.join(markdown_code(v) for v in change.via)}"
     rules = common.rules(change)
     return (f"| **{change.status}** | {exposure} | {markdown_code(common.where(e))} | "
-            f"{markdown_code(e.resource)} | {markdown_text(common.severity(change))}"
+            f"{markdown_code(common.unit(e))} | {markdown_text(common.severity(change))}"
             f"{' ' + markdown_text(rules) if rules else ''} |")
 
 
-_HEADER = ["| change | exposure | where | resource | severity |", "|---|---|---|---|---|"]
+_HEADER = ["| change | exposure | where | resource | severity (before → after) |", "|---|---|---|---|---|"]
 
 
 def _details(summary: str, body: list[str]) -> list[str]:
@@ -34,6 +34,8 @@ def _details(summary: str, body: list[str]) -> list[str]:
 def render(result: DiffResult, options: dict) -> str:
     limit = int(options.get("max_rows") or 10)
     out = ["## portlint diff", "", f"**{markdown_text(common.headline(result))}**", ""]
+    for notice in common.notices(result):
+        out += [f"> **Warning:** {markdown_text(notice)}", ""]
     opening = [c for c in result.changes if c.opens]
     if opening:
         out += _HEADER + [_row(c) for c in opening[:limit]] + [""]
@@ -52,7 +54,11 @@ def render(result: DiffResult, options: dict) -> str:
         out += _details(f"{len(body)} newly suppressed by inline comments", body)
     if result.config_changes:
         body = [f"- {markdown_code(p)}" for p in result.config_changes]
-        body += ["", "Both sides were checked with the current configuration."]
+        body += ["", {"base": f"Both sides were checked with BASE's configuration "
+                               f"({markdown_code(result.config_file or '')}).",
+                      "option": "Both sides were checked with the configuration given with --config.",
+                      "none": "Both sides were checked without a configuration (BASE has none)."}.get(
+            result.config_source, "Both sides were checked with the configuration of the current folder.")]
         out += _details("configuration changed", body)
     for label, errors in (("HEAD", result.head.all_errors), ("BASE", result.base.all_errors)):
         if errors:

@@ -20,16 +20,23 @@ def render(result: DiffResult, options: dict) -> str:
     head = result.head
     lines = [f"portlint diff {visible(result.base.label)} → {visible(head.label)}",
              style(visible(common.headline(result)), bold=True), ""]
-    for status in ("opened", "widened", "narrowed", "closed"):
-        changes = result.by_status(status)
+    lines.pop()  # the notices come right under the headline
+    for notice in common.notices(result):
+        lines.append(style(f"warning: {visible(notice)}", fg="yellow", bold=True))
+    lines.append("")
+    blocks = (("opened or widened", [c for c in result.changes if c.opens]),
+              ("narrowed or closed", [c for c in result.changes if not c.opens]))
+    for title, changes in blocks:
         if not changes:
             continue
-        lines.append(style(f"{status} ({len(changes)})", fg=COLOURS[status], bold=True))
-        for change in changes:
+        lines.append(style(f"{title} ({len(changes)}), riskiest first", fg="red" if changes[0].opens else "green",
+                           bold=True))
+        for change in changes:  # already in risk order (portlint.diff.risk_order)
             e = change.exposure
             rules = common.rules(change)
-            lines.append(f"  {visible(common.where(e))}  {visible(e.resource)}  {visible(common.what(e))}"
-                         f"  [{common.severity(change)}{' ' + rules if rules else ''}]")
+            status = style(f"{change.status:8s}", fg=COLOURS[change.status])
+            lines.append(f"  {status} {visible(common.where(e))}  {visible(common.unit(e))}  "
+                         f"{visible(common.what(e))}  [severity {common.severity(change)}{' ' + rules if rules else ''}]")
             for reason in change.reasons:
                 lines.append(f"      {visible(reason)}")
             if change.via:
