@@ -11,12 +11,17 @@
           protocol: tcp             # tcp | udp | sctp | icmp | icmpv6 | any (tcp if omitted)
           ports: [23]               # integers, "a-b" ranges, or "any" (any if omitted)
           sources: [any]            # CIDRs, addresses, any, internet, @group (any if omitted)
-          priority: 100             # optional; lower first, ties keep file order
+          priority: 100             # optional; lower first (1000 if omitted)
 
 Files are validated against ``portlint/schemas/firewall.schema.json``; every
 schema error is reported with its line and path. Rules are evaluated as the
 firewall would (see ``portlint.policy``); ``default: allow`` opens everything
 that no earlier rule denies.
+
+Ties: rules of equal priority keep file order (first match wins), except that a
+deny whose ``priority`` is written goes before the allows of that same priority,
+as in priority-based firewalls (Azure NSGs refuse equal priorities, GCP applies
+the deny). Files without priorities are plain first-match lists.
 """
 
 from __future__ import annotations
@@ -112,6 +117,13 @@ def _checked_long_lists(doc: Any, file: str, restore: list) -> list[tuple[list, 
 def _cut(message: str) -> str:
     """jsonschema quotes the offending value whole; a huge value must not make a huge message."""
     return message if len(message) <= 300 else message[:297] + "..."
+
+
+def _priority(rule: LocatedDict) -> float:
+    """The rule's place in its set: a deny with a written priority sorts just before the allows of that priority."""
+    if "priority" not in rule:
+        return DEFAULT_PRIORITY
+    return rule["priority"] - 0.5 if rule.get("action") == "deny" else rule["priority"]
 
 
 class FirewallParser:
@@ -284,7 +296,7 @@ class _Firewall:
                 kind="firewall", location=self.location(span), resource=f"firewall {self.label} / rule {name}",
                 protocol=protocol, port_range=ports, sources=sources, scope=scope, direction=direction,
                 action=rule["action"], unresolved=tuple(unresolved), raw=str(name),
-                policy=self.policy, priority=rule.get("priority", DEFAULT_PRIORITY),
+                policy=self.policy, priority=_priority(rule),
             )
 
     @staticmethod

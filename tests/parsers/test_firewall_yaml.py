@@ -63,7 +63,8 @@ def test_rules_in_order_with_priorities_and_groups(tmp_path):
     assert report.exposures[1].sources == ("203.0.113.0/24", "2001:db8::/48")
     assert [(s.exposure.location.line, s.by.location.line) for s in report.shadowed] == [(22, 26)]
     codes = sorted((f.location.line, f.rule_id) for f in report.findings)
-    assert codes == [(18, "PL101"), (18, "PL101"), (18, "PL106"), (22, "PL503"), (30, "PL201")]
+    # one verdict per entry: FTP (PL106) is named in the message of the SSH finding on 20-22
+    assert codes == [(18, "PL101"), (18, "PL101"), (22, "PL503"), (30, "PL201")]
 
 
 def test_partial_deny_narrows_sources(tmp_path):
@@ -205,3 +206,40 @@ def test_bare_group_names_and_unknown_words(tmp_path):
     assert first.sources == ("203.0.113.0/24",) and first.scope == "restricted-public"
     assert second.scope == "unknown" and second.unresolved == ("partners",)
     assert [(f.location.line, f.rule_id) for f in report.findings] == [(8, "PL501")]
+
+
+def test_a_deny_goes_before_an_allow_of_the_same_written_priority(tmp_path):
+    report = run_tree(tmp_path, {"fw.yaml": """
+        firewall:
+          rules:
+            - name: ssh
+              action: allow
+              ports: [22]
+              priority: 100
+            - name: no-ssh
+              action: deny
+              ports: [22]
+              priority: 100
+            - name: rdp
+              action: allow
+              ports: [3389]
+            - name: no-rdp
+              action: deny
+              ports: [3389]
+              priority: 1000
+            - name: vnc
+              action: allow
+              ports: [5900]
+              priority: 100
+            - name: no-vnc
+              action: deny
+              ports: [5900]
+              priority: 200
+        """})
+    allows = [(e.location.line, str(e.port_range)) for e in report.exposures if e.action == "allow"]
+    # ssh: equal written priorities, the deny wins; rdp: the allow has no priority (1000) and the
+    # deny writes 1000, so the deny goes first; vnc: a lower priority number still wins
+    assert allows == [(18, "5900")]
+    assert sorted((s.exposure.location.line, s.by.location.line) for s in report.shadowed) == [(3, 7), (11, 14)]
+    assert sorted((f.location.line, f.rule_id) for f in report.findings) == [
+        (3, "PL503"), (11, "PL503"), (18, "PL101")]
