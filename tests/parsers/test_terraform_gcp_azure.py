@@ -177,9 +177,12 @@ def test_azure_nsg_inline_and_rule_resources(tmp_path):
     assert not report.errors
     allows = [(e.location.line, e.protocol, str(e.port_range), e.scope) for e in report.exposures
               if e.action == "allow"]
-    assert allows == [(18, "tcp", "22", "internet"), (30, "all", "0-65535", "private"),
-                      (43, "tcp", "1433", "internet"), (57, "all", "3389", "internet")]
-    # the all-protocol allow at 57 is not fully covered by the TCP-only deny: it stays
+    # the Tcp deny of 3389 (priority 100) narrows the later allows of every protocol: at 30 to what
+    # remains (no SCTP in Azure's "*"), at 57 to RDP over UDP and the protocols without ports
+    assert allows == [(18, "tcp", "22", "internet"), (30, "tcp", "0-3388", "private"),
+                      (30, "tcp", "3390-65535", "private"), (30, "udp", "0-65535", "private"),
+                      (30, "other", "0-65535", "private"), (43, "tcp", "1433", "internet"),
+                      (57, "udp", "3389", "internet"), (57, "other", "0-65535", "internet")]
     assert [(f.rule_id, f.location.line) for f in report.findings] == [
         ("PL101", 18), ("PL503", 18), ("PL101", 43), ("PL101", 57)]
 
