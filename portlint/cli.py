@@ -220,12 +220,44 @@ def _run(paths, options, with_findings: bool):
     named = [Path(p) for p in paths if str(p) != "-"]
     if not named and getattr(options, "stdin", None) is None:
         named = [Path(".")]
+    _apply_performance(options)
     try:
         return run(named, options, with_findings=with_findings)
     except (PluginError, RuleFileError) as exc:
         raise click.UsageError(_clean(str(exc))) from None
     except FileNotFoundError as exc:
         raise click.BadParameter(f"path {_clean(str(exc))} does not exist", param_hint="PATHS") from None
+
+
+def _remember_option(ctx, param, value):
+    if value is not None:
+        ctx.meta.setdefault("portlint.performance", {})[param.name] = value
+    return value
+
+
+def _performance(function):
+    """--jobs, --cache-dir and --no-cache (see docs/performance.md), applied in ``_run``."""
+    for option in (
+        click.option("--jobs", "-j", type=click.IntRange(min=0), default=None, expose_value=False,
+                     callback=_remember_option,
+                     help="Worker processes for parsing (default: the CPUs this process may use, from its "
+                          "affinity and its container's CPU quota; 1: strictly sequential)."),
+        click.option("--cache-dir", type=click.Path(path_type=Path, file_okay=False), default=None,
+                     expose_value=False, callback=_remember_option,
+                     help="Keep the result cache here instead of the user cache folder "
+                          "(PORTLINT_CACHE_DIR, else ~/.cache/portlint)."),
+        click.option("--no-cache", is_flag=True, default=None, expose_value=False, callback=_remember_option,
+                     help="Parse every file again; neither read nor write the result cache."),
+    ):
+        function = option(function)
+    return function
+
+
+def _apply_performance(options) -> None:
+    chosen = click.get_current_context().meta.get("portlint.performance", {})
+    options.jobs = chosen.get("jobs") or 0
+    options.cache_dir = chosen.get("cache_dir")
+    options.cache = not chosen.get("no_cache") and not os.environ.get("PORTLINT_NO_CACHE")
 
 
 _paths = click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
@@ -357,6 +389,7 @@ class _Progress:
 @_force_exclude
 @_rules_dir
 @_project_root
+@_performance
 @_debug
 @click.pass_context
 def check(ctx, paths, fmt, output, reports, baseline, write_baseline, fail_on, exclude, env_file, var_file, var,
@@ -531,6 +564,7 @@ def _refuse_links_in(absolute: Path, target: Path, options) -> None:
 @_isolated
 @_force_exclude
 @_project_root
+@_performance
 @_debug
 @click.pass_context
 def inventory(ctx, paths, fmt, output, link_base, exclude, env_file, var_file, var, config, isolated,

@@ -20,6 +20,7 @@ from portlint.model import Exposure, Finding, InputError, ParseOutcome, Report, 
 from portlint.inputs import ReadRefused, read_input
 from portlint.parsers import ParseContext, Parser, SourceFile, load_parsers
 from portlint.plugins import load_entry_points
+from portlint.jobs import resolve_jobs
 
 #: Suffixes whose content is read to let parsers recognise files not named for them.
 SNIFF_SUFFIXES = frozenset({".yml", ".yaml", ".json"})
@@ -54,6 +55,12 @@ class Options:
     accept: list = field(default_factory=list)
     config_file: Path | None = None
     today: "date | None" = None
+    #: worker processes parsers may use (0: the CPUs this process may use; 1: strictly sequential)
+    jobs: int = 0
+    #: reuse parse results of unchanged files (``portlint.cache``); off unless asked (the CLI asks)
+    cache: bool = False
+    #: where the result cache lives (None: the user cache folder)
+    cache_dir: Path | None = None
     #: apply ``exclude`` to paths named on the command line too (as pre-commit needs)
     force_exclude: bool = True
     #: (gitignore-style pattern, codes) pairs: those rules are skipped in matching files
@@ -151,13 +158,21 @@ def collect(paths: Sequence[Path], options: Options) -> tuple[list[ParseOutcome]
         environ=dict(options.environ), env_files=tuple(options.env_files),
         var_files=tuple(options.var_files), variables=dict(options.variables),
         read_text=read_neighbour, display_path=partial(shown_path, options=options),
-        project_root=root,
+        project_root=root, jobs=resolve_jobs(options.jobs),
     )
     outcomes: list[ParseOutcome] = []
     by_name = {p.name: p for p in parsers}
     total = sum(len(group) for group in claimed.values())
+    cache = _result_cache(options, parsers, ctx) if options.cache else None
     for name in sorted(claimed):
-        outcomes.extend(_parse_safely(by_name[name], claimed[name], ctx, options.progress, len(outcomes), total))
+        group = sorted(claimed[name], key=lambda source: source.display)  # the order files were named in never matters
+        if cache is None:
+            outcomes.extend(_parse_safely(by_name[name], group, ctx, options.progress, len(outcomes), total))
+        else:
+            from portlint.cache import parse_cached
+
+            outcomes.extend(parse_cached(by_name[name], group, ctx, cache, _parse_safely, ctx.jobs))
+    outcomes.sort(key=lambda outcome: outcome.file)  # stable: a file's outcomes keep their order
     files = len({f.display for group in claimed.values() for f in group} | {o.file for o in outcomes})
     return outcomes, errors, files
 
@@ -175,6 +190,25 @@ def _claim_stdin(options: Options, parsers: list[Parser], claimed: dict, errors:
         return
     options.texts[shown] = text
     claimed[owner.name].append(SourceFile(path, shown, text))
+
+
+def _result_cache(options: Options, parsers: list[Parser], ctx: ParseContext):
+    """The result cache for this run's settings (None when no folder can be used).
+
+    Everything a parse result may depend on beyond the files it reads is in the key:
+    portlint's code and version, the parsers' code, the project root and display base,
+    the ``--var`` values and the content of ``--env-file`` / ``--var-file`` files
+    (Terraform reads var files directly); environment names are recorded per group."""
+    from portlint.cache import ResultCache, file_digest, source_fingerprint
+
+    settings = {
+        "code": source_fingerprint(parsers), "root": str(ctx.project_root), "base": str(options.display_base),
+        "cwd": str(options.cwd),
+        "variables": sorted(ctx.variables.items()),
+        "env_files": [[str(p), file_digest(Path(p), read_input)] for p in ctx.env_files],
+        "var_files": [[str(p), file_digest(Path(p).resolve(), read_input)] for p in ctx.var_files],
+    }
+    return ResultCache.open(options.cache_dir, settings)
 
 
 def _remember(options: Options, path: Path) -> None:

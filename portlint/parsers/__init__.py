@@ -44,6 +44,8 @@ class ParseContext:
     display_path: Callable[[Path], str] = str
     #: nothing outside this folder may be read because a checked file says so (None: no confinement)
     project_root: Path | None = None
+    #: worker processes a parser may start (0: as many as the CPUs this process may use; 1: none)
+    jobs: int = 0
 
     def inside_project(self, path: Path) -> bool:
         """May ``path`` (a module folder, a ``file()`` argument) be read at all?"""

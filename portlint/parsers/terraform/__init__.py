@@ -73,10 +73,20 @@ class TerraformParser:
     def claims(self, path: Path, text: str | None) -> bool:
         return _is_module_file(path.name) or _is_vars_file(path.name)
 
+    #: the result cache may parse missed module groups in worker processes
+    parallel = True
+
+    def cache_groups(self, files: list[SourceFile]) -> list[list[SourceFile]]:
+        """The result cache's unit: modules together with the local modules they call."""
+        return _groups(files)
+
     def parse(self, files: Iterable[SourceFile], ctx: ParseContext) -> Iterator[ParseOutcome]:
+        from portlint.jobs import resolve_jobs
+
         files = list(files)
-        chunks = _chunks(files, os.cpu_count() or 1)
-        if len(files) < PARALLEL_MIN_FILES or len(chunks) < 2:
+        jobs = resolve_jobs(getattr(ctx, "jobs", 0))
+        chunks = _chunks(files, jobs)
+        if jobs < 2 or len(files) < PARALLEL_MIN_FILES or len(chunks) < 2:
             yield from _run_files(files, ctx)
             return
         yield from _run_parallel(chunks, ctx)
@@ -88,11 +98,17 @@ def _run_parallel(chunks: list[list[SourceFile]], ctx: ParseContext) -> Iterator
     from concurrent.futures import ProcessPoolExecutor
     import multiprocessing
 
-    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else None
+    global _PENDING
     results: list[list[ParseOutcome] | None] = [None] * len(chunks)
+    if "fork" not in multiprocessing.get_all_start_methods():
+        # the context holds the engine's reader (a closure): workers must inherit it
+        for chunk in chunks:
+            yield from _run_files(chunk, ctx)
+        return
+    _PENDING = (chunks, ctx)  # inherited by the forked workers, which are handed an index only
     try:
-        with ProcessPoolExecutor(max_workers=len(chunks), mp_context=multiprocessing.get_context(method)) as pool:
-            futures = [pool.submit(_run_files, chunk, ctx) for chunk in chunks]
+        with ProcessPoolExecutor(max_workers=len(chunks), mp_context=multiprocessing.get_context("fork")) as pool:
+            futures = [pool.submit(_run_pending, i) for i in range(len(chunks))]
             for i, future in enumerate(futures):
                 try:
                     results[i] = future.result()
@@ -100,8 +116,18 @@ def _run_parallel(chunks: list[list[SourceFile]], ctx: ParseContext) -> Iterator
                     results[i] = None
     except Exception:  # no worker could be started at all
         pass
+    finally:
+        _PENDING = None
     for chunk, outcomes in zip(chunks, results):
         yield from outcomes if outcomes is not None else _run_files(chunk, ctx)
+
+
+_PENDING: tuple | None = None
+
+
+def _run_pending(index: int) -> list[ParseOutcome]:
+    chunks, ctx = _PENDING
+    return _run_files(chunks[index], ctx)
 
 
 def _run_files(files: list[SourceFile], ctx: ParseContext) -> list[ParseOutcome]:
@@ -111,11 +137,9 @@ def _run_files(files: list[SourceFile], ctx: ParseContext) -> list[ParseOutcome]
     return list(run.outcomes())
 
 
-def _chunks(files: list[SourceFile], workers: int) -> list[list[SourceFile]]:
-    """Split files into independent groups for worker processes, keeping each module
-    together with the modules it calls (connected by a cheap look at local ``source``)."""
-    if workers < 2:
-        return [files]
+def _groups(files: list[SourceFile]) -> list[list[SourceFile]]:
+    """Files in independent groups: each module with the modules it calls (connected by a
+    cheap look at local ``source``), so a group can be parsed (and cached) on its own."""
     by_dir: dict[Path, list[SourceFile]] = defaultdict(list)
     for source in files:
         by_dir[source.path.resolve().parent].append(source)
@@ -136,9 +160,17 @@ def _chunks(files: list[SourceFile], workers: int) -> list[list[SourceFile]]:
     groups: dict[Path, list[SourceFile]] = defaultdict(list)
     for directory, sources in by_dir.items():
         groups[find(directory)].extend(sources)
+    return list(groups.values())
+
+
+def _chunks(files: list[SourceFile], workers: int) -> list[list[SourceFile]]:
+    """Independent groups (``_groups``) shared out among at most ``workers`` worker processes."""
+    if workers < 2:
+        return [files]
+    groups = _groups(files)
     count = min(workers, 8, len(groups))
     chunks: list[list[SourceFile]] = [[] for _ in range(count)]
-    for group in sorted(groups.values(), key=len, reverse=True):
+    for group in sorted(groups, key=len, reverse=True):
         min(chunks, key=len).extend(group)
     return [chunk for chunk in chunks if chunk]
 
@@ -254,7 +286,9 @@ class _Run:
         values: dict[str, Any] = {}
         where: dict[str, Step] = {}
         prefix = "TF_VAR_"
-        for key, raw in self.ctx.environ.items():
+        environ = self.ctx.environ  # the result cache records that only TF_VAR_* names were listed
+        listed = environ.with_prefix(prefix) if hasattr(environ, "with_prefix") else environ.items()
+        for key, raw in listed:
             if key.startswith(prefix):
                 name = key[len(prefix):]
                 values[name] = self._cli_value(raw)
