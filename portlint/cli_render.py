@@ -36,7 +36,9 @@ def suppression_reasons(report, options) -> dict:
 def page_options(report, options, output: Path | None, link_base: str | None = None) -> dict:
     """What the HTML page needs besides the report: reasons, where it is written, the link base."""
     return {"suppression_reasons": suppression_reasons(report, options), "cwd": options.cwd,
-            "page_dir": output.parent if output is not None else Path("."), "link_base": link_base}
+            "page_dir": output.parent if output is not None else Path("."), "link_base": link_base,
+            # the folder displayed file names are relative to (the project root), for links
+            "root": getattr(options, "display_base", None) or options.cwd}
 
 
 def load_inventory(path: Path) -> dict:
@@ -91,8 +93,15 @@ def render(inventory_file, fmt, output, link_base, title):
     from portlint.cli import _write
 
     doc = load_inventory(inventory_file)
+    cwd = Path.cwd()
+    # files are relative to the scan root the document recorded (relative to the document's own folder);
+    # a document without one (older portlint) is taken as relative to the current folder
+    root = cwd
+    recorded = doc.get("scan_root")
+    if isinstance(recorded, str) and recorded and "\x00" not in recorded:
+        root = (cwd / inventory_file).parent / recorded
     page = render_document(doc, {"page_dir": output.parent if output is not None else Path("."),
-                                 "cwd": Path.cwd(), "link_base": link_base, "title": title})
+                                 "cwd": cwd, "root": root, "link_base": link_base, "title": title})
     if output is None:
         click.echo(page, nl=False)
     else:

@@ -251,3 +251,50 @@ def test_render_refuses_more_exposures_than_the_limit_before_validating(tmp_path
     (tmp_path / "inventory.json").write_text(json.dumps(doc))
     result = run_cli("render", tmp_path / "inventory.json")
     assert result.exit_code == 2 and "4 exposures, over portlint's limit of 3" in result.output
+
+
+def test_each_finding_is_attached_once_to_its_own_exposure():
+    from portlint.formatters.json_report import inventory_document
+    from portlint.model import Exposure, Finding, Location, PortRange, Report, Severity
+
+    def exposure():
+        return Exposure("terraform", Location("sg.tf", 14, 20), "aws_security_group.db", "tcp", PortRange(443, 8443),
+                        ("0.0.0.0/0",), "internet")
+
+    first, second = exposure(), exposure()  # equal in every field, two objects (two roots before roots existed)
+    findings = [Finding("PL103", "x", Severity.MEDIUM, "m", first), Finding("PL103", "x", Severity.MEDIUM, "m", second)]
+    doc = inventory_document(Report(findings=findings, exposures=[first, second]))
+    assert [[f["rule_id"] for f in e["findings"]] for e in doc["exposures"]] == [["PL103"], ["PL103"]]
+    # a finding raised on an equal copy that is not in the map goes to one exposure, never to both
+    stray = Finding("PL104", "y", Severity.LOW, "n", exposure())
+    doc = inventory_document(Report(findings=[stray], exposures=[first, second]))
+    assert sum(len(e["findings"]) for e in doc["exposures"]) + len(doc["other_findings"]) == 1
+
+
+def test_render_links_from_the_recorded_scan_root_wherever_it_runs(tree, run_cli, monkeypatch):
+    import os
+
+    assert run_cli("inventory", "-f", "json", "app", "-o", "out/inventory.json").exit_code == 0
+    doc = json.loads((tree / "out" / "inventory.json").read_text())
+    assert doc["scan_root"] == ".."
+    elsewhere = tree / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    assert run_cli("render", "../out/inventory.json", "-o", "pages/map.html").exit_code == 0
+    hrefs = {a["href"] for t, a in Page((elsewhere / "pages" / "map.html").read_text()).tags
+             if t == "a" and a.get("href", "").startswith(".")}
+    targets = {os.path.realpath(elsewhere / "pages" / h.split("#")[0]) for h in hrefs}
+    assert targets == {os.path.realpath(tree / "app" / "compose.yaml")}
+
+
+def test_an_absolute_file_in_a_saved_inventory_is_never_a_link(tree, run_cli):
+    assert run_cli("inventory", "-f", "json", "app", "-o", "inventory.json").exit_code == 0
+    doc = json.loads((tree / "inventory.json").read_text())
+    for e in doc["exposures"]:
+        e["file"] = "/etc/passwd"
+    (tree / "hostile.json").write_text(json.dumps(doc))
+    result = run_cli("render", "hostile.json")
+    page = Page(result.stdout)
+    hrefs = [a.get("href", "") for t, a in page.tags if t == "a"]
+    assert not any("passwd" in h or h.startswith("file:") for h in hrefs)
+    assert "/etc/passwd:" in page.plain

@@ -43,33 +43,56 @@ def _waived(finding: Finding, report: Report) -> dict:
     return {**finding.to_dict(), **({"suppression": waiver.to_dict()} if waiver is not None else {})}
 
 
-def inventory_document(report: Report, reasons: Mapping[Finding, str] | None = None) -> dict:
+def inventory_document(report: Report, reasons: Mapping[Finding, str] | None = None,
+                       scan_root: str | None = None) -> dict:
     """The port map as data; the keys after ``errors`` were added for the HTML page (issue 16).
 
     Each exposure also carries its ``service`` name, its ``findings`` (open,
     ``suppressed`` by an inline comment with its reason, or ``accepted`` by the
     baseline), the highest open ``severity`` and a ``status``. Findings about
     rules that are not in the map (a shadowed allow) are in ``other_findings``.
+    ``scan_root`` is the folder the ``file`` values are relative to, relative
+    to the folder the document is written to (so ``render`` can link files
+    from wherever the page goes).
+
+    A finding is attached to the exposure object it was raised on; only a
+    finding whose object is not in the map falls back to an equal exposure
+    (all fields), and then to one that has no finding of that rule yet. No
+    finding is ever attached twice.
     """
-    reasons = {**{f: w.reason for f, w in report.waivers.items() if w.reason}, **(reasons or {})}
+    reasons = reasons or {}
     judged = [(f, "open") for f in report.findings] + [(f, "suppressed") for f in report.suppressed] \
-        + [(f, "accepted") for f in report.baselined] + [(f, "accepted") for f in report.accepted]
-    by_exposure: dict = defaultdict(list)
-    for finding, status in judged:
-        by_exposure[finding.exposure].append((finding, status))
-    exposures, attached = [], set()
+        + [(f, "accepted") for f in report.baselined]
+    by_object: dict[int, list] = defaultdict(list)
     for exposure in report.exposures:
-        attached.add(exposure)
-        entries = [_judged(f, status, reasons.get(f)) for f, status in by_exposure.get(exposure, ())]
+        by_object.setdefault(id(exposure), [])
+    equal: dict = defaultdict(list)
+    for exposure in report.exposures:
+        equal[exposure].append(exposure)
+    attached_to: dict[int, list] = defaultdict(list)
+    other_pairs = []
+    for finding, status in judged:
+        if id(finding.exposure) in by_object:
+            attached_to[id(finding.exposure)].append((finding, status))
+            continue
+        candidates = equal.get(finding.exposure, [])
+        target = next((e for e in candidates
+                       if not any(f.rule_id == finding.rule_id for f, _ in attached_to[id(e)])), None)
+        if target is None:
+            other_pairs.append((finding, status))
+        else:
+            attached_to[id(target)].append((finding, status))
+    exposures = []
+    for exposure in report.exposures:
+        entries = [_judged(f, status, reasons.get(f)) for f, status in attached_to.get(id(exposure), ())]
         entries.sort(key=lambda d: (d["status"] != "open", -_RANK[d["severity"]], d["rule_id"]))
         exposures.append({**exposure.to_dict(), "service": service_name(exposure), "findings": entries,
                           "severity": _highest(entries), "status": _status(entries)})
-    other = [{**f.to_dict(), "status": status, "reason": reasons.get(f)}
-             for exposure, pairs in by_exposure.items() if exposure not in attached for f, status in pairs]
+    other = [{**f.to_dict(), "status": status, "reason": reasons.get(f)} for f, status in other_pairs]
     by_scope = {scope: 0 for scope in SCOPES}
     for e in report.exposures:
         by_scope[e.scope] = by_scope.get(e.scope, 0) + 1
-    return {
+    document = {
         "schema_version": SCHEMA_VERSION,
         "tool": _tool(),
         "exposures": exposures,
@@ -82,9 +105,27 @@ def inventory_document(report: Report, reasons: Mapping[Finding, str] | None = N
             "by_scope": by_scope,
             "by_severity": report.count_by_severity(),
             "suppressed": len(report.suppressed),
-            "accepted": len(report.baselined) + len(report.accepted),
+            "accepted": len(report.baselined),
         },
     }
+    if scan_root is not None:
+        document["scan_root"] = scan_root
+    return document
+
+
+def scan_root_for(options: dict) -> str | None:
+    """Where the files are, relative to the folder the document is written to (from the page options)."""
+    import os
+    from pathlib import Path
+
+    root, cwd = options.get("root"), options.get("cwd")
+    if root is None or cwd is None:
+        return None
+    folder = Path(cwd) / (options.get("page_dir") or ".")
+    try:
+        return Path(os.path.relpath(os.path.realpath(root), os.path.realpath(folder))).as_posix()
+    except ValueError:  # pragma: no cover - another drive on Windows
+        return None
 
 
 _RANK = {s.label: int(s) for s in Severity}
@@ -131,4 +172,5 @@ def render_check(report: Report, options: dict) -> str:
 
 
 def render_inventory(report: Report, options: dict) -> str:
-    return json.dumps(json_safe(inventory_document(report, options.get("suppression_reasons"))), indent=2) + "\n"
+    document = inventory_document(report, options.get("suppression_reasons"), scan_root_for(options))
+    return json.dumps(json_safe(document), indent=2) + "\n"

@@ -71,16 +71,21 @@ def _href(file: str, line: int, options: dict) -> str | None:
         if file.startswith("/") or file.startswith("../") or "/../" in file:
             return None  # not a path of the repository the base names
         return base.rstrip("/") + "/" + quote(file.removeprefix("./"), safe="/") + f"#L{int(line)}"
+    if file.startswith("/") or (len(file) > 1 and file[1] == ":"):
+        return None  # an absolute path (from a saved JSON, say /etc/passwd) is shown as text, never linked
     page_dir = options.get("page_dir")
     target = file
-    if page_dir is not None and not file.startswith("/"):
+    if page_dir is not None:
         cwd = Path(options.get("cwd") or os.getcwd())
+        root = Path(options.get("root") or cwd)
+        root = root if root.is_absolute() else cwd / root
         try:
-            target = Path(os.path.relpath(cwd / file, Path(cwd / page_dir).resolve())).as_posix()
+            target = Path(os.path.relpath(os.path.realpath(root / file),
+                                          os.path.realpath(cwd / page_dir))).as_posix()
         except ValueError:  # pragma: no cover - another drive on Windows
             return None
     if target.startswith("/"):
-        return "file://" + quote(target, safe="/")
+        return None
     # quoted and "./" first: a file named "javascript:alert(1)" stays a path, never becomes a scheme
     quoted = quote(target, safe="/")
     return quoted if quoted.startswith("../") else "./" + quoted.removeprefix("./")
