@@ -100,6 +100,9 @@ class ResultCache:
     reader, so a file moved outside the project or made a FIFO is a miss).
     """
 
+    #: the cache of the latest run in this process (its hit and miss counts, for tests and --verbose)
+    last: "ResultCache | None" = None
+
     def __init__(self, folder: Path, base: str):
         self.folder = Path(folder)
         self.base = base
@@ -119,7 +122,8 @@ class ResultCache:
             return None
         base = _digest(f"portlint {__version__} format {FORMAT}",
                        json.dumps(settings, sort_keys=True, default=str))
-        return cls(target / "results", base)
+        cls.last = cls(target / "results", base)
+        return cls.last
 
     def key(self, parser: str, files: Iterable[tuple[str, str]]) -> str:
         parts = [self.base, parser]

@@ -94,3 +94,258 @@ def test_a_grammar_folder_others_can_write_is_not_used(tmp_path):
     assert private_folder("grammar", tmp_path) == str(tmp_path / "grammar")
     (tmp_path / "linked").symlink_to(tmp_path / "grammar")
     assert private_folder("linked", tmp_path) is None
+
+
+# --------------------------------------------------------------------------- --jobs
+
+
+def test_cpu_count_is_the_smaller_of_affinity_and_cgroup_v2_quota(tmp_path):
+    from portlint.jobs import available_cpus, cgroup_cpu_quota
+
+    proc = tmp_path / "cgroup"
+    proc.write_text("0::/ci/job\n")
+    (tmp_path / "ci" / "job").mkdir(parents=True)
+    (tmp_path / "ci" / "job" / "cpu.max").write_text("150000 100000\n")
+    assert cgroup_cpu_quota(tmp_path, proc) == 2  # 1.5 CPUs: two workers can use them
+    assert available_cpus(tmp_path, proc) == min(2, len(os.sched_getaffinity(0)))
+    (tmp_path / "ci" / "job" / "cpu.max").write_text("max 100000\n")
+    assert cgroup_cpu_quota(tmp_path, proc) is None
+    (tmp_path / "ci" / "job" / "cpu.max").write_text("50000 100000\n")
+    assert available_cpus(tmp_path, proc) == 1
+
+
+def test_cgroup_v1_quota_and_no_quota(tmp_path):
+    from portlint.jobs import cgroup_cpu_quota
+
+    proc = tmp_path / "cgroup"
+    proc.write_text("12:cpu,cpuacct:/docker/abc\n3:memory:/docker/abc\n")
+    folder = tmp_path / "cpu,cpuacct" / "docker" / "abc"
+    folder.mkdir(parents=True)
+    (folder / "cpu.cfs_quota_us").write_text("300000\n")
+    (folder / "cpu.cfs_period_us").write_text("100000\n")
+    assert cgroup_cpu_quota(tmp_path, proc) == 3
+    (folder / "cpu.cfs_quota_us").write_text("-1\n")
+    assert cgroup_cpu_quota(tmp_path, proc) is None
+    assert cgroup_cpu_quota(tmp_path / "missing", tmp_path / "missing-proc") is None
+
+
+def test_resolve_jobs():
+    from portlint.jobs import MAX_JOBS, available_cpus, resolve_jobs
+
+    assert resolve_jobs(1) == 1
+    assert resolve_jobs(0) == resolve_jobs(None) == min(available_cpus(), MAX_JOBS)
+    assert resolve_jobs(10_000) == MAX_JOBS
+
+
+def _terraform_tree(root: Path, modules: int = 14) -> None:
+    """Enough files for worker processes (two per module), modules calling a shared one."""
+    shared = root / "modules" / "sg"
+    shared.mkdir(parents=True)
+    (shared / "main.tf").write_text(
+        'variable "port" {}\nvariable "cidr" { default = "0.0.0.0/0" }\n'
+        'resource "aws_security_group" "this" {\n  ingress {\n    from_port = var.port\n'
+        '    to_port = var.port\n    protocol = "tcp"\n    cidr_blocks = [var.cidr]\n  }\n}\n')
+    ports = [22, 3306, 5432, 6379, 9200, 27017, 3389, 23, 445, 11211, 2375, 5900, 8080, 443]
+    for i in range(modules):
+        folder = root / f"stack{i:02d}"
+        folder.mkdir()
+        (folder / "main.tf").write_text(
+            f'module "sg" {{\n  source = "../modules/sg"\n  port = var.port\n}}\n'
+            f'resource "aws_security_group_rule" "r{i}" {{\n  type = "ingress"\n  from_port = {ports[i % 14]}\n'
+            f'  to_port = {ports[i % 14]}\n  protocol = "tcp"\n  cidr_blocks = ["0.0.0.0/0"]\n'
+            f'  security_group_id = "sg-1"\n}}\n')
+        (folder / "variables.tf").write_text(f'variable "port" {{ default = {ports[(i + 3) % 14]} }}\n')
+    (root / "compose.yaml").write_text('services:\n  db:\n    ports: ["5432:5432"]\n')
+
+
+def _check_json(run_cli, *args) -> str:
+    result = run_cli("check", "--format", "json", "--fail-on", "never", *args)
+    assert result.exit_code in (0, 2), result.output
+    return result.output
+
+
+def test_output_is_identical_for_any_jobs_and_any_file_order(tmp_path, run_cli, monkeypatch):
+    _terraform_tree(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    files = sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*.tf")) + ["compose.yaml"]
+    sequential = _check_json(run_cli, "--no-cache", "--jobs", "1", *files)
+    assert '"PL101"' in sequential and "stack13/main.tf" in sequential
+    for jobs in ("2", "3", "0"):
+        assert _check_json(run_cli, "--no-cache", "--jobs", jobs, *reversed(files)) == sequential
+        assert _check_json(run_cli, "--cache-dir", str(tmp_path / f".c{jobs}"), "--jobs", jobs,
+                           *reversed(files)) == sequential
+
+
+def test_jobs_1_starts_no_worker_process(tmp_path, monkeypatch):
+    import concurrent.futures
+
+    from portlint.engine import Options, run
+
+    _terraform_tree(tmp_path)
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a worker pool was started with --jobs 1")
+
+    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", refuse)
+    for cache in (False, True):
+        report = run([tmp_path], Options(environ={}, cwd=tmp_path, jobs=1, cache=cache,
+                                         cache_dir=tmp_path / ".cache"))
+        assert not report.errors and len(report.exposures) >= 28
+
+
+# --------------------------------------------------------------------------- the result cache
+
+
+def _tree_dirs() -> list[Path]:
+    examples = REPO / "examples"
+    return [examples] + sorted(p for p in examples.iterdir() if p.is_dir())
+
+
+@pytest.mark.parametrize("tree", _tree_dirs(), ids=lambda p: p.name)
+def test_cached_and_uncached_runs_are_identical_on_every_example_tree(tree, tmp_path, run_cli, monkeypatch):
+    monkeypatch.chdir(tree)
+    cache = str(tmp_path / "cache")
+    for command in (["check", "--format", "json", "--fail-on", "never"], ["inventory", "--format", "json"]):
+        uncached = run_cli(*command, "--no-cache", ".")
+        cold = run_cli(*command, "--cache-dir", cache, ".")
+        warm = run_cli(*command, "--cache-dir", cache, ".")
+        assert uncached.output == cold.output == warm.output
+        assert uncached.exit_code == cold.exit_code == warm.exit_code
+    import json
+
+    if json.loads(uncached.output)["summary"]["files_scanned"]:
+        assert list((tmp_path / "cache" / "results").rglob("*.json"))
+
+
+def _run_with_cache(root: Path, cache: Path, environ=None, **kw):
+    from portlint import cache as cache_module
+    from portlint.engine import Options, run
+
+    report = run([root], Options(environ=environ or {}, cwd=root, cache=True, cache_dir=cache, jobs=1, **kw))
+    return report, cache_module.ResultCache.last
+
+
+def test_a_change_reparses_only_what_depends_on_it(tmp_path):
+    tree, cache = tmp_path / "tree", tmp_path / "cache"
+    _terraform_tree(tree, modules=6)
+    for i in range(5):
+        (tree / f"app{i}").mkdir()
+        (tree / f"app{i}" / "compose.yaml").write_text(f'services:\n  s:\n    ports: ["{8000 + i}:80"]\n')
+    first, stats = _run_with_cache(tree, cache)
+    assert stats.hits == 0 and stats.misses > 0
+    again, stats = _run_with_cache(tree, cache)
+    assert (stats.hits, stats.misses) == (first_groups := stats.hits, 0) and first_groups > 0
+    assert again.exposures == first.exposures and again.errors == first.errors
+    (tree / "app3" / "compose.yaml").write_text('services:\n  s:\n    ports: ["6379:6379"]\n')
+    changed, stats = _run_with_cache(tree, cache)
+    assert stats.misses == 1 and stats.hits == first_groups - 1
+    assert any(e.location.file == "app3/compose.yaml" and e.port_range.start == 6379 for e in changed.exposures)
+
+
+def test_a_called_module_outside_the_checked_folder_is_part_of_the_key(tmp_path):
+    tree, cache = tmp_path / "tree", tmp_path / "cache"
+    _terraform_tree(tree, modules=2)
+    checked = tree / "stack00"
+    report, _ = _run_with_cache(checked, cache, project_root=tree)
+    ports = sorted(e.port_range.start for e in report.exposures)
+    main = tree / "modules" / "sg" / "main.tf"
+    main.write_text(main.read_text().replace("var.port\n    to_port = var.port", "8443\n    to_port = 8443"))
+    changed, stats = _run_with_cache(checked, cache, project_root=tree)
+    assert stats.misses == 1
+    assert sorted(e.port_range.start for e in changed.exposures) != ports
+    assert 8443 in [e.port_range.start for e in changed.exposures]
+    # a new file in the called module's folder changes what Terraform reads: a miss too
+    (tree / "modules" / "sg" / "extra.tf").write_text(
+        'resource "aws_security_group" "more" {\n  ingress {\n    from_port = 23\n    to_port = 23\n'
+        '    protocol = "tcp"\n    cidr_blocks = ["0.0.0.0/0"]\n  }\n}\n')
+    more, stats = _run_with_cache(checked, cache, project_root=tree)
+    assert stats.misses == 1 and 23 in [e.port_range.start for e in more.exposures]
+
+
+def test_environment_and_env_files_are_part_of_the_key(tmp_path):
+    tree, cache = tmp_path / "tree", tmp_path / "cache"
+    tree.mkdir()
+    (tree / "compose.yaml").write_text('services:\n  s:\n    ports: ["${PORT:-80}:80"]\n')
+    (tree / "main.tf").write_text(
+        'variable "p" { default = 22 }\nresource "aws_security_group" "a" {\n  ingress {\n'
+        '    from_port = var.p\n    to_port = var.p\n    protocol = "tcp"\n    cidr_blocks = ["0.0.0.0/0"]\n  }\n}\n')
+
+    def ports(report):
+        return sorted((e.location.file, e.port_range.start) for e in report.exposures)
+
+    base, _ = _run_with_cache(tree, cache)
+    assert ports(base) == [("compose.yaml", 80), ("main.tf", 22)]
+    env, _ = _run_with_cache(tree, cache, environ={"PORT": "5432", "TF_VAR_p": "3306"})
+    assert ports(env) == [("compose.yaml", 5432), ("main.tf", 3306)]
+    (tree / ".env").write_text("PORT=6379\n")
+    dotenv, _ = _run_with_cache(tree, cache)
+    assert ports(dotenv) == [("compose.yaml", 6379), ("main.tf", 22)]
+    (tree / "terraform.tfvars").write_text("p = 2375\n")
+    tfvars, _ = _run_with_cache(tree, cache)
+    assert ("main.tf", 2375) in ports(tfvars)
+
+
+def test_damaged_or_hostile_cache_entries_are_ignored(tmp_path):
+    tree, cache = tmp_path / "tree", tmp_path / "cache"
+    _terraform_tree(tree, modules=3)
+    clean, _ = _run_with_cache(tree, cache)
+    entries = sorted((cache / "results").rglob("*.json"))
+    assert entries
+    import json
+
+    payloads = [b"", b"\x80\x81 not utf-8", b"[" * 100_000, b'{"format": 1}', b"null"]
+    for index, entry in enumerate(entries):
+        if index < len(payloads):
+            entry.write_bytes(payloads[index])
+        else:  # a well-formed entry whose outcomes hold a wrong type
+            data = json.loads(entry.read_text())
+            data["outcomes"] = [{"@": "ParseOutcome", "file": 5, "exposures": {"@t": []}, "errors": {"@t": []}}]
+            entry.write_text(json.dumps(data))
+    again, stats = _run_with_cache(tree, cache)
+    assert stats.hits == 0
+    assert again.exposures == clean.exposures and again.errors == clean.errors
+    # a pickle-looking entry is never unpickled: it is not JSON, so a miss
+    for entry in sorted((cache / "results").rglob("*.json")):
+        entry.write_bytes(b"\x80\x04\x95cos\nsystem\n(S'touch pwned'\ntR.")
+    third, stats = _run_with_cache(tree, cache)
+    assert stats.hits == 0 and not (tree / "pwned").exists() and third.exposures == clean.exposures
+
+
+def test_no_cache_writes_nothing_and_the_cache_stays_out_of_the_tree(tmp_path, run_cli, monkeypatch):
+    (tmp_path / "compose.yaml").write_text('services:\n  s:\n    ports: ["5432:5432"]\n')
+    monkeypatch.chdir(tmp_path)
+    home = tmp_path / "user-cache"
+    run_cli("check", "--no-cache", ".", env={"PORTLINT_CACHE_DIR": str(home)})
+    assert not (home / "results").exists()
+    run_cli("check", ".", env={"PORTLINT_CACHE_DIR": str(home)})
+    assert list((home / "results").rglob("*.json"))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["compose.yaml", "user-cache"]
+
+
+# --------------------------------------------------------------------------- start-up
+
+
+def test_version_imports_no_parser_and_no_parsing_library():
+    result = _run("import sys\nfrom portlint.cli import main\ntry:\n    main(['--version'])\n"
+                  "except SystemExit:\n    pass\n"
+                  "print(sorted(m for m in sys.modules if m.startswith('portlint.parsers') or "
+                  "m.split('.')[0] in ('yaml', 'lark', 'hcl2', 'jsonschema')))")
+    assert result.stdout.strip().splitlines()[-1] == "[]", result.stdout + result.stderr
+
+
+def test_compose_only_run_with_the_cache_imports_neither_hcl2_lark_nor_jsonschema(tmp_path):
+    (tmp_path / "compose.yaml").write_text('services:\n  a:\n    ports: ["80:80"]\n')
+    result = _run("import sys\nfrom portlint.cli import main\ntry:\n    main(['check', '.'])\n"
+                  "except SystemExit:\n    pass\n"
+                  "print([m for m in ('hcl2', 'lark', 'jsonschema') if m in sys.modules])",
+                  env={"PORTLINT_CACHE_DIR": str(tmp_path / ".." / "c")}, cwd=tmp_path)
+    assert result.stdout.strip().splitlines()[-1] == "[]", result.stdout + result.stderr
+
+
+def test_a_terraform_run_does_not_import_python_hcl2s_serialisers(tmp_path):
+    (tmp_path / "main.tf").write_text('variable "a" { default = 1 }\n')
+    result = _run("import sys\nfrom portlint.cli import main\ntry:\n    main(['check', '--no-cache', '.'])\n"
+                  "except SystemExit:\n    pass\n"
+                  "print('lark' in sys.modules, 'hcl2' in sys.modules)",
+                  env={"PORTLINT_CACHE_DIR": str(tmp_path / ".." / "c")}, cwd=tmp_path)
+    assert result.stdout.strip().splitlines()[-1] == "True False", result.stdout + result.stderr
