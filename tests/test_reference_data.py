@@ -93,7 +93,9 @@ def test_overlay_and_images_load():
     overlay = yaml.safe_load((data_dir() / "ports-overlay.yaml").read_text())
     assert len(overlay["entries"]) >= 40
     assert image_entry("postgres:16").category == "database"
-    assert image_entry("docker.io/library/nginx:1.27") is None
+    assert image_entry("docker.io/library/nginx:1.27").category == "app"
+    assert image_entry("ghcr.io/esphome/esphome:2024.6").service == "ESPHome"
+    assert image_entry("docker.io/example/unknown-app:1") is None
 
 
 def test_severity_ladder_is_ordered():

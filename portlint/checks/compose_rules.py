@@ -63,15 +63,22 @@ class HostNetwork(Rule):
 
 
 class DatabasePublishedOnAllInterfaces(Rule):
-    """A database or admin tool image is published on every host interface.
+    """A known image is published on every host interface.
 
     ## What it does
-    Reports a Compose service whose image is a database, message broker or
-    admin tool (postgres, mysql, redis, mongo, rabbitmq, adminer, pgadmin,
-    portainer ...) and that publishes a port without a host address, so on
-    every interface. It covers what the risk list cannot see from the port
-    number: a database moved to another port, or an admin UI on 8080. When
-    the port itself is on the risk list, PL101 reports it instead.
+    Names the service by its image (`rules/images.yaml`) rather than by the
+    port number. A database, message broker or admin tool image (postgres,
+    redis, rabbitmq, adminer, portainer ...) that publishes a port on every
+    interface, in Compose, or behind a public Kubernetes port, is reported with
+    its risk entry's severity (else high for a database, medium for an admin
+    tool), whatever the port. When the port's number belongs to another
+    service (ESPHome on 6052, which IANA lists as x11), the risk list's entry
+    for that port is not used: the finding says "port 6052 (IANA: x11)", and
+    for an application image it is information only. When the port is the
+    image's own risky port (redis on 6379), PL101 reports it. With several
+    service rules on one port entry, only the most severe reports, naming the
+    others. When an override or an extended service sets the image, the
+    message says where.
 
     ## Why is this bad?
     Docker writes its own iptables rules for published ports, which bypass host

@@ -68,6 +68,10 @@ def public_ingress(e: Exposure) -> bool:
 def identify(e: Exposure, ctx: RuleContext) -> Identity:
     by_port = ctx.risks.matching(e.protocol, e.service_ports)
     image = image_entry(e.image)
+    if "web-frontend" in e.traits:
+        # a web port in front of a generic HTTP app port (rules/web-app-ports.yaml): the port number
+        # is no evidence of what runs; only the image's own risk entries count
+        by_port = [r for r in by_port if image is not None and r.id in image.risks]
     if image is None:
         return Identity(None, tuple(by_port), ())
     kept = [r for r in by_port if r.id in image.risks]
@@ -88,6 +92,14 @@ def registered_name(e: Exposure, identity: Identity) -> str:
     return f"port {ports} (IANA: {name})" if name else f"port {ports}"
 
 
+def image_source(e: Exposure) -> str:
+    """``; image set at base.yaml:4`` when another file (an override, an extended service) sets it."""
+    for step in e.origins:
+        if step.label.startswith("image ") and step.file != e.location.file:
+            return f"; the image is set at {step.file}:{step.line}"
+    return ""
+
+
 def _risk_candidate(code: str, e: Exposure, identity: Identity) -> Candidate | None:
     if not public_ingress(e) or e.service_ports.is_all or e.service_ports.size > WIDE_RANGE:
         return None
@@ -102,7 +114,7 @@ def _risk_candidate(code: str, e: Exposure, identity: Identity) -> Candidate | N
         reach = reach_phrase(e).replace("is ", "are ", 1)
         what = f"Ports {ports_label(e)} {reach}, including {services_in_range(entries, e)}"
     what = what[0].upper() + what[1:]
-    return Candidate(code, entries[0].severity, f"{what}{compose_fix(e)}")
+    return Candidate(code, entries[0].severity, f"{what}{image_source(e)}{compose_fix(e)}")
 
 
 def _image_candidate(e: Exposure, identity: Identity) -> Candidate | None:
@@ -130,10 +142,10 @@ def _image_candidate(e: Exposure, identity: Identity) -> Candidate | None:
     reach = reach_phrase(e)
     if image.category == "app":
         text = (f"{e.resource} runs {image.service} ({e.image}) on {port}, which {reach}; "
-                "the image, not the port number, says what runs here")
+                f"the image, not the port number, says what runs here{image_source(e)}")
         return Candidate("PL302", severity, text)
     suffix = "; Docker bypasses host firewalls such as ufw" if "published" in e.traits else ""
-    text = f"{e.resource} runs {image.service} ({e.image}) and {port} {reach}{suffix}{compose_fix(e)}"
+    text = f"{e.resource} runs {image.service} ({e.image}) and {port} {reach}{image_source(e)}{suffix}{compose_fix(e)}"
     return Candidate("PL302", severity, text)
 
 

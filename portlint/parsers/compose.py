@@ -20,9 +20,10 @@ from fnmatch import fnmatch
 from pathlib import Path
 from typing import Iterable, Iterator, Mapping
 
-from portlint.model import EPHEMERAL_PORTS, Exposure, InputError, Location, ParseOutcome, PortRange
+from portlint.model import EPHEMERAL_PORTS, Exposure, InputError, Location, ParseOutcome, PortRange, Step
 from portlint.netscope import classify_bind
 from portlint.parsers import ParseContext, SourceFile
+from portlint.parsers.compose_project import Layer, group_projects, last_value, merged_entries
 from portlint.parsers.compose_ports import (
     PortSpec, PortSpecError, parse_expose, parse_long, parse_short,
 )
@@ -61,10 +62,30 @@ class ComposeParser:
         return _SERVICES_KEY.search(text) is not None
 
     def parse(self, files: Iterable[SourceFile], ctx: ParseContext) -> Iterator[ParseOutcome]:
-        for source in files:
-            yield self.parse_file(source, ctx)
+        for source, overrides in group_projects(list(files)):
+            if not overrides:
+                yield self.parse_file(source, ctx)
+                continue
+            override_docs = []
+            for override in overrides:
+                doc, problems = load_single(override.text)
+                errors = [InputError(override.display, e.line, e.message, e.column) for e in problems]
+                services = doc.get("services") if isinstance(doc, dict) else None
+                if doc is not None and not isinstance(doc, dict):
+                    errors.append(InputError(override.display, 1, "a Compose file must be a mapping, "
+                                                                  f"found {_type_name(doc)}"))
+                elif services is not None and not isinstance(services, dict):
+                    span = doc.spans["services"]
+                    errors.append(InputError(override.display, span.line, "'services' must be a mapping, "
+                                                                          f"found {_type_name(services)}", span.column))
+                    services = None
+                override_docs.append((override, services or {}))
+                yield ParseOutcome(override.display, errors=tuple(errors))
+            yield self.parse_file(source, ctx, tuple(override_docs))
 
-    def parse_file(self, source: SourceFile, ctx: ParseContext) -> ParseOutcome:
+    def parse_file(self, source: SourceFile, ctx: ParseContext,
+                   overrides: tuple[tuple[SourceFile, Mapping], ...] = ()) -> ParseOutcome:
+        """One Compose file, with the override files merged over it (already loaded, in order)."""
         file = source.display
         doc, problems = load_single(source.text)
         errors = [InputError(file, e.line, e.message, e.column) for e in problems]
@@ -84,10 +105,19 @@ class ComposeParser:
         env, env_problems = self._environment(source.path, ctx)
         errors.extend(InputError(file, 1, message) for message in env_problems)
         builder = _FileReader(file, env, source.path, ctx, services)
-        for name, service in services.items():
-            span = services.spans.get(name, services.span)
+        names = list(services)
+        for _override, more in overrides:
+            names.extend(name for name in more if name not in names)
+        for name in names:
+            service = services.get(name)
+            span = services.spans.get(name, services.span) if name in services else Span(1, 1, 1)
+            layers = [(file, source.path, service, services, span)] if name in services else []
+            for override, more in overrides:
+                if name in more:
+                    layers.append((override.display, override.path, more[name], more,
+                                   getattr(more, "spans", {}).get(name, Span(1, 1, 1))))
             try:
-                builder.read_service(str(name), service, span)
+                builder.read_project_service(str(name), layers)
             except _FileFull as full:
                 builder.error(full.span, full.message)
                 break
@@ -158,6 +188,10 @@ class _FileReader:
         self.ctx = ctx
         self.services = services or {}
         self.image = ""
+        #: where the image of the service being read is set, when merging files
+        self.image_origin: Step | None = None
+        #: other Compose files read for ``extends`` (by path): shown name, path, services
+        self.loaded: dict[str, tuple[str, Path, Mapping] | None] = {}
         self.service_span: Span | None = None
         self.exposures: list[Exposure] = []
         self.errors: list[InputError] = []
@@ -176,37 +210,143 @@ class _FileReader:
         unresolved.extend(name for name in result.unresolved if name not in unresolved)
         return result.value
 
-    def read_service(self, name: str, service: object, span: Span) -> None:
-        if service is None:
-            return
+    def _use(self, layer: tuple) -> None:
+        """Read the next values as written in ``layer``'s file (errors and lines go there)."""
+        self.file, self.path, _service, self.services, self.service_span = layer
+
+    def read_project_service(self, name: str, layers: list[tuple]) -> None:
+        """A service as Compose builds it: inherited (``extends``) layers, then this file's,
+        then the override files'; each port entry keeps its own file and line."""
         resource = f"services.{name}"
-        if not isinstance(service, dict):
-            self.error(span, f"{resource} must be a mapping, found {_type_name(service)}")
-            return
-        spans = getattr(service, "spans", {})
-        self.service_span = span
-        self.image = self._image(service, resource, spans.get("image", span))
-        self._extends(name, service, resource, spans.get("extends", span))
-        self._env_file(service, resource, spans.get("env_file", span))
+        home = (self.file, self.path, self.services, self.service_span)
         try:
-            host_network = self._host_network(service, resource)
-        except (InterpolationError, PortSpecError) as exc:
-            self.error(spans.get("network_mode", span), f"{resource}.network_mode: {exc}")
-            host_network = False
+            own = []
+            for layer in layers:
+                self._use(layer)
+                service = layer[2]
+                if service is None:
+                    continue
+                if not isinstance(service, dict):
+                    self.error(layer[4], f"{resource} must be a mapping, found {_type_name(service)}")
+                    continue
+                spans = getattr(service, "spans", {})
+                self._extends(name, service, resource, spans.get("extends", layer[4]))
+                self._env_file(service, resource, spans.get("env_file", layer[4]))
+                own.append(layer)
+            if not own:
+                return
+            declaring = [layer for layer in own if "extends" in layer[2]]
+            inherited = self._inherited(declaring[-1], resource, 0, frozenset()) if declaring else []
+            self._read_layers(resource, inherited + own)
+        finally:
+            self.file, self.path, self.services, self.service_span = home
+
+    def _inherited(self, layer: tuple, resource: str, depth: int, seen: frozenset) -> list[tuple]:
+        """The layers ``extends`` puts under ``layer``, base first (problems were reported by
+        ``_extends`` for the file itself; the ones only following reveals are reported here)."""
+        file, path, service, services, span = layer
+        extends = service.get("extends")
+        ext_span = getattr(service, "spans", {}).get("extends", span)
+        if isinstance(extends, str):
+            extends = {"service": extends}
+        if not isinstance(extends, dict) or not isinstance(extends.get("service"), str):
+            return []
+        base_name = extends["service"]
+        other_file, other_path, other_services = file, path, services
+        if extends.get("file") is not None:
+            loaded = self._load_other(extends["file"], path, resource, ext_span, file)
+            if loaded is None:
+                return []
+            other_file, other_path, other_services = loaded
+            if base_name not in other_services:
+                self.errors.append(InputError(file, ext_span.line, f"{resource}.extends names service "
+                                              f"{base_name!r:.80}, which {other_file} does not define",
+                                              ext_span.column))
+                return []
+        key = (str(other_path), base_name)
+        if key in seen:
+            if any(k[0] != str(other_path) for k in seen):  # same-file cycles are reported by _extends
+                self.errors.append(InputError(file, ext_span.line, f"{resource}.extends forms a cycle "
+                                              f"through {other_file}", ext_span.column))
+            return []
+        if depth >= limits.COMPOSE_FILES:
+            exc = LimitExceeded("the depth of extends", limits.COMPOSE_FILES, "COMPOSE_FILES", ext_span.line)
+            self.errors.append(InputError(file, ext_span.line, f"{resource}: {exc.message}", ext_span.column))
+            return []
+        base = other_services.get(base_name)
+        if not isinstance(base, dict):
+            return []
+        base_layer = (other_file, other_path, base, other_services,
+                      getattr(other_services, "spans", {}).get(base_name, span))
+        return self._inherited(base_layer, resource, depth + 1, seen | {key}) + [base_layer]
+
+    def _load_other(self, name: object, path: Path | None, resource: str, span: Span,
+                    file: str) -> tuple[str, Path, Mapping] | None:
+        """The services of another Compose file named by ``extends.file`` (read once per run)."""
+        if path is None or self.ctx is None or not isinstance(name, str):
+            return None
+        try:
+            target = path.parent / self.expand(name, []).replace(UNRESOLVED_MARK, "")
+        except InterpolationError:
+            return None
+        if not self.ctx.inside_project(target):
+            return None  # reported by _extends
+        key = str(target)
+        if key not in self.loaded:
+            if len(self.loaded) >= limits.COMPOSE_FILES:
+                exc = LimitExceeded("the number of files merged into this Compose project",
+                                    limits.COMPOSE_FILES, "COMPOSE_FILES", span.line)
+                self.errors.append(InputError(file, span.line, f"{resource}: {exc.message}", span.column))
+                return None
+            shown = self.ctx.display_path(target)
+            try:
+                text = self.ctx.read_text(target)
+            except (ReadRefused, LimitExceeded):
+                text = None  # reported by _extends
+            services: Mapping = {}
+            if text is not None:
+                doc, problems = load_single(text)
+                for problem in problems:
+                    self.errors.append(InputError(shown, problem.line, problem.message, problem.column))
+                found = doc.get("services") if isinstance(doc, dict) else None
+                services = found if isinstance(found, dict) else {}
+            self.loaded[key] = (shown, target, services) if text is not None else None
+        return self.loaded[key]
+
+    def _read_layers(self, resource: str, layers: list[tuple]) -> None:
+        image_layer, image = last_value([Layer(l[0], l[1], l[2], l[4]) for l in layers], "image")
+        self.image, image_origin = "", None
+        if image_layer is not None:
+            self._use(next(l for l in layers if l[2] is image_layer.service))
+            self.image = self._image(image_layer.service, resource, image_layer.service.spans.get("image",
+                                                                                                  image_layer.span))
+            span = image_layer.service.spans.get("image", image_layer.span)
+            image_origin = Step(f"image {self.image}", image_layer.file, span.line, span.column)
+        self.image_origin = image_origin
+        mode_layer, _mode = last_value([Layer(l[0], l[1], l[2], l[4]) for l in layers], "network_mode")
+        host_network = False
+        if mode_layer is not None:
+            self._use(next(l for l in layers if l[2] is mode_layer.service))
+            try:
+                host_network = self._host_network(mode_layer.service, resource)
+            except (InterpolationError, PortSpecError) as exc:
+                self.error(mode_layer.service.spans.get("network_mode", mode_layer.span),
+                           f"{resource}.network_mode: {exc}")
+        as_layers = [Layer(l[0], l[1], l[2], l[4]) for l in layers]
         for key, reader in (("ports", self._port_entry), ("expose", self._expose_entry)):
-            entries = service.get(key)
-            if entries is None:
-                continue
-            key_span = spans.get(key, span)
-            if not isinstance(entries, list):
-                self.error(key_span, f"{resource}.{key} must be a list, found {_type_name(entries)}")
-                continue
-            entry_spans = entries.spans if isinstance(entries, LocatedList) else [key_span] * len(entries)
-            for entry, entry_span in zip(entries, entry_spans):
-                try:
-                    reader(resource, entry, entry_span, host_network)
-                except (PortSpecError, InterpolationError) as exc:
-                    self.error(entry_span, f"{resource}.{key}: {exc}")
+            for layer, value in merged_entries(as_layers, key):
+                self._use(next(l for l in layers if l[2] is layer.service))
+                key_span = layer.service.spans.get(key, layer.span)
+                if not isinstance(value, tuple):
+                    self.error(key_span, f"{resource}.{key} must be a list, found {_type_name(value)}")
+                    continue
+                entries, kept = value
+                entry_spans = entries.spans if isinstance(entries, LocatedList) else [key_span] * len(entries)
+                for index in kept:
+                    try:
+                        reader(resource, entries[index], entry_spans[index], host_network)
+                    except (PortSpecError, InterpolationError) as exc:
+                        self.error(entry_spans[index], f"{resource}.{key}: {exc}")
 
     def _image(self, service: LocatedDict, resource: str, span: Span) -> str:
         image = service.get("image")
@@ -309,6 +449,7 @@ class _FileReader:
             sources=ALL_INTERFACES, scope="internet", unresolved=tuple(unresolved),
             traits=frozenset({"host-network"}), raw=f"network_mode: {mode}", image=self.image,
             context=self.location(self.service_span) if self.service_span else None,
+            origins=self._image_origins(),
         ))
         return True
 
@@ -374,4 +515,10 @@ class _FileReader:
             sources=sources, scope=scope, unresolved=tuple(unresolved),
             traits=frozenset(traits), raw=raw.replace(UNRESOLVED_MARK, ""), image=self.image,
             context=self.location(self.service_span) if self.service_span else None,
+            origins=self._image_origins(),
         ))
+
+    def _image_origins(self) -> tuple[Step, ...]:
+        """The image's line when another file sets it (an override, an extended service)."""
+        origin = self.image_origin
+        return (origin,) if origin is not None and origin.file != self.file else ()
