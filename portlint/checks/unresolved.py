@@ -235,7 +235,8 @@ class ShadowedRule(Rule):
                                      "comes first and covers it")
         seen: dict[tuple, Exposure] = {}
         for e in exposures:
-            if e.action != "allow" or e.kind == "compose":
+            if e.action != "allow" or e.kind == "compose" or "node-port-range" in e.traits:
+                # a Kubernetes node port left to the cluster is assigned, not written: no rule to repeat
                 continue
             key = (e.location.file, e.resource, e.direction, e.protocol, e.port_range, tuple(sorted(e.sources)))
             first = seen.setdefault(key, e)

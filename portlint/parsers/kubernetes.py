@@ -2,13 +2,27 @@
 in pod templates.
 
 * ``LoadBalancer`` Services face the internet, unless ``loadBalancerSourceRanges``
-  narrows the sources or an annotation asks the cloud for an internal load
-  balancer;
+  narrows the sources or the cloud is asked for an internal load balancer (an
+  annotation, or the AWS Load Balancer Controller, whose NLBs are internal unless
+  ``aws-load-balancer-scheme: internet-facing`` says otherwise);
 * ``NodePort`` Services open the node port on every node (who reaches the nodes
   is not in the manifest: scope ``unknown`` without a finding of its own);
 * ``ClusterIP`` Services are internal; ``externalIPs`` are reachable at those addresses;
 * ``hostPort`` binds the port on the node's interfaces, ``hostNetwork`` puts every
   container port there.
+
+A Service is judged like a remapped Compose port: reachability is the Service's
+port, the service at risk is what runs behind ``targetPort``. The Service's
+``selector`` picks the pod templates of the same namespace among the files checked
+together; a named ``targetPort`` resolves through their container ports, and the
+container that declares the port (or the only container) gives the image. A web
+port (80/443) in front of a generic HTTP application port (``rules/web-app-ports.yaml``)
+is marked ``web-frontend``.
+
+Helm charts: a file under a chart's ``templates/`` folder (``Chart.yaml`` beside it)
+that still holds ``{{ }}`` is not a manifest yet; when it does not read as one it is
+skipped with a notice, and rendered output (``helm template``) is checked like any
+manifest.
 """
 
 from __future__ import annotations
@@ -29,19 +43,28 @@ _API = re.compile(r"^apiVersion\s*:", re.MULTILINE)
 NODE_PORTS = PortRange(30000, 32767)
 ALL_INTERFACES = ("0.0.0.0", "::")
 
-#: Annotations that make a LoadBalancer internal, with the values that mean "internal".
+#: Annotations that make a LoadBalancer internal, with the values that mean "internal"
+#: (None: any value but an explicit false).
 INTERNAL_LB_ANNOTATIONS = {
-    "service.beta.kubernetes.io/aws-load-balancer-internal": None,       # any true-ish value
-    "service.beta.kubernetes.io/aws-load-balancer-scheme": {"internal"},
+    "service.beta.kubernetes.io/aws-load-balancer-internal": None,       # in-tree AWS provider
+    "service.beta.kubernetes.io/aws-load-balancer-scheme": {"internal"},  # AWS Load Balancer Controller
     "service.beta.kubernetes.io/azure-load-balancer-internal": None,
     "networking.gke.io/load-balancer-type": {"internal"},
-    "cloud.google.com/load-balancer-type": {"internal"},
+    "cloud.google.com/load-balancer-type": {"internal"},                  # older GKE spelling
     "service.beta.kubernetes.io/oci-load-balancer-internal": None,
     "service.beta.kubernetes.io/openstack-internal-load-balancer": None,
     "service.kubernetes.io/ibm-load-balancer-cloud-provider-ip-type": {"private"},
-    "service.beta.kubernetes.io/do-loadbalancer-type": {"internal"},
+    "service.beta.kubernetes.io/do-loadbalancer-network": {"internal"},   # DigitalOcean CCM 0.1.53+
     "service.beta.kubernetes.io/alibaba-cloud-loadbalancer-address-type": {"intranet"},
+    "load-balancer.hetzner.cloud/disable-public-network": None,
+    "service.kubernetes.io/qcloud-loadbalancer-internal-subnetid": None,  # Tencent Cloud: a subnet id
 }
+#: The AWS Load Balancer Controller takes Services with these load balancer types (and its
+#: ``loadBalancerClass``); its ``aws-load-balancer-scheme`` defaults to ``internal``.
+AWS_LBC_TYPES = frozenset({"external", "nlb-ip"})
+AWS_LBC_CLASS = "service.k8s.aws/nlb"
+_AWS_TYPE = "service.beta.kubernetes.io/aws-load-balancer-type"
+_AWS_SCHEME = "service.beta.kubernetes.io/aws-load-balancer-scheme"
 POD_SPEC_PATHS = {
     "Pod": ("spec",),
     "Deployment": ("spec", "template", "spec"),
@@ -55,9 +78,16 @@ POD_SPEC_PATHS = {
 }
 
 
-def is_internal_lb(annotations: Any) -> bool:
+def is_internal_lb(annotations: Any, load_balancer_class: Any = None) -> bool:
+    """Does the cloud give this LoadBalancer Service an internal address only?"""
     if not isinstance(annotations, dict):
+        annotations = {}
+    scheme = str(annotations.get(_AWS_SCHEME, "")).strip().lower()
+    if scheme == "internet-facing":
         return False
+    aws_type = str(annotations.get(_AWS_TYPE, "")).strip().lower()
+    if (aws_type in AWS_LBC_TYPES or load_balancer_class == AWS_LBC_CLASS) and _AWS_SCHEME not in annotations:
+        return True  # the AWS Load Balancer Controller's default scheme is internal
     for key, values in INTERNAL_LB_ANNOTATIONS.items():
         if key in annotations:
             value = str(annotations[key]).strip().lower()
@@ -69,6 +99,24 @@ def is_internal_lb(annotations: Any) -> bool:
     return False
 
 
+def _load_web_ports() -> tuple[frozenset[int], frozenset[int]]:
+    """``rules/web-app-ports.yaml``: the web ports, and the application ports behind them."""
+    from portlint.reference import load_data_file
+
+    data = load_data_file("web-app-ports.yaml")
+    return frozenset(data["web_ports"]), frozenset(data["app_ports"])
+
+
+_WEB_PORTS: tuple[frozenset[int], frozenset[int]] | None = None
+
+
+def web_app_ports() -> tuple[frozenset[int], frozenset[int]]:
+    global _WEB_PORTS
+    if _WEB_PORTS is None:
+        _WEB_PORTS = _load_web_ports()
+    return _WEB_PORTS
+
+
 class KubernetesParser:
     name = "kubernetes"
 
@@ -77,9 +125,135 @@ class KubernetesParser:
             return False
         return _KIND.search(text) is not None and _API.search(text) is not None
 
+    @staticmethod
+    def cache_groups(files: list[SourceFile]) -> list[list[SourceFile]]:
+        """One group: a Service is matched to the pod templates of every file checked with it."""
+        return [list(files)]
+
     def parse(self, files: Iterable[SourceFile], ctx: ParseContext) -> Iterator[ParseOutcome]:
+        loaded = []
+        pods = PodIndex()
         for source in files:
-            yield parse_manifests(source)
+            documents, errors = manifest_documents(source)
+            helm = "{{" in source.text and _in_chart_templates(source.path, ctx)
+            if helm and errors:
+                # an unrendered Helm template: `helm template` output is what to check
+                loaded.append((source, [], [], helm))
+                continue
+            loaded.append((source, documents, errors, helm))
+            pods.add(documents)
+        for source, documents, errors, helm in loaded:
+            outcome = parse_manifests(source, pods, documents, errors)
+            if helm:  # values still in {{ }} are not errors of the chart: they are unknown until rendered
+                outcome = ParseOutcome(outcome.file, outcome.exposures, ())
+            yield outcome
+
+
+def _in_chart_templates(path: Path, ctx: ParseContext) -> bool:
+    """Is ``path`` inside the ``templates/`` folder of a Helm chart (``Chart.yaml`` beside that folder)?"""
+    from portlint.inputs import ReadRefused
+
+    for depth, folder in enumerate(path.parents):
+        if depth >= 8:  # charts keep templates a few folders deep at most
+            return False
+        if folder.name == "templates":
+            try:
+                return ctx.read_text(folder.parent / "Chart.yaml") is not None
+            except (ReadRefused, OSError):
+                return False
+    return False
+
+
+class PodIndex:
+    """The pod templates of the files checked together: namespace, labels and containers."""
+
+    def __init__(self) -> None:
+        #: (namespace, labels, containers); a container is (image, [(name, number, protocol)])
+        self.templates: list[tuple[str, dict[str, str], list[tuple[str, list[tuple[str, int, str]]]]]] = []
+
+    def add(self, documents: list) -> None:
+        for doc in documents:
+            for obj in _plain_objects(doc):
+                kind = obj.get("kind")
+                if not isinstance(kind, str) or kind not in POD_SPEC_PATHS:
+                    continue
+                path = POD_SPEC_PATHS[kind]
+                template: Any = obj
+                for key in path[:-1]:
+                    template = template.get(key) if isinstance(template, dict) else None
+                spec = template.get(path[-1]) if isinstance(template, dict) else None
+                if not isinstance(spec, dict):
+                    continue
+                meta = template.get("metadata") if isinstance(template.get("metadata"), dict) else {}
+                labels = meta.get("labels") if isinstance(meta.get("labels"), dict) else {}
+                top = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
+                namespace = _namespace(top)
+                self.templates.append((namespace, {str(k): _str(v) for k, v in labels.items()}, _containers(spec)))
+
+    def containers(self, namespace: str, selector: Any) -> list[tuple[str, list[tuple[str, int, str]]]]:
+        """Containers of the pod templates a Service's selector picks (none without a selector)."""
+        if not isinstance(selector, dict) or not selector:
+            return []
+        wanted = {str(k): _str(v) for k, v in selector.items()}
+        found = []
+        for space, labels, containers in self.templates:
+            if space == namespace and all(labels.get(k) == v for k, v in wanted.items()):
+                found.extend(containers)
+        return found
+
+
+def _namespace(meta: dict) -> str:
+    namespace = meta.get("namespace")
+    return _str(namespace) if namespace else "default"
+
+
+def _containers(spec: dict) -> list[tuple[str, list[tuple[str, int, str]]]]:
+    found = []
+    for key in ("containers", "initContainers"):
+        items = spec.get(key)
+        if not isinstance(items, list):
+            continue
+        for container in items:
+            if not isinstance(container, dict):
+                continue
+            image = container.get("image") if isinstance(container.get("image"), str) else ""
+            ports = []
+            for entry in container.get("ports") or []:
+                if not isinstance(entry, dict):
+                    continue
+                number = entry.get("containerPort")
+                if isinstance(number, bool) or not isinstance(number, int) or not 0 < number <= 65535:
+                    continue
+                protocol = normalize_protocol(entry.get("protocol", "TCP")) or "tcp"
+                name = entry.get("name") if isinstance(entry.get("name"), str) else ""
+                ports.append((name, number, protocol))
+            found.append((image, ports))
+    return found
+
+
+def _plain_objects(doc: Any) -> Iterator[dict]:
+    """The objects of a document, looking inside ``kind: List`` (no errors: the main pass reports them)."""
+    stack = [doc]
+    while stack:
+        item = stack.pop()
+        if not isinstance(item, dict):
+            continue
+        if item.get("kind") == "List" and isinstance(item.get("items"), list):
+            stack.extend(reversed(item["items"]))
+        elif "kind" in item:
+            yield item
+
+
+def resolve_target(containers: list, target: Any, protocol: str) -> tuple[int | None, str]:
+    """The container port and image behind a Service port's ``targetPort`` (a number or a port name)."""
+    named = isinstance(target, str)
+    for image, ports in containers:
+        for name, number, proto in ports:
+            if proto == protocol and ((named and name == target) or (not named and number == target)):
+                return number, image
+    if not named and len(containers) == 1:
+        return target, containers[0][0]  # the only container: a port need not be declared to be served
+    return (None if named else target), ""
 
 
 #: a line that ends one document of a stream and starts the next (what kubectl, Helm and kustomize split at)
@@ -162,14 +336,19 @@ def _moved(span: Span, base: int) -> Span:
     return Span(span.line + base, span.column, span.end_line + base)
 
 
-def parse_manifests(source: SourceFile) -> ParseOutcome:
+def parse_manifests(source: SourceFile, pods: PodIndex | None = None, documents: list | None = None,
+                    errors: list[InputError] | None = None) -> ParseOutcome:
     file = source.display
-    documents, errors = manifest_documents(source)
+    if documents is None:
+        documents, errors = manifest_documents(source)
+    if pods is None:
+        pods = PodIndex()
+        pods.add(documents)
     units = Units(file)
-    units.errors.extend(errors)  # a bad document costs only itself: the others are read
+    units.errors.extend(errors or [])  # a bad document costs only itself: the others are read
     for doc in documents:
         for item, span in _objects(doc, units):
-            obj = _Object(file, item)
+            obj = _Object(file, item, pods)
             if not units.run(span.line, span.column, obj.resource, lambda: list(obj.exposures(units))):
                 return units.outcome()
     return units.outcome()
@@ -212,9 +391,11 @@ def _str(value: Any) -> str:
 
 
 class _Object:
-    def __init__(self, file: str, obj: LocatedDict):
+    def __init__(self, file: str, obj: LocatedDict, pods: PodIndex | None = None):
         self.file, self.obj = file, obj
+        self.pods = pods or PodIndex()
         meta = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
+        self.namespace = _namespace(meta)
         name = _str(meta.get("name", "?"))
         namespace = meta.get("namespace")
         self.kind = _str(obj.get("kind"))
@@ -265,38 +446,53 @@ class _Object:
         external_ips = [checked_address(ip, "spec.externalIPs", at)
                         for ip in expect(spec.get("externalIPs", []) or [], list, "spec.externalIPs", at)]
 
+        containers = self.pods.containers(self.namespace, spec.get("selector"))
+        internal = is_internal_lb(self.annotations, spec.get("loadBalancerClass"))
+        web_ports, app_ports = web_app_ports()
+        seen: dict[tuple[int, str], int] = {}
+
         def read(entry: dict, span: Span) -> Iterator[Exposure]:
             protocol = normalize_protocol(entry.get("protocol", "TCP")) or "tcp"
             port = _port_number(entry.get("port"), "port")
             if port is None:
                 raise Invalid(f"port must be a port number (1-65535), got {short(entry.get('port'))}")
-            target = _port_number(entry.get("targetPort", port), "targetPort")
-            target_range = PortRange.single(target) if target else None
+            if (port, protocol) in seen:  # the API server refuses a Service that repeats a port
+                raise Invalid(f"port {port}/{protocol} is already used by the entry at line {seen[port, protocol]}; "
+                              "the API server rejects a Service that repeats a port and protocol")
+            seen[port, protocol] = span.line
+            written = entry.get("targetPort", port)
+            target = _port_number(written, "targetPort")
+            number, image = resolve_target(containers, target if target else written, protocol)
+            target_range = PortRange.single(number) if number else None
             traits = frozenset({"k8s-service"})
+            # a web port in front of a generic HTTP application port: an ordinary web deployment
+            front = (frozenset({"web-frontend"}) if protocol == "tcp" and port in web_ports and number
+                     and number != port and number in app_ports else frozenset())
             if kind == "LoadBalancer":
                 if ranges:
                     sources = tuple(ranges)
                     scope = classify_sources(sources)
-                elif is_internal_lb(self.annotations):
+                elif internal:
                     sources, scope = ("internal-load-balancer",), "private"
                 else:
                     sources, scope = ("0.0.0.0/0", "::/0"), "internet"
                 yield self._exposure(span, protocol, PortRange.single(port), target_range, sources, scope,
-                                     traits | {"load-balancer"})
+                                     traits | front | {"load-balancer"}, image)
             if kind in ("LoadBalancer", "NodePort"):
                 node_port = _port_number(entry.get("nodePort"), "nodePort")
                 node_range = PortRange.single(node_port) if node_port else NODE_PORTS
                 # Who reaches the nodes is not in the manifest. For a NodePort Service that is the whole
                 # question, so it is kept as unresolved (PL501); a LoadBalancer's own node ports are not.
                 unknown = ("node addresses (NodePort)",) if kind == "NodePort" else ()
+                node_traits = traits | {"node-port"} | (frozenset() if node_port else {"node-port-range"})
                 yield self._exposure(span, protocol, node_range, target_range or PortRange.single(port),
-                                     ("node-addresses",), "unknown", traits | {"node-port"}, unresolved=unknown)
+                                     ("node-addresses",), "unknown", node_traits, image, unresolved=unknown)
             if kind == "ClusterIP" or kind not in ("LoadBalancer", "NodePort", "ExternalName"):
                 yield self._exposure(span, protocol, PortRange.single(port), target_range, ("cluster-network",),
-                                     "private", traits | {"cluster-ip"})
+                                     "private", traits | {"cluster-ip"}, image)
             for ip in external_ips:
                 yield self._exposure(span, protocol, PortRange.single(port), target_range, (ip,), classify_bind(ip),
-                                     traits | {"external-ip"})
+                                     traits | front | {"external-ip"}, image)
         yield from self._entries(units, ports, "spec.ports", read)
 
     def _exposure(self, span: Span, protocol: str, ports: PortRange, target: PortRange | None,
