@@ -186,8 +186,9 @@ def test_project_root_option_confines_links(tree, capsys):
     os.symlink(tree / "good" / "compose.yaml", tree / "sub" / "docker-compose.yml")
     code, out, _ = run(capsys, "check", "-f", "json", "--project-root", "sub", "sub")
     assert code == 2
-    assert [(f, line) for f, line, _ in errors_of(out)] == [("sub/docker-compose.yml", 1)]
-    assert findings_of(out) == [("sub/compose.yaml", 5)]
+    # paths are shown relative to the project root (issue 13, point 5)
+    assert [(f, line) for f, line, _ in errors_of(out)] == [("docker-compose.yml", 1)]
+    assert findings_of(out) == [("compose.yaml", 5)]
     code, out, _ = run(capsys, "check", "-f", "json", "sub")  # the git top level: the link stays inside
     assert code == 1 and findings_of(out) == [("sub/compose.yaml", 5), ("sub/docker-compose.yml", 5)]
 
