@@ -629,3 +629,138 @@ def as_tuple_items(expr: Expr) -> list[Expr] | None:
     if node.data == "expr_term" and len(kids) == 1 and kids[0].data == "tuple":
         return [Expr(item, tree_span(item)) for item in _children(kids[0])]
     return None
+
+
+# ----------------------------------------------------------------- type constraints
+#
+# A variable's ``type`` decides the value Terraform hands the module: an object type
+# keeps only its own attributes and fills the optional ones left out (or null) with
+# their ``optional(type, default)`` default, in nested objects and in lists, sets, maps
+# and tuples of objects too. Types are read into small tuples:
+#   ("any",) ("string",) ("number",) ("bool",)
+#   ("list", T) ("set", T) ("map", T) ("tuple", [T, ...])
+#   ("object", {name: (T, optional, default)})
+# A type portlint cannot read is ("any",): the value passes unchanged.
+
+ANY_TYPE = ("any",)
+_PRIMITIVES = frozenset({"any", "string", "number", "bool"})
+_COLLECTIONS = frozenset({"list", "set", "map"})
+
+
+def type_constraint(expr: Expr) -> tuple:
+    """The type a ``type = ...`` expression stands for (``("any",)`` when unreadable)."""
+    try:
+        if expr.json:  # .tf.json writes the type as a string holding the expression
+            if not isinstance(expr.node, str) or len(expr.node) > limits.TF_STRING:
+                return ANY_TYPE
+            from portlint.parsers.terraform.hcl import load_hcl
+
+            return _type_of(load_hcl(f"t = {expr.node}\n").attributes["t"].expr.node)
+        return _type_of(expr.node)
+    except (TerraformError, LimitExceeded):
+        raise
+    except Exception:
+        return ANY_TYPE
+
+
+def _type_of(node) -> tuple:
+    charge()
+    if node.data == "expr_term":
+        inner = _children(node)
+        return _type_of(inner[0]) if len(inner) == 1 else ANY_TYPE
+    if node.data == "identifier":
+        name = str(node.children[0])
+        return (name,) if name in _PRIMITIVES else ANY_TYPE
+    if node.data != "function_call":
+        return ANY_TYPE
+    names = [c for c in _children(node) if c.data == "identifier"]
+    args_node = next((c for c in _children(node) if c.data == "arguments"), None)
+    args = _children(args_node) if args_node is not None else []
+    name = str(names[0].children[0]) if len(names) == 1 else ""
+    if name in _COLLECTIONS and len(args) == 1:
+        return (name, _type_of(args[0]))
+    if name == "tuple" and len(args) == 1:
+        items = _literal(args[0], "tuple")
+        return ("tuple", [_type_of(item) for item in items]) if items is not None else ANY_TYPE
+    if name == "object" and len(args) == 1:
+        elems = _literal(args[0], "object")
+        if elems is None:
+            return ANY_TYPE
+        attributes: dict[str, tuple] = {}
+        for elem in elems:
+            key_node, value_node = _children(elem)[0], _children(elem)[-1]
+            key = _object_key(key_node, Scope(_no_type_names))
+            if not isinstance(key, str):
+                return ANY_TYPE
+            attributes[key] = _attribute_type(value_node)
+        return ("object", attributes)
+    return ANY_TYPE
+
+
+def _attribute_type(node) -> tuple:
+    """(type, optional, default) of one object attribute: ``optional(string, "x")`` or a type."""
+    inner = node
+    while inner.data == "expr_term" and len(_children(inner)) == 1:
+        inner = _children(inner)[0]
+    if inner.data == "function_call":
+        names = [c for c in _children(inner) if c.data == "identifier"]
+        if len(names) == 1 and str(names[0].children[0]) == "optional":
+            args_node = next((c for c in _children(inner) if c.data == "arguments"), None)
+            args = _children(args_node) if args_node is not None else []
+            if not args:
+                return (ANY_TYPE, True, None)
+            kind = _type_of(args[0])
+            default = _eval(args[1], Scope(_no_type_names)) if len(args) > 1 else None
+            if isinstance(default, Unknown):
+                default = None
+            return (kind, True, default)
+    return (_type_of(node), False, None)
+
+
+def _literal(node, data: str):
+    """The children of a tuple or object literal (``[...]``, ``{...}``), else None."""
+    while node.data == "expr_term" and len(_children(node)) == 1:
+        node = _children(node)[0]
+    return _children(node) if node.data == data else None
+
+
+def _no_type_names(name: str) -> Any:
+    raise KeyError(name)
+
+
+def apply_type(kind: tuple, value: Any) -> Any:
+    """``value`` as Terraform converts it to ``kind``: optional attributes filled with their
+    defaults (recursively, the defaults themselves included), attributes outside an object
+    type dropped, numbers and strings converted where the type asks. Unknown and null pass."""
+    charge()
+    if value is None or isinstance(value, Unknown) or kind[0] == "any":
+        return value
+    name = kind[0]
+    if name == "string":
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        if isinstance(value, (int, float)):
+            return to_str(value)
+        return value
+    if name == "number":
+        if isinstance(value, str):
+            try:
+                return to_number(value)
+            except EvalError:
+                return value
+        return value
+    if name in ("list", "set") and isinstance(value, list):
+        return [apply_type(kind[1], item) for item in value]
+    if name == "map" and isinstance(value, dict):
+        return {key: apply_type(kind[1], item) for key, item in value.items()}
+    if name == "tuple" and isinstance(value, list):
+        return [apply_type(kind[1][i], item) if i < len(kind[1]) else item for i, item in enumerate(value)]
+    if name == "object" and isinstance(value, dict):
+        out: dict[str, Any] = {}
+        for attribute, (attr_kind, optional, default) in kind[1].items():
+            given = value.get(attribute)
+            if given is None and optional:
+                given = default  # omitted or null: the default (null when none is given)
+            out[attribute] = apply_type(attr_kind, given)
+        return out
+    return value

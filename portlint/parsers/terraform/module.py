@@ -239,17 +239,17 @@ class Module:
         return self._memo(f"var.{name}", lambda: self._variable(name))
 
     def _variable(self, name: str) -> Any:
+        declared = self.variables.get(name)
         if name in self.inputs:
             value = self.inputs[name]()
             note_origins({step: value for step in self.input_origins.get(name, ())})
-            return value
-        declared = self.variables.get(name)
+            return _typed(declared, value)
         if declared is None:
             return Unknown({f"var.{name}"})
         default = declared.item.body.attributes.get("default")
         if default is None:
             return Unknown({f"var.{name}"})
-        return _in_file(declared.unit.display, lambda: evaluate(default.expr, Scope(no_names)))
+        return _typed(declared, _in_file(declared.unit.display, lambda: evaluate(default.expr, Scope(no_names))))
 
     def local(self, name: str) -> Any:
         located = self.locals.get(name)
@@ -329,7 +329,7 @@ class Module:
                 raise LimitExceeded(f"count = {n:,}", limits.TF_COLLECTION, "TF_COLLECTION", attr.span.line)
             charge(n)
             return [BlockView(block.body, self.scope.child({"count": {"index": i}}), block.span, unit.display,
-                              f"{address}[{i}]" if n > 1 else address, problems=problems) for i in range(n)]
+                              f"{address}[{i}]", problems=problems) for i in range(n)]
         if "for_each" in attrs:
             collection = evaluate(attrs["for_each"].expr, self.scope)
             check_for_each(collection, attrs["for_each"])
@@ -412,6 +412,16 @@ def _in_file(file: str, compute: Callable[[], Any]) -> Any:
         if getattr(exc, "file", None) is None:
             exc.file = file
         raise
+
+
+def _typed(declared: "Located | None", value: Any) -> Any:
+    """A variable's value converted to its ``type`` (``optional()`` defaults filled in)."""
+    type_attr = declared.item.body.attributes.get("type") if declared is not None else None
+    if type_attr is None:
+        return value
+    from portlint.parsers.terraform.evaluate import apply_type, type_constraint
+
+    return _in_file(declared.unit.display, lambda: apply_type(type_constraint(type_attr.expr), value))
 
 
 def no_names(name: str) -> Any:

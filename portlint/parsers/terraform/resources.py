@@ -318,7 +318,7 @@ def _aws_sg_rule(emit: Emitter, rec: Record, direction: str, resource: str | Non
     sources.add_tag(rec.get("source_security_group_id", None), "sg:")
     sources.add_tag(rec.get("prefix_list_ids", None), "prefix-list:")
     if rec.get("self", False) is True:
-        sources.items.append("self")
+        sources.add_tag("self", "")  # the group's own members: private, as any security group source
     if not sources.items and not sources.unresolved:
         return
     exposure = emit.exposure(rec.span, direction, "allow", protocol, ports, sources, rec.unresolved,
