@@ -150,3 +150,81 @@ resource "aws_security_group_rule" "peers" {
     assert rows(report) == [(2, "aws_security_group.db", "5432", "private", ("self",)),
                             (9, "aws_security_group_rule.peers", "6379", "private", ("self",))]
     assert [f.rule_id for f in report.findings] == []
+
+
+def test_managed_prefix_lists_defined_here_become_the_rules_sources(tmp_path):
+    report = run_tree(tmp_path, {"main.tf": """
+resource "aws_ec2_managed_prefix_list" "all" {
+  name           = "all"
+  address_family = "IPv4"
+  max_entries    = 2
+  entry {
+    cidr = "0.0.0.0/1"
+  }
+  entry {
+    cidr = "128.0.0.0/1"
+  }
+}
+resource "aws_ec2_managed_prefix_list" "office" {
+  name           = "office"
+  address_family = "IPv4"
+  max_entries    = 5
+}
+resource "aws_ec2_managed_prefix_list_entry" "hq" {
+  cidr           = "10.0.0.0/8"
+  prefix_list_id = aws_ec2_managed_prefix_list.office.id
+}
+resource "aws_ec2_managed_prefix_list" "empty" {
+  name           = "empty"
+  address_family = "IPv4"
+  max_entries    = 5
+}
+data "aws_ec2_managed_prefix_list" "s3" {
+  name = "com.amazonaws.eu-west-1.s3"
+}
+resource "aws_security_group" "a" {
+  ingress {
+    from_port       = 22
+    to_port         = 22
+    protocol        = "tcp"
+    prefix_list_ids = [aws_ec2_managed_prefix_list.all.id]
+  }
+  ingress {
+    from_port       = 5432
+    to_port         = 5432
+    protocol        = "tcp"
+    prefix_list_ids = [aws_ec2_managed_prefix_list.office.id]
+  }
+  ingress {
+    from_port       = 6379
+    to_port         = 6379
+    protocol        = "tcp"
+    prefix_list_ids = [aws_ec2_managed_prefix_list.empty.id]
+  }
+  egress {
+    from_port       = 443
+    to_port         = 443
+    protocol        = "tcp"
+    prefix_list_ids = [data.aws_ec2_managed_prefix_list.s3.id]
+  }
+}
+resource "aws_vpc_security_group_ingress_rule" "v" {
+  security_group_id = "sg-1"
+  ip_protocol       = "tcp"
+  from_port         = 3389
+  to_port           = 3389
+  prefix_list_id    = aws_ec2_managed_prefix_list.all.id
+}
+"""})
+    assert not report.errors, report.errors
+    assert [(e.location.line, str(e.port_range), e.scope, e.sources) for e in report.exposures] == [
+        (30, "22", "internet", ("0.0.0.0/1", "128.0.0.0/1")),
+        (36, "5432", "private", ("10.0.0.0/8",)),
+        (42, "6379", "unknown", ("aws_ec2_managed_prefix_list.empty (no entries in this configuration)",)),
+        (48, "443", "restricted-public", ("prefix-list:data.aws_ec2_managed_prefix_list.s3.id",)),
+        (55, "3389", "internet", ("0.0.0.0/1", "128.0.0.0/1")),
+    ]
+    got = [(f.rule_id, f.location.line, f.severity.label) for f in report.findings]
+    assert ("PL101", 30, "high") in got and ("PL101", 55, "critical") in got
+    assert ("PL201", 36, "low") in got
+    assert ("PL501", 42, "medium") in got

@@ -13,6 +13,7 @@ from typing import Any, Callable, Iterable, Iterator
 from portlint.model import Exposure, Location, PortRange
 from portlint.netscope import classify_sources, parse_network
 from portlint.parsers.terraform.module import BlockView
+from portlint.parsers.terraform.prefix_lists import add_prefix_lists
 from portlint.limits import LimitExceeded
 from portlint.parsers.terraform.values import TerraformError, Unknown, charge, kind_of, to_list
 from portlint.protocols import ALL_PORTS
@@ -316,7 +317,7 @@ def _aws_sg_rule(emit: Emitter, rec: Record, direction: str, resource: str | Non
     sources.add(rec.get("ipv6_cidr_blocks", None), cidr=("ipv6_cidr_blocks", rec.line_of("ipv6_cidr_blocks")))
     sources.add_tag(rec.get("security_groups", None), "sg:")
     sources.add_tag(rec.get("source_security_group_id", None), "sg:")
-    sources.add_tag(rec.get("prefix_list_ids", None), "prefix-list:")
+    add_prefix_lists(sources, emit.view, rec.get("prefix_list_ids", None))
     if rec.get("self", False) is True:
         sources.add_tag("self", "")  # the group's own members: private, as any security group source
     if not sources.items and not sources.unresolved:
@@ -349,7 +350,7 @@ def _aws_vpc_rule(view: BlockView, direction: str) -> Iterator[Exposure]:
     sources.add(view.get("cidr_ipv4", None), cidr=("cidr_ipv4", rec.line_of("cidr_ipv4")))
     sources.add(view.get("cidr_ipv6", None), cidr=("cidr_ipv6", rec.line_of("cidr_ipv6")))
     sources.add_tag(view.get("referenced_security_group_id", None), "sg:")
-    sources.add_tag(view.get("prefix_list_id", None), "prefix-list:")
+    add_prefix_lists(sources, view, view.get("prefix_list_id", None))
     if not sources.items and not sources.unresolved:
         return
     exposure = Emitter(view).exposure(view.span, direction, "allow", protocol, ports, sources, rec=rec,
