@@ -9,12 +9,20 @@ firewalld ports and services open in their zone: ``public``, ``external`` and
 ``dmz`` (and the default zone, public) face the internet; ``internal``,
 ``home``, ``work`` and ``trusted`` are private. Rich rules are read for their
 source, port or service and accept/reject/drop action.
+
+Tasks are read as they run (see ``portlint.parsers.ansible_vars``): ``when:`` that
+is false (a literal, or a simple test of known variables) skips the task or
+block, and ``{{ var }}`` in module arguments is filled from role defaults,
+inventory ``group_vars``/``host_vars`` beside the playbook, play ``vars``, role
+``vars``, block and task ``vars``, with Ansible's precedence. Where the groups
+of a play give different values, the most exposed one is judged and named.
 """
 
 from __future__ import annotations
 
 import re
 import shlex
+from dataclasses import replace
 from pathlib import Path
 from itertools import chain
 from typing import Any, Callable, Iterable, Iterator
@@ -22,6 +30,7 @@ from typing import Any, Callable, Iterable, Iterator
 from portlint.model import Exposure, InputError, Location, ParseOutcome, PortRange
 from portlint.netscope import classify_sources
 from portlint.parsers import ParseContext, SourceFile, yaml_documents
+from portlint.parsers.ansible_vars import Scope, host_names, layer, read_vars, side_by_side, variants, when
 from portlint.protocols import ALL_PORTS, normalize_protocol, parse_port_text
 from portlint.parsers.units import Invalid, Units, checked_address, expect, short, type_name
 from portlint.yamlpos import LocatedDict, LocatedList, Span
@@ -68,7 +77,7 @@ class AnsibleParser:
 
     def parse(self, files: Iterable[SourceFile], ctx: ParseContext) -> Iterator[ParseOutcome]:
         for source in files:
-            yield parse_tasks(source)
+            yield parse_tasks(source, ctx)
 
 
 def sniff(text: str) -> bool:
@@ -104,12 +113,14 @@ def _ufw_ports(text: str) -> tuple[PortRange, str | None]:
 
 
 class _TaskReader:
-    def __init__(self, file: str):
+    def __init__(self, file: str, variables: "_Variables | None" = None):
         self.file = file
         self.units = Units(file)
         self.out: list[Exposure] = []  # what the unit being read produces
         self.order = 0
         self.ufw_default_allow: Span | None = None
+        self.variables = variables or _Variables(None, None, file)
+        self.scope: Scope = {}
 
     @property
     def exposures(self) -> list[Exposure]:
@@ -131,22 +142,30 @@ class _TaskReader:
         finally:
             self.out = outer
 
-    def walk(self, items: Any) -> None:
+    def walk(self, items: Any, scope: Scope | None = None) -> None:
         """Tasks in order, entering plays and blocks (iteratively: blocks may nest deeply)."""
-        stack: list[Iterator] = [self._tasks(items)]
+        base = self.variables.file_scope() if scope is None else scope
+        stack: list[tuple[Iterator, Scope]] = [(self._tasks(items), base)]
         while stack and not self.units.full:
-            item = next(stack[-1], None)
+            iterator, outer = stack[-1]
+            item = next(iterator, None)
             if item is None:
                 stack.pop()
                 continue
             task, span = item
             if "hosts" in task or "import_playbook" in task:
-                stack.append(chain.from_iterable(self._tasks(task.get(key)) for key in PLAY_KEYS))
+                play_scope = self.variables.play_scope(task, span, self.units)
+                stack.append((chain.from_iterable(self._tasks(task.get(key)) for key in PLAY_KEYS), play_scope))
                 continue
+            inner = layer(outer, task.get("vars"), "task vars" if not any(k in task for k in BLOCK_KEYS)
+                          else "block vars", self.file)
+            if "when" in task and when(task["when"], inner) is False:
+                continue  # `when:` is false: the task (or the whole block) does not run
+            self.scope = inner
             self.unit(span, _task_name(task), lambda: self._task(task, span))
             nested = [task[key] for key in BLOCK_KEYS if key in task]
             if nested:
-                stack.append(chain.from_iterable(self._tasks(items) for items in nested))
+                stack.append((chain.from_iterable(self._tasks(items) for items in nested), inner))
 
     @staticmethod
     def _tasks(items: Any) -> Iterator[tuple[LocatedDict, Span]]:
@@ -193,6 +212,22 @@ class _TaskReader:
         if args is None:
             return
         args = expect(args, dict, "the module's arguments")
+        outer = self.out
+        best: tuple[int, list[Exposure]] | None = None
+        for rendered, origins in variants(args, self.scope):
+            self.out = []
+            try:
+                self._read_rendered(reader, rendered, span, task)
+                produced = [replace(e, origins=origins) for e in self.out] if origins else self.out
+            finally:
+                self.out = outer
+            rank = _exposed_rank(produced)
+            if best is None or rank > best[0]:
+                best = (rank, produced)  # where values differ (groups, hosts), the most exposed one is judged
+        if best is not None:
+            self.out.extend(best[1])
+
+    def _read_rendered(self, reader, args: dict, span: Span, task: dict) -> None:
         if any("{{" in str(v) for v in args.values()):
             unresolved = [k for k, v in args.items() if "{{" in str(v)]
             self._unresolved(span, task, unresolved)
@@ -499,10 +534,10 @@ def _task_name(task: dict) -> str:
     return str(task.get("name", "unnamed task"))
 
 
-def parse_tasks(source: SourceFile) -> ParseOutcome:
+def parse_tasks(source: SourceFile, ctx: ParseContext | None = None) -> ParseOutcome:
     file = source.display
     documents, failed = yaml_documents(source)
-    reader = _TaskReader(file)
+    reader = _TaskReader(file, _Variables(ctx, source.path, file))
     if failed:
         reader.units.errors.extend(failed.errors)  # a bad document or task costs only itself
     for doc in documents:
@@ -511,6 +546,98 @@ def parse_tasks(source: SourceFile) -> ParseOutcome:
         elif isinstance(doc, LocatedDict):
             for key in (*PLAY_KEYS, *BLOCK_KEYS):
                 reader.walk(doc.get(key))
+    reader.units.errors.extend(e for e in reader.variables.errors if e not in reader.units.errors)
     reader.finish()
     return reader.units.outcome()
 
+
+_SCOPE_ORDER = {"internet": 4, "restricted-public": 3, "unknown": 2, "private": 1, "local": 0}
+
+
+def _exposed_rank(exposures: list[Exposure]) -> int:
+    """How exposed a task's outcome is: the widest allowed scope, then how many ports it opens."""
+    allowed = [e for e in exposures if e.action == "allow"]
+    if not allowed:
+        return -1
+    widest = max(_SCOPE_ORDER.get(e.scope, 2) for e in allowed)
+    ports = min(sum(e.port_range.size for e in allowed), 65536)
+    return widest * 100_000 + ports
+
+
+class _Variables:
+    """The variables a task file sees before its plays: role defaults and vars, inventory group and host vars."""
+
+    def __init__(self, ctx: ParseContext | None, path: Path | None, file: str):
+        self.ctx, self.path, self.file = ctx, path, file
+        self.errors: list[InputError] = []
+        self.role: Path | None = None
+        self.inventory: list[Path] = []
+        if path is not None:
+            parts = path.parts
+            if "roles" in parts[:-1]:
+                index = len(parts) - 1 - parts[::-1].index("roles")
+                if index + 2 < len(parts):
+                    self.role = Path(*parts[:index + 2])
+                    self.inventory = [Path(*parts[:index])] if index else []
+            else:
+                self.inventory = [path.parent, path.parent / "inventory"]
+        self._defaults: Any = None
+        self._role_vars: Any = None
+        self._loaded = False
+
+    def _read(self, path: Path, line: int) -> Any:
+        if self.ctx is None:
+            return None
+        shown = self.ctx.display_path(path)
+        document, errors = read_vars(self.ctx, path, shown, self.file, line)
+        self.errors.extend(e for e in errors if e not in self.errors)
+        return document
+
+    def _first(self, paths: list[Path], line: int) -> tuple[Any, str]:
+        for path in paths:
+            document = self._read(path, line)
+            if document is not None:
+                return document, self.ctx.display_path(path)
+        return None, ""
+
+    def _role_files(self) -> None:
+        if self._loaded:
+            return
+        self._loaded = True
+        if self.role is not None:
+            self._defaults = self._first([self.role / "defaults" / "main.yml", self.role / "defaults" / "main.yaml"], 1)
+            self._role_vars = self._first([self.role / "vars" / "main.yml", self.role / "vars" / "main.yaml"], 1)
+
+    def _inventory(self, kind: str, name: str, line: int) -> tuple[Any, str]:
+        paths = [folder / kind / f"{name}{ext}" for folder in self.inventory for ext in (".yml", ".yaml")]
+        return self._first(paths, line)
+
+    def _lower(self, line: int) -> Scope:
+        self._role_files()
+        scope: Scope = {}
+        if self._defaults and self._defaults[0] is not None:
+            scope = layer(scope, self._defaults[0], "role default", self._defaults[1])
+        found, shown = self._inventory("group_vars", "all", line)
+        return layer(scope, found, "group_vars/all", shown)
+
+    def _upper(self, scope: Scope) -> Scope:
+        if self._role_vars and self._role_vars[0] is not None:
+            scope = layer(scope, self._role_vars[0], "role var", self._role_vars[1])
+        return scope
+
+    def file_scope(self) -> Scope:
+        """Variables of a task file outside any play (a role's tasks)."""
+        return self._upper(self._lower(1))
+
+    def play_scope(self, play: dict, span: Span, units: Units) -> Scope:
+        line = span.line
+        scope = self._lower(line)
+        names = [n for n in host_names(play.get("hosts")) if n != "all"]
+        groups = [(found, f"group_vars/{name}", shown) for name in names
+                  for found, shown in [self._inventory("group_vars", name, line)] if found is not None]
+        scope = side_by_side(scope, groups)
+        hosts = [(found, f"host_vars/{name}", shown) for name in names
+                 for found, shown in [self._inventory("host_vars", name, line)] if found is not None]
+        scope = side_by_side(scope, hosts)
+        scope = layer(scope, play.get("vars"), "play vars", self.file)
+        return self._upper(scope)

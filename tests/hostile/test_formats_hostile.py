@@ -421,13 +421,16 @@ def test_protocol_numbers_are_ascii():
 
 # -- regexes: every one of these parsers' patterns, on 100k-character adversarial input -------
 
-PARSER_MODULES = ("ansible", "cloudformation", "firewall", "kubernetes", "terraform_plan")
+PARSER_MODULES = ("ansible", "ansible_vars", "cloudformation", "firewall", "kubernetes", "terraform_plan")
 AUDITED = {
     "firewall._TOP_KEY": ["\n" * 100_000, "firewall" + " " * 100_000, "firewall\n" * 11_000],
     "firewall._PORT_TEXT": ["1" * 100_000, "1-" * 50_000, "any" * 33_000],
     "kubernetes._KIND": ["\n" * 100_000, "kind" + " \n" * 50_000, "kind\n" * 20_000],
     "kubernetes._API": ["\n" * 100_000, "apiVersion" + "\t" * 100_000],
     "kubernetes._SEPARATOR": ["-" * 100_000, "---\n" * 25_000, "--\n" * 33_000],
+    "ansible_vars._VAR": ["{{" + " " * 100_000, "{{ a" + " |int" * 25_000, "{{ " + "a" * 100_000 + " }}",
+                          "{{ a " + "| " * 50_000],
+    "ansible_vars._NAME": ["a" * 100_000, "a." * 50_000],
     "cloudformation._SNIFF": ["AWS::EC2::" * 10_000, "AWS" * 33_000],
     "terraform_plan._SNIFF": ['"planned_values"' + " " * 100_000, '"format_version' * 6_000],
     "ansible._ITEM": ["{{" + " " * 100_000, "{{ item." + "a" * 100_000, "{{ item['" + "a" * 100_000,

@@ -253,3 +253,97 @@ def test_firewalld_drop_rich_rule_hides_a_zone_port(tmp_path):
         """})
     assert [(s.exposure.location.line, s.by.location.line) for s in report.shadowed] == [(1, 6)]
     assert [(f.location.line, f.rule_id) for f in report.findings] == [(1, "PL503"), (16, "PL101")]
+
+
+def test_when_false_tasks_and_blocks_do_not_run(tmp_path):
+    report = run_tree(tmp_path, {"site.yml": """- hosts: all
+  vars:
+    open_rdp: false
+    legacy: "yes"
+  tasks:
+    - name: never
+      ufw: {rule: allow, port: "3389"}
+      when: false
+    - name: switched off by a variable
+      ufw: {rule: allow, port: "3389"}
+      when: open_rdp | bool
+    - name: not when legacy
+      ufw: {rule: allow, port: "23"}
+      when: not legacy
+    - block:
+        - name: inside a false block
+          ufw: {rule: allow, port: "5900"}
+      when: "open_rdp and legacy"
+    - name: decided elsewhere (inventory, extra vars)
+      ufw: {rule: allow, port: "6379"}
+      when: enable_cache is defined
+    - name: legacy only
+      ufw: {rule: allow, port: "21"}
+      when: legacy
+"""})
+    assert not report.errors
+    assert [(e.location.line, str(e.port_range)) for e in report.exposures] == [(19, "6379"), (22, "21")]
+
+
+def test_variables_fill_templates_with_ansible_precedence(tmp_path):
+    report = run_tree(tmp_path, {
+        "site.yml": """- hosts: windows
+  vars:
+    rdp_port: 3389
+  tasks:
+    - name: RDP for everyone
+      community.general.ufw:
+        rule: allow
+        port: "{{ rdp_port }}"
+        from_ip: "{{ rdp_from }}"
+""",
+        "group_vars/all.yml": "rdp_from: any\nrdp_port: 13389\n",
+        "roles/cache/defaults/main.yml": "cache_port: 6379\ncache_from: 10.0.0.0/8\n",
+        "roles/cache/vars/main.yml": "cache_from: any\n",
+        "roles/cache/tasks/main.yml": """- name: cache
+  ufw:
+    rule: allow
+    port: "{{ cache_port }}"
+    from_ip: "{{ cache_from }}"
+""",
+    })
+    assert not report.errors
+    rows = sorted((e.location.file, e.location.line, str(e.port_range), e.scope, [s.label for s in e.origins])
+                  for e in report.exposures)
+    assert rows == [
+        # origins in variable-name order: cache_from (role vars beat role defaults), cache_port
+        ("roles/cache/tasks/main.yml", 1, "6379", "internet", ["role var", "role default"]),
+        ("site.yml", 5, "3389", "internet", ["group_vars/all", "play vars"]),  # play vars beat group_vars
+    ]
+    critical = sorted((f.location.file, f.location.line) for f in report.findings if f.severity.label == "critical")
+    assert critical == [("roles/cache/tasks/main.yml", 1), ("site.yml", 5)]
+
+
+def test_groups_with_different_values_judge_the_most_exposed_and_name_it(tmp_path):
+    report = run_tree(tmp_path, {
+        "play.yml": """- hosts: office:public
+  tasks:
+    - name: ssh
+      ufw: {rule: allow, port: "22", from_ip: "{{ ssh_from }}"}
+""",
+        "group_vars/office.yml": "ssh_from: 192.168.0.0/16\n",
+        "group_vars/public.yml": "ssh_from: any\n",
+    })
+    assert not report.errors
+    (exposure,) = report.exposures
+    assert exposure.scope == "internet"
+    assert [(s.label, s.file, s.line) for s in exposure.origins] == [("group_vars/public", "group_vars/public.yml", 1)]
+
+
+def test_a_refused_variables_file_is_an_error_at_the_play(tmp_path):
+    import os
+
+    (tmp_path / "group_vars").mkdir()
+    os.mkfifo(tmp_path / "group_vars" / "web.yml")
+    report = run_tree(tmp_path, {"play.yml": """- hosts: web
+  tasks:
+    - name: ssh
+      ufw: {rule: allow, port: "22"}
+"""})
+    assert [(e.file, e.line) for e in report.errors] == [("play.yml", 1)]
+    assert [(f.location.line, f.rule_id) for f in report.findings] == [(3, "PL101")]
