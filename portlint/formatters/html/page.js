@@ -5,9 +5,31 @@
   var form = document.getElementById("filters");
   if (!form) { return; }
   form.hidden = false;
-  var rows = Array.prototype.slice.call(document.querySelectorAll("tr.exposure"));
   var shown = document.getElementById("shown");
   var KEYS = ["scope", "severity", "format"];
+  // The model is read from the page once: every row's filter values, every group's rows, every
+  // section's tables. Filtering and sorting then work on these arrays and touch the DOM only where
+  // something changes (a row's hidden flag, one fragment append per table).
+  var sections = [], rows = [];
+  Array.prototype.forEach.call(document.querySelectorAll("section.scope"), function (sectionEl) {
+    var section = {el: sectionEl, tables: [], shown: -1};
+    Array.prototype.forEach.call(sectionEl.querySelectorAll("table"), function (tableEl) {
+      var table = {el: tableEl, bodies: []};
+      Array.prototype.forEach.call(tableEl.tBodies, function (bodyEl, index) {
+        var body = {el: bodyEl, rows: [], index: index, shown: -1};
+        Array.prototype.forEach.call(bodyEl.querySelectorAll("tr.exposure"), function (rowEl, order) {
+          var row = {el: rowEl, order: order, hidden: false, keys: {},
+                     scope: rowEl.getAttribute("data-scope"), severity: rowEl.getAttribute("data-severity"),
+                     format: rowEl.getAttribute("data-format"), search: rowEl.getAttribute("data-search") || ""};
+          body.rows.push(row);
+          rows.push(row);
+        });
+        table.bodies.push(body);
+      });
+      section.tables.push(table);
+    });
+    sections.push(section);
+  });
 
   function boxes(name) {
     return Array.prototype.slice.call(form.querySelectorAll("input[type=checkbox][name='" + name + "']"));
@@ -20,19 +42,28 @@
   function query() { return form.elements.q.value.trim().toLowerCase(); }
 
   function apply() {
-    var want = {}, q = query(), visible = 0;
+    var want = {}, q = query(), words = q ? q.split(/\s+/) : [], visible = 0;
     KEYS.forEach(function (k) { want[k] = chosen(k); });
-    rows.forEach(function (row) {
-      var ok = KEYS.every(function (k) { return want[k][row.getAttribute("data-" + k)] === true; });
-      if (ok && q) { ok = q.split(/\s+/).every(function (w) { return row.getAttribute("data-search").indexOf(w) !== -1; }); }
-      row.hidden = !ok;
-      if (ok) { visible += 1; }
-    });
-    Array.prototype.forEach.call(document.querySelectorAll("section.scope tbody"), function (body) {
-      body.hidden = !body.querySelector("tr.exposure:not([hidden])");
-    });
-    Array.prototype.forEach.call(document.querySelectorAll("section.scope"), function (section) {
-      section.hidden = !section.querySelector("tr.exposure:not([hidden])");
+    sections.forEach(function (section) {
+      var inSection = 0;
+      section.tables.forEach(function (table) {
+        table.bodies.forEach(function (body) {
+          var inBody = 0;
+          body.rows.forEach(function (row) {
+            var ok = want.scope[row.scope] === true && want.severity[row.severity] === true &&
+              want.format[row.format] === true;
+            for (var i = 0; ok && i < words.length; i += 1) { ok = row.search.indexOf(words[i]) !== -1; }
+            if (row.hidden === ok) { row.hidden = !ok; row.el.hidden = !ok; }
+            if (ok) { inBody += 1; }
+          });
+          if ((body.shown === 0) !== (inBody === 0)) { body.el.hidden = inBody === 0; }
+          body.shown = inBody;
+          inSection += inBody;
+        });
+      });
+      if ((section.shown === 0) !== (inSection === 0)) { section.el.hidden = inSection === 0; }
+      section.shown = inSection;
+      visible += inSection;
     });
     shown.textContent = "Showing " + visible + " of " + rows.length + " exposures";
     writeHash();
@@ -78,11 +109,15 @@
     return true;
   }
 
-  // -- sorting: rows within each resource group, groups by their first row
+  // -- sorting: rows within each resource group, groups by their first row. Each row's key for a
+  // column is read once and kept; the sorted groups go back in one DocumentFragment per table.
   function key(row, col) {
-    var cell = row.cells[col];
+    if (col in row.keys) { return row.keys[col]; }
+    var cell = row.el.cells[col];
     var v = cell ? cell.getAttribute("data-v") || "" : "";
-    return v !== "" && /^-?\d+$/.test(v) ? parseInt(v, 10) : v.toLowerCase();
+    var k = v !== "" && /^-?\d+$/.test(v) ? parseInt(v, 10) : v.toLowerCase();
+    row.keys[col] = k;
+    return k;
   }
   function compare(a, b, dir) {
     var r = typeof a === typeof b ? (a < b ? -1 : a > b ? 1 : 0) : (typeof a === "number" ? -1 : 1);
@@ -92,17 +127,22 @@
     var th = document.querySelector("thead th[data-col='" + col + "'][data-sortable]");
     if (!th) { return; }
     sortState = {col: col, dir: dir};
-    Array.prototype.forEach.call(document.querySelectorAll("section.scope table"), function (table) {
-      var bodies = Array.prototype.slice.call(table.tBodies);
-      bodies.forEach(function (body) {
-        var items = Array.prototype.slice.call(body.querySelectorAll("tr.exposure"));
-        items.sort(function (a, b) { return compare(key(a, col), key(b, col), dir); });
-        items.forEach(function (row) { body.appendChild(row); });
+    sections.forEach(function (section) {
+      section.tables.forEach(function (table) {
+        table.bodies.forEach(function (body) {
+          if (body.rows.length < 2) { return; }
+          body.rows.sort(function (a, b) { return compare(key(a, col), key(b, col), dir) || a.order - b.order; });
+          var rowsFragment = document.createDocumentFragment();
+          body.rows.forEach(function (row) { rowsFragment.appendChild(row.el); });
+          body.el.appendChild(rowsFragment);
+        });
+        table.bodies.sort(function (a, b) {
+          return compare(key(a.rows[0], col), key(b.rows[0], col), dir) || a.index - b.index;
+        });
+        var fragment = document.createDocumentFragment();
+        table.bodies.forEach(function (body) { fragment.appendChild(body.el); });
+        table.el.appendChild(fragment);
       });
-      bodies.sort(function (a, b) {
-        return compare(key(a.querySelector("tr.exposure"), col), key(b.querySelector("tr.exposure"), col), dir);
-      });
-      bodies.forEach(function (body) { table.appendChild(body); });
     });
     Array.prototype.forEach.call(document.querySelectorAll("thead th[data-sortable]"), function (h) {
       if (h.getAttribute("data-col") === String(col)) { h.setAttribute("aria-sort", dir === "asc" ? "ascending" : "descending"); }
