@@ -268,6 +268,21 @@ def _digest_or_none(text: str | None) -> str | None:
     return None if text is None else _digest(text)
 
 
+_ENV_DIGESTS: dict = {}
+
+
+def _environ_digest(environ: Mapping[str, str], kind: str, name: str) -> str:
+    """Digest of the whole environment or of a prefix's names, once per run (the environment
+    mapping of a run does not change while it runs)."""
+    key = (id(environ), kind, name)
+    if key not in _ENV_DIGESTS:
+        if len(_ENV_DIGESTS) > 64:
+            _ENV_DIGESTS.clear()
+        value = sorted(environ.items()) if kind == "all" else with_prefix(environ, name)
+        _ENV_DIGESTS[key] = (environ, _digest(json.dumps(value)))
+    return _ENV_DIGESTS[key][1]
+
+
 def _same_environ(record: list, environ: Mapping[str, str]) -> bool:
     for item in record:
         if not (isinstance(item, list) and len(item) == 3 and all(isinstance(x, (str, type(None))) for x in item)):
@@ -275,10 +290,8 @@ def _same_environ(record: list, environ: Mapping[str, str]) -> bool:
         kind, name, digest = item
         if kind == "name":
             now = _digest_or_none(environ.get(name))
-        elif kind == "prefix":
-            now = _digest(json.dumps(with_prefix(environ, name)))
-        elif kind == "all":
-            now = _digest(json.dumps(sorted(environ.items())))
+        elif kind in ("prefix", "all"):
+            now = _environ_digest(environ, kind, name)
         else:
             return False
         if now != digest:
@@ -288,11 +301,21 @@ def _same_environ(record: list, environ: Mapping[str, str]) -> bool:
 
 # --------------------------------------------------------------------------- outcomes as JSON
 
-def _model_classes() -> dict:
-    from portlint import model
+_CLASSES: dict = {}
+_FIELDS: dict = {}
 
-    return {cls.__name__: cls for cls in (model.ParseOutcome, model.Exposure, model.InputError,
-                                          model.Location, model.Step, model.PortRange)}
+
+def _model_classes() -> dict:
+    if not _CLASSES:
+        import dataclasses
+
+        from portlint import model
+
+        for cls in (model.ParseOutcome, model.Exposure, model.InputError, model.Location, model.Step,
+                    model.PortRange):
+            _FIELDS[cls] = tuple((f.name, str(f.type).replace(" ", "")) for f in dataclasses.fields(cls))
+            _CLASSES[cls.__name__] = cls
+    return _CLASSES
 
 
 def model_fingerprint() -> str:
@@ -341,14 +364,21 @@ def decode(value: Any, depth: int = 0) -> Any:
             if not all(isinstance(v, str) for v in items):
                 raise _Bad("a set of non-strings")
             return frozenset(items)
-        cls = _model_classes().get(value.get("@"))
+        classes = _model_classes()
+        cls = classes.get(value.get("@"))
         if cls is not None:
-            names = [f.name for f in dataclasses.fields(cls)]
-            if set(value) != set(names) | {"@"}:
+            fields = _FIELDS[cls]
+            if len(value) != len(fields) + 1:
                 raise _Bad("fields differ")
-            obj = cls(**{n: decode(value[n], depth + 1) for n in names})
-            _check_types(obj)
-            return obj
+            arguments = {}
+            for name, annotation in fields:
+                if name not in value:
+                    raise _Bad("fields differ")
+                item = decode(value[name], depth + 1)
+                if not _fits(item, annotation, classes):
+                    raise _Bad(f"{cls.__name__}.{name}")
+                arguments[name] = item
+            return cls(**arguments)
     raise _Bad(f"unexpected {type(value).__name__}")
 
 
@@ -415,7 +445,8 @@ def source_fingerprint(parsers: Iterable[Any] = ()) -> str:
     parts = [model_fingerprint()]
     package = Path(__file__).resolve().parent
     files = sorted(package.rglob("*.py"))[:5000]
-    for module in {sys.modules.get(type(p).__module__) for p in parsers}:
+    for name in sorted({type(p).__module__ for p in parsers}):  # sorted: a set's order differs per process
+        module = sys.modules.get(name)
         if module is not None and getattr(module, "__file__", None):
             files.append(Path(module.__file__))
     for name, inner in (("hcl2", "hcl2.lark"), ("hcl2", "version.py"), ("lark", "__init__.py"),
