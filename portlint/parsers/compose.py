@@ -15,6 +15,7 @@ files (or the ``.env`` beside the compose file), the precedence Compose uses.
 
 from __future__ import annotations
 
+import os
 import re
 from fnmatch import fnmatch
 from pathlib import Path
@@ -23,7 +24,9 @@ from typing import Iterable, Iterator, Mapping
 from portlint.model import EPHEMERAL_PORTS, Exposure, InputError, Location, ParseOutcome, PortRange, Step
 from portlint.netscope import classify_bind
 from portlint.parsers import ParseContext, SourceFile
-from portlint.parsers.compose_project import Layer, group_projects, last_value, merged_entries
+from portlint.parsers.compose_project import (
+    IncludeEntry, Layer, group_projects, include_entries, last_value, merged_entries, same_service,
+)
 from portlint.parsers.compose_ports import (
     PortSpec, PortSpecError, parse_expose, parse_long, parse_short,
 )
@@ -42,6 +45,7 @@ NAME_PATTERNS = (
 ALL_INTERFACES = ("0.0.0.0", "::")
 INTERNAL_SOURCES = ("container-network",)
 _SERVICES_KEY = re.compile(r"^services\s*:", re.MULTILINE)
+_INCLUDE_KEY = re.compile(r"^include\s*:", re.MULTILINE)
 
 
 def is_compose_name(name: str) -> bool:
@@ -61,11 +65,30 @@ class ComposeParser:
             return False
         return _SERVICES_KEY.search(text) is not None
 
+    @staticmethod
+    def cache_groups(files: list[SourceFile]) -> list[list[SourceFile]]:
+        """The files of one folder (a default file and its override) are cached together; when a
+        file has an ``include`` section, every Compose file is one group, since an included file
+        anywhere is read as part of the project that includes it and not on its own."""
+        if any(_INCLUDE_KEY.search(source.text) for source in files):
+            return [list(files)]
+        groups: dict[Path, list[SourceFile]] = {}
+        for source in files:
+            groups.setdefault(source.path.parent, []).append(source)
+        return list(groups.values())
+
     def parse(self, files: Iterable[SourceFile], ctx: ParseContext) -> Iterator[ParseOutcome]:
-        for source, overrides in group_projects(list(files)):
-            if not overrides:
-                yield self.parse_file(source, ctx)
-                continue
+        files = list(files)
+        claimed = {_real(source.path): source for source in files}
+        consumed: set[str] = set()
+        #: project root (real path) -> its outcome, and the files its includes reached
+        results: list[tuple[str | None, ParseOutcome, tuple[SourceFile, ...]]] = []
+        reached: dict[str, set[str]] = {}
+        for declared in getattr(ctx, "compose_projects", ()) or ():
+            for outcome in self._declared(declared, claimed, consumed, ctx, reached):
+                results.append((None, outcome, ()))
+        rest = [source for source in files if _real(source.path) not in consumed]
+        for source, overrides in group_projects(rest):
             override_docs = []
             for override in overrides:
                 doc, problems = load_single(override.text)
@@ -74,48 +97,124 @@ class ComposeParser:
                 if doc is not None and not isinstance(doc, dict):
                     errors.append(InputError(override.display, 1, "a Compose file must be a mapping, "
                                                                   f"found {_type_name(doc)}"))
+                    doc = None
                 elif services is not None and not isinstance(services, dict):
                     span = doc.spans["services"]
                     errors.append(InputError(override.display, span.line, "'services' must be a mapping, "
                                                                           f"found {_type_name(services)}", span.column))
                     services = None
-                override_docs.append((override, services or {}))
-                yield ParseOutcome(override.display, errors=tuple(errors))
-            yield self.parse_file(source, ctx, tuple(override_docs))
+                override_docs.append((override, services or {}, doc))
+                results.append((None, ParseOutcome(override.display, errors=tuple(errors)), ()))
+            root = _real(source.path)
+            state = {"files": 0, "reached": set()}
+            outcome = self.parse_file(source, ctx, tuple(override_docs), state=state)
+            reached[root] = state["reached"]
+            results.append((root, outcome, overrides))
+        yield from _without_included(results, reached)
+
+    def _declared(self, declared: tuple, claimed: Mapping[str, SourceFile], consumed: set[str],
+                  ctx: ParseContext, reached: dict[str, set[str]]) -> Iterator[ParseOutcome]:
+        """A project declared in the configuration (``compose-projects``): its files merged in
+        order, as ``docker compose -f a -f b`` merges them, read where its first file is checked.
+
+        ``declared`` is ``(files, env_files, configuration file as shown, line)``.
+        """
+        paths, env_files, where, line = declared
+        paths = tuple(paths)[:limits.COMPOSE_FILES]
+        mine = [path for path in paths if _real(path) in claimed]
+        consumed.update(_real(path) for path in mine)
+        if not paths or _real(paths[0]) not in claimed:
+            return  # checked where its first file is checked
+        sources: list[SourceFile] = []
+        problems: list[InputError] = []
+        for path in paths:
+            source = claimed.get(_real(path))
+            if source is None:
+                shown = ctx.display_path(path)
+                try:
+                    text = ctx.read_text(path)
+                except (ReadRefused, LimitExceeded) as exc:
+                    reason = getattr(exc, "reason", None) or getattr(exc, "message", str(exc))
+                    problems.append(InputError(where, line, f"compose-projects: {shown}: {reason}; "
+                                                            "the project is read without it"))
+                    continue
+                if text is None:
+                    problems.append(InputError(where, line, f"compose-projects: {shown} does not exist; "
+                                                            "the project is read without it"))
+                    continue
+                source = SourceFile(path, shown, text)
+            sources.append(source)
+        if problems:
+            yield ParseOutcome(where, errors=tuple(problems))
+        first, more = sources[0], []
+        for source in sources[1:]:
+            doc, load_problems = load_single(source.text)
+            errors = [InputError(source.display, e.line, e.message, e.column) for e in load_problems]
+            services = doc.get("services") if isinstance(doc, dict) else None
+            if doc is not None and not isinstance(doc, dict):
+                errors.append(InputError(source.display, 1, "a Compose file must be a mapping, "
+                                                            f"found {_type_name(doc)}"))
+                doc = None
+            elif services is not None and not isinstance(services, dict):
+                span = doc.spans["services"]
+                errors.append(InputError(source.display, span.line, "'services' must be a mapping, "
+                                                                    f"found {_type_name(services)}", span.column))
+                services = None
+            more.append((source, services or {}, doc))
+            if _real(source.path) in claimed:
+                yield ParseOutcome(source.display, errors=tuple(errors))
+            elif errors:
+                yield ParseOutcome(first.display, errors=tuple(errors))
+        state = {"files": 0, "reached": set()}
+        yield self.parse_file(first, ctx, tuple(more), env_files=tuple(env_files) or None, state=state)
+        reached[_real(first.path)] = state["reached"]
 
     def parse_file(self, source: SourceFile, ctx: ParseContext,
-                   overrides: tuple[tuple[SourceFile, Mapping], ...] = ()) -> ParseOutcome:
-        """One Compose file, with the override files merged over it (already loaded, in order)."""
+                   overrides: tuple[tuple, ...] = (), env_files: tuple[Path, ...] | None = None,
+                   state: dict | None = None) -> ParseOutcome:
+        """One Compose project: ``source``, the files merged over it (already loaded, in order:
+        ``(file, services, document)``) and the files their ``include`` sections bring in.
+
+        ``env_files`` replaces ``--env-file`` / the ``.env`` beside ``source`` (a declared
+        project's ``env-file``); ``state`` collects the files reached through ``include``.
+        """
         file = source.display
+        state = {"files": 0, "reached": set()} if state is None else state
         doc, problems = load_single(source.text)
         errors = [InputError(file, e.line, e.message, e.column) for e in problems]
-        if doc is None:
-            return ParseOutcome(file, errors=tuple(errors))
-        if not isinstance(doc, dict):
+        if doc is not None and not isinstance(doc, dict):
             errors.append(InputError(file, 1, f"a Compose file must be a mapping, found {_type_name(doc)}"))
-            return ParseOutcome(file, errors=tuple(errors))
-        services = doc.get("services")
-        if services is None:
-            return ParseOutcome(file, errors=tuple(errors))
-        if not isinstance(services, dict):
+            doc = None
+        services = doc.get("services") if doc is not None else None
+        if services is not None and not isinstance(services, dict):
             span = doc.spans["services"]
             errors.append(InputError(
                 file, span.line, f"'services' must be a mapping, found {_type_name(services)}", span.column))
+            services = None
+        services = services if services is not None else LocatedDict()
+        if not hasattr(services, "spans"):
+            services.span, services.spans, services.tag = Span(1, 1, 1), {}, None
+        overrides = tuple(item if len(item) == 3 else (*item, None) for item in overrides)
+        has_include = (isinstance(doc, dict) and "include" in doc) or any(
+            isinstance(more_doc, dict) and "include" in more_doc for _o, _s, more_doc in overrides)
+        if not services and not has_include and not any(more for _o, more, _d in overrides):
             return ParseOutcome(file, errors=tuple(errors))
-        env, env_problems = self._environment(source.path, ctx)
+        env, env_problems = self._environment(source.path, ctx, env_files)
         errors.extend(InputError(file, 1, message) for message in env_problems)
         builder = _FileReader(file, env, source.path, ctx, services)
         names = list(services)
-        for _override, more in overrides:
+        for _override, more, _doc in overrides:
             names.extend(name for name in more if name not in names)
+        taken: dict[str, object] = {}
         for name in names:
             service = services.get(name)
             span = services.spans.get(name, services.span) if name in services else Span(1, 1, 1)
             layers = [(file, source.path, service, services, span)] if name in services else []
-            for override, more in overrides:
+            for override, more, _doc in overrides:
                 if name in more:
                     layers.append((override.display, override.path, more[name], more,
                                    getattr(more, "spans", {}).get(name, Span(1, 1, 1))))
+            taken[str(name)] = layers[0][2]
             try:
                 builder.read_project_service(str(name), layers)
             except _FileFull as full:
@@ -124,17 +223,174 @@ class ComposeParser:
             except Exception as exc:  # noqa: BLE001 - one bad service must not cost the others
                 builder.error(span, f"services.{name}: could not be read ({type(exc).__name__}: {exc})")
         errors.extend(builder.errors)
-        return ParseOutcome(file, tuple(builder.exposures), tuple(sorted(errors, key=_error_order)))
+        exposures = list(builder.exposures)
+        if has_include:
+            docs = [(file, source.path, doc)] + [(o.display, o.path, d) for o, _s, d in overrides]
+            imported = self._include(docs, source.path.parent, env, ctx, (_real(source.path),), state,
+                                     taken, errors)
+            for _definition, found in imported.values():
+                exposures.extend(found)
+        return ParseOutcome(file, tuple(exposures), tuple(sorted(errors, key=_error_order)))
 
-    def _environment(self, path: Path, ctx: ParseContext) -> tuple[dict[str, str], tuple[str, ...]]:
-        """Process environment over ``--env-file`` files, or over the ``.env`` beside the file.
+    def _include(self, docs: list[tuple], working_dir: Path, env: Mapping[str, str], ctx: ParseContext,
+                 chain: tuple[str, ...], state: dict, taken: dict[str, object],
+                 errors: list[InputError]) -> dict[str, tuple[object, list[Exposure]]]:
+        """The services the ``include`` sections of ``docs`` bring into the project, by name, each
+        with its definition and exposures, as Compose imports them: every entry is a project of its
+        own (its own folder, ``.env`` and includes), and a name the project already has is a conflict.
+
+        ``docs`` are ``(file as shown, path, document)`` in merge order; relative paths are taken from
+        ``working_dir`` (the including project's directory); ``chain`` holds the files being
+        included, for cycles; ``taken`` (updated) maps the names already in the project to their
+        definitions. Problems are errors at the line of the entry that caused them.
+        """
+        imported: dict[str, tuple[object, list[Exposure]]] = {}
+        for shown, _path, doc in docs:
+            if not isinstance(doc, dict) or "include" not in doc:
+                continue
+            key_span = doc.spans.get("include", Span(1, 1, 1))
+            entries, problems = include_entries(doc["include"], key_span)
+            errors.extend(InputError(shown, span.line, message, span.column) for span, message in problems)
+            for entry in entries:
+                found = self._include_entry(entry, shown, working_dir, env, ctx, chain, state, errors)
+                if found is None:
+                    continue
+                source_shown, services = found
+                for name, (definition, exposures) in services.items():
+                    if name in taken:
+                        if not same_service(taken[name], definition):
+                            errors.append(InputError(
+                                shown, entry.span.line, f"include {entry.paths[0]!r:.80}: service {name!r:.80} "
+                                f"of {source_shown} is also defined in this project; Compose refuses the "
+                                "conflict, so the included one is not checked", entry.span.column))
+                        continue
+                    taken[name] = definition
+                    imported[name] = (definition, exposures)
+        return imported
+
+    def _include_entry(self, entry: IncludeEntry, shown: str, working_dir: Path, env: Mapping[str, str],
+                       ctx: ParseContext, chain: tuple[str, ...], state: dict,
+                       errors: list[InputError]) -> tuple[str, dict[str, tuple[object, list[Exposure]]]] | None:
+        """One ``include`` entry read as Compose reads it; None when it cannot be (an error is added)."""
+        label = f"include {entry.paths[0]!r:.80}"
+
+        def fail(message: str) -> None:
+            errors.append(InputError(shown, entry.span.line, f"{label}: {message}", entry.span.column))
+
+        def expand(text: str) -> str | None:
+            try:
+                result = interpolate(text, env)
+            except InterpolationError as exc:
+                fail(str(exc))
+                return None
+            if result.unresolved:
+                fail(f"the path uses ${{{result.unresolved[0]}}}, which is not set; not read")
+                return None
+            return result.value
+
+        paths = [expand(p) for p in entry.paths]
+        directory = expand(entry.project_directory) if entry.project_directory is not None else ""
+        env_names = [expand(p) for p in entry.env_files] if entry.env_files is not None else []
+        if any(p is None for p in [*paths, directory, *env_names]):
+            return None
+        files = [working_dir / p for p in paths]
+        project_dir = working_dir / directory if directory else files[0].parent
+        env_paths = [working_dir / p for p in env_names] if entry.env_files is not None else [project_dir / ".env"]
+        for path in [*files, project_dir, *env_paths]:
+            if not ctx.inside_project(path):
+                fail(f"{ctx.display_path(path)} is outside the project root {ctx.project_root}; not read")
+                return None
+        if _real(files[0]) in chain:
+            names = [ctx.display_path(Path(p)) for p in chain] + [ctx.display_path(files[0])]
+            fail(f"forms an include cycle ({' -> '.join(names):.300}); Compose refuses it")
+            return None
+        if state["files"] + len(files) > limits.COMPOSE_FILES:
+            exc = LimitExceeded("the number of files merged into this Compose project", limits.COMPOSE_FILES,
+                                "COMPOSE_FILES", entry.span.line)
+            fail(f"{exc.message}; not read")
+            return None
+        state["files"] += len(files)
+        loaded = []
+        for path in files:
+            file_shown = ctx.display_path(path)
+            try:
+                text = ctx.read_text(path)
+            except (ReadRefused, LimitExceeded) as exc:
+                fail(f"{file_shown}: {getattr(exc, 'reason', None) or exc}; not read")
+                return None
+            if text is None:
+                fail(f"{file_shown} does not exist")
+                return None
+            state["reached"].add(_real(path))
+            doc, problems = load_single(text)
+            errors.extend(InputError(file_shown, e.line, e.message, e.column) for e in problems)
+            services = doc.get("services") if isinstance(doc, dict) else None
+            if doc is not None and not isinstance(doc, dict):
+                errors.append(InputError(file_shown, 1, f"a Compose file must be a mapping, found {_type_name(doc)}"))
+                doc = None
+            elif services is not None and not isinstance(services, dict):
+                span = doc.spans["services"]
+                errors.append(InputError(file_shown, span.line, "'services' must be a mapping, "
+                                                                f"found {_type_name(services)}", span.column))
+                services = None
+            loaded.append((file_shown, path, doc, services if services is not None else {}))
+        # the included project's variables: its env files, under the including project's values
+        values: dict[str, str] = {}
+        for env_path in env_paths:
+            env_shown = ctx.display_path(env_path)
+            try:
+                text = ctx.read_text(env_path)
+                if text is None:
+                    if entry.env_files is not None:
+                        fail(f"env_file {env_shown} does not exist")
+                        return None
+                    continue
+                values.update(parse_env_file(text, {**env, **values}))
+            except ReadRefused as exc:
+                fail(f"env_file {env_shown}: {exc.reason}; its variables are not used")
+            except LimitExceeded as exc:
+                fail(f"env_file {env_shown}: {exc.message}; its variables are not used")
+        sub_env = {**values, **env}
+        main_shown, main_path, _doc, main_services = loaded[0]
+        reader = _FileReader(main_shown, sub_env, main_path, ctx, main_services)
+        names: list[str] = []
+        for _s, _p, _d, services in loaded:
+            names.extend(str(name) for name in services if str(name) not in names)
+        result: dict[str, tuple[object, list[Exposure]]] = {}
+        for name in names:
+            layers = [(file_shown, path, services[name], services,
+                       getattr(services, "spans", {}).get(name, Span(1, 1, 1)))
+                      for file_shown, path, _d, services in loaded if name in services]
+            before = len(reader.exposures)
+            try:
+                reader.read_project_service(name, layers)
+            except _FileFull as full:
+                reader.error(full.span, full.message)
+                break
+            except Exception as exc:  # noqa: BLE001 - one bad service must not cost the others
+                reader.error(layers[0][4], f"services.{name}: could not be read ({type(exc).__name__}: {exc})")
+            result[name] = (layers[0][2], reader.exposures[before:])
+        errors.extend(reader.errors)
+        own = {name: definition for name, (definition, _e) in result.items()}
+        nested = self._include([(s, p, d) for s, p, d, _x in loaded], project_dir, sub_env, ctx,
+                               (*chain, _real(files[0])), state, own, errors)
+        result.update(nested)
+        return main_shown, result
+
+    def _environment(self, path: Path, ctx: ParseContext,
+                     declared: tuple[Path, ...] | None = None) -> tuple[dict[str, str], tuple[str, ...]]:
+        """Process environment over a declared project's env files, else ``--env-file`` files,
+        else the ``.env`` beside the file.
 
         Returns the variables and the problems met reading the env files (a FIFO,
         a link out of the project, too many lines): those are reported on the
         Compose file, and the env file's variables are then left unset.
         """
-        env_paths = ctx.env_files or (path.parent / ".env",)
-        key = env_paths[0] if not ctx.env_files else Path("\x00cli")
+        if declared:
+            env_paths, key = declared, Path("\x00declared:" + "\x00".join(str(p) for p in declared))
+        else:
+            env_paths = ctx.env_files or (path.parent / ".env",)
+            key = env_paths[0] if not ctx.env_files else Path("\x00cli")
         if key not in self._env_cache:
             values: dict[str, str] = {}
             problems: list[str] = []
@@ -148,6 +404,8 @@ class ComposeParser:
                     text = ctx.read_text(env_path)
                     if text is not None:
                         values.update(parse_env_file(text, {**ctx.environ, **values}))
+                    elif declared:
+                        problems.append(f"env file {shown} does not exist")
                 except ReadRefused as exc:
                     problems.append(f"env file {shown}: {exc.reason}; its variables are not used")
                 except LimitExceeded as exc:
@@ -155,6 +413,40 @@ class ComposeParser:
             self._env_cache[key] = (values, tuple(problems))
         values, problems = self._env_cache[key]
         return {**values, **ctx.environ}, problems
+
+
+def _real(path: Path) -> str:
+    """A file's identity: its real path (links resolved), as a string."""
+    try:
+        return os.path.realpath(path)
+    except (OSError, ValueError):
+        return os.path.abspath(path)
+
+
+def _without_included(results: list[tuple], reached: dict[str, set[str]]) -> Iterator[ParseOutcome]:
+    """The outcomes, with a file that another project includes not also reported as a project of
+    its own (it is part of the project that includes it, as ``docker compose`` loads it), and no
+    exposure reported twice (a file included by two projects, or a default file with an override
+    that is also included elsewhere).
+
+    A file keeps its own project when it has an override file beside it (``docker compose up`` in
+    its folder merges that override, which the including project does not) or when the only
+    projects including it are ones it includes itself (a cycle, reported as an error).
+    """
+    includers: dict[str, set[str]] = {}
+    for root, files in reached.items():
+        for file in files:
+            if file != root:
+                includers.setdefault(file, set()).add(root)
+    seen: set = set()
+    for root, outcome, overrides in results:
+        if root is not None and not overrides and any(
+                other not in reached.get(root, ()) for other in includers.get(root, ())):
+            yield ParseOutcome(outcome.file)
+            continue
+        kept = tuple(e for e in outcome.exposures if e not in seen)
+        seen.update(kept)
+        yield outcome if len(kept) == len(outcome.exposures) else ParseOutcome(outcome.file, kept, outcome.errors)
 
 
 def _error_order(error: InputError) -> tuple[int, int]:

@@ -112,3 +112,88 @@ def last_value(layers: list[Layer], key: str) -> tuple[Layer | None, object]:
             value = layer.service[key]
             found = (None, None) if getattr(value, "tag", None) == "!reset" else (layer, value)
     return found
+
+
+# -- include -------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class IncludeEntry:
+    """One item of a top-level ``include`` list, as written (before interpolation).
+
+    ``paths`` are the files merged as one project (the first sets the project
+    directory, the others are merged over it as ``-f`` files would be);
+    ``project_directory`` and ``env_files`` are None when not written.
+    """
+
+    paths: tuple[str, ...]
+    project_directory: str | None
+    env_files: tuple[str, ...] | None
+    span: Span  # the entry's line
+
+
+def include_entries(value: object, key_span: Span) -> tuple[list[IncludeEntry], list[tuple[Span, str]]]:
+    """The entries of an ``include`` value (short form: a path; long form: ``path``,
+    ``project_directory``, ``env_file``) and the problems met, each at its entry's line.
+
+    A malformed entry costs only itself; ``include`` that is not a list is one problem.
+    """
+    if value is None:
+        return [], []
+    if not isinstance(value, list):
+        return [], [(key_span, f"include must be a list, found {_kind(value)}")]
+    spans = getattr(value, "spans", None) or [key_span] * len(value)
+    entries: list[IncludeEntry] = []
+    problems: list[tuple[Span, str]] = []
+    for index, (item, span) in enumerate(zip(value, spans)):
+        where = f"include[{index}]"
+        if isinstance(item, str):
+            item = {"path": item}
+        if not isinstance(item, dict):
+            problems.append((span, f"{where} must be a path or a mapping with 'path', found {_kind(item)}"))
+            continue
+        unknown = [str(k) for k in item if k not in ("path", "project_directory", "env_file")]
+        if unknown:
+            problems.append((span, f"{where}: unknown key {unknown[0]!r:.60} (Compose knows path, "
+                                   "project_directory, env_file)"))
+            continue
+        paths = _strings(item.get("path"))
+        if not paths:
+            problems.append((span, f"{where}.path must be a path or a list of paths"))
+            continue
+        directory = item.get("project_directory")
+        if directory is not None and (not isinstance(directory, str) or not directory.strip()):
+            problems.append((span, f"{where}.project_directory must be a path, found {_kind(directory)}"))
+            continue
+        env_files = None
+        if item.get("env_file") is not None:
+            env_files = _strings(item["env_file"])
+            if not env_files:
+                problems.append((span, f"{where}.env_file must be a path or a list of paths"))
+                continue
+        entries.append(IncludeEntry(paths, directory, env_files, span))
+    return entries, problems
+
+
+def _strings(value: object) -> tuple[str, ...]:
+    """A non-empty string or a non-empty list of non-empty strings, as a tuple; () otherwise."""
+    items = value if isinstance(value, list) else [value]
+    if not items or not all(isinstance(item, str) and item.strip() for item in items):
+        return ()
+    return tuple(items)
+
+
+def _kind(value: object) -> str:
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, str):
+        return "a string"
+    return "nothing" if value is None else type(value).__name__
+
+
+def same_service(left: object, right: object) -> bool:
+    """Compose accepts a service defined both by the includer and an included file only when
+    the two definitions are the same; anything else is a conflict."""
+    return left == right
