@@ -75,8 +75,8 @@ def _split_all(allow: Exposure, deny: Exposure) -> list[Exposure] | None:
     narrowed = _narrow(part, deny)
     if narrowed is None:
         return None
-    # Azure's "*" is Tcp, Udp, Icmp, Esp and Ah: no SCTP there
-    protocols = ("tcp", "udp") if allow.policy.startswith("nsg:") else _WITH_PORTS
+    # Azure's "*" is Tcp, Udp, Icmp, Esp and Ah, Alibaba's "all" tcp, udp, icmp and gre: no SCTP there
+    protocols = ("tcp", "udp") if allow.policy.startswith(("nsg:", "alisg:")) else _WITH_PORTS
     rest = [replace(allow, protocol=p) for p in protocols if p != deny.protocol]
     rest.append(replace(allow, protocol=OTHER, port_range=ALL_PORTS, traits=allow.traits | {"other-protocols"}))
     return narrowed + rest

@@ -42,9 +42,6 @@ UNEVALUATED_TYPES = {
     "azurerm_firewall_network_rule_collection": "Azure Firewall network rules",
     "azurerm_firewall_nat_rule_collection": "Azure Firewall NAT rules",
     "azurerm_firewall_policy_rule_collection_group": "Azure Firewall policy rules",
-    "alicloud_security_group_rule": "Alibaba Cloud security group rule",
-    "oci_core_security_list": "Oracle Cloud security list",
-    "oci_core_network_security_group_security_rule": "Oracle Cloud network security group rule",
     "openstack_compute_secgroup_v2": "OpenStack compute security group",
     "ibm_is_security_group_rule": "IBM Cloud security group rule",
     "linode_firewall": "Linode firewall",
@@ -54,7 +51,6 @@ UNEVALUATED_TYPES = {
     "tencentcloud_security_group_rule": "Tencent Cloud security group rule",
     "huaweicloud_networking_secgroup_rule": "Huawei Cloud security group rule",
     "yandex_vpc_security_group": "Yandex Cloud security group",
-    "kubernetes_service": "Kubernetes Service", "kubernetes_service_v1": "Kubernetes Service",
 }
 _LOCAL_SOURCE = re.compile(r'\bsource\s*=\s*"(\.\.?(?:/[^"]*)?)"')
 

@@ -42,6 +42,8 @@ class Record:
     unresolved: frozenset[str] = frozenset()
     #: where an attribute is written (None: not written as its own attribute)
     at: Callable[[str], Span | None] = lambda name: None
+    #: the block itself, when the record is one (its nested blocks can be read)
+    view: BlockView | None = None
 
     def line_of(self, *names: str) -> Span:
         """The span of the first of ``names`` written, else the record's own."""
@@ -80,7 +82,7 @@ def guarded(view: BlockView, span: Span, exposures: Iterable[Exposure], what: st
 
 
 def record_of(view: BlockView) -> Record:
-    return Record(view.get, view.span, view.unresolved, lambda name: _attr_span(view, name))
+    return Record(view.get, view.span, view.unresolved, lambda name: _attr_span(view, name), view)
 
 
 def _attr_span(view: BlockView, name: str) -> Span | None:
@@ -627,3 +629,10 @@ ADAPTERS: dict[str, Callable[[BlockView], Iterator[Exposure]]] = {
     "hcloud_firewall": hcloud_firewall,
     "openstack_networking_secgroup_rule_v2": openstack_networking_secgroup_rule_v2,
 }
+
+# other providers live in their own modules (they build on the helpers above)
+from portlint.parsers.terraform.resources_cloud import ADAPTERS as _CLOUD  # noqa: E402
+from portlint.parsers.terraform.resources_kubernetes import ADAPTERS as _KUBERNETES  # noqa: E402
+
+ADAPTERS.update(_CLOUD)
+ADAPTERS.update(_KUBERNETES)
