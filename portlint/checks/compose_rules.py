@@ -6,7 +6,7 @@ from collections import defaultdict
 from typing import Iterable
 
 from portlint.checks import Hit, Rule, RuleContext
-from portlint.checks.describe import compose_fix, ports_label, reach_phrase
+from portlint.checks.fixes import fix
 from portlint.model import Exposure, Severity
 from portlint.reference import image_entry
 
@@ -58,7 +58,7 @@ class HostNetwork(Rule):
             entry = image_entry(e.image)
             what = f" ({entry.service} listens straight on the host)" if entry else ""
             yield Hit(e, f"{e.resource} uses host networking{what}: every port it listens on is open on "
-                         "all host interfaces, and port mappings no longer apply",
+                         f"all host interfaces, and port mappings no longer apply{fix(e, 'host-network')}",
                       Severity.HIGH if entry and entry.category == "database" else None)
 
 
@@ -117,7 +117,7 @@ class DatabasePublishedOnAllInterfaces(Rule):
 
         found = verdict(self.code, e, ctx)
         if found is not None:
-            yield Hit(e, found.message, found.severity)
+            yield Hit(e, found.text, found.severity)
 
 
 class DuplicateHostPort(Rule):
@@ -182,7 +182,7 @@ class DuplicateHostPort(Rule):
                     overlap = earlier.port_range.intersection(later.port_range)
                     yield Hit(later, f"{later.resource} publishes host port {overlap}/{later.protocol}, "
                                      f"already published by {earlier.resource} at line {earlier.location.line}; "
-                                     "the second container cannot start")
+                                     "the second container cannot start; publish it on another host port")
                     break
 
 

@@ -54,16 +54,6 @@ def reach_phrase(exposure: Exposure) -> str:
     return f"is reachable from the internet ({sources_label(exposure)})"
 
 
-def compose_fix(exposure: Exposure) -> str:
-    """A loopback-bind suggestion for published Compose ports, else empty."""
-    if exposure.kind != "compose" or "published" not in exposure.traits or exposure.scope != "internet":
-        return ""
-    target = exposure.service_ports
-    host = exposure.port_range if "ephemeral-host-port" not in exposure.traits else target
-    proto = "" if exposure.protocol == "tcp" else f"/{exposure.protocol}"
-    return f"; bind it to loopback (\"127.0.0.1:{host}:{target}{proto}\") or put it behind a proxy"
-
-
 def services_in_range(entries: list[RiskEntry], exposure: Exposure, limit: int = 4) -> str:
     """``PostgreSQL (5432), VNC (5900-5906)``: risky services inside an exposure's range."""
     ports = exposure.service_ports

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from typing import ClassVar, Iterable
+from typing import Iterable
 
 from portlint.checks import Hit, Rule, RuleContext
-from portlint.checks.describe import (
-    compose_fix, ports_label, reach_phrase, services_in_range, services_label,
-)
+from portlint.checks.describe import ports_label, reach_phrase, services_in_range
+from portlint.checks.fixes import fix
 from portlint.model import Exposure, Severity
 from portlint.netscope import INTERNET_SHARE, is_internet_literal, public_share
 from portlint.protocols import PORTED
@@ -33,14 +32,13 @@ class RiskEntryRule(Rule):
     """Shared logic of the rules that report risk-list entries (each entry names its rule)."""
 
     severity = Severity.HIGH
-    fix_hint: ClassVar[str] = ""
 
     def check(self, e: Exposure, ctx: RuleContext) -> Iterable[Hit]:
         from portlint.checks.verdict import verdict
 
         found = verdict(self.code, e, ctx)
         if found is not None:
-            yield Hit(e, found.message + self.fix_hint, found.severity)
+            yield Hit(e, found.text, found.severity)
 
 
 class RiskyServicePublic(RiskEntryRule):
@@ -137,7 +135,7 @@ class AllPortsPublic(Rule):
         covered = ctx.risks.matching(e.protocol, e.service_ports)
         extra = f", including {len(covered)} services on the risk list" if covered else ""
         what = "Every port of every protocol" if e.protocol == "all" else f"Every {e.protocol.upper()} port"
-        yield Hit(e, f"{what} {reach_phrase(e)} ({e.resource}){extra}")
+        yield Hit(e, f"{what} {reach_phrase(e)} ({e.resource}){extra}{fix(e, 'ports')}")
 
 
 class WidePortRangePublic(Rule):
@@ -187,8 +185,8 @@ class WidePortRangePublic(Rule):
         covered = ctx.risks.matching(e.protocol, e.service_ports)
         names = f", covering {services_in_range(covered, e)}" if covered else ""
         severity = max([self.severity, *(c.severity for c in covered)])
-        yield Hit(e, f"Port range {ports_label(e)} ({e.service_ports.size} ports) {reach_phrase(e)}{names}",
-                  severity)
+        yield Hit(e, f"Port range {ports_label(e)} ({e.service_ports.size} ports) {reach_phrase(e)}{names}"
+                     f"{fix(e, 'ports')}", severity)
 
 
 class InternetEquivalentSources(Rule):
@@ -250,7 +248,7 @@ class InternetEquivalentSources(Rule):
             return  # the internet through a word such as AzureCloud: judged elsewhere
         share = f"{v4:.0%} of the IPv4 space" if v4 >= v6 else f"{v6:.0%} of IPv6 global unicast space"
         yield Hit(e, f"{e.resource}: sources {', '.join(e.sources[:4])} together cover {share}; "
-                     "this is the internet written another way")
+                     f"this is the internet written another way{fix(e)}")
 
 
 class UdpAmplificationPublic(RiskEntryRule):
@@ -292,7 +290,6 @@ class UdpAmplificationPublic(RiskEntryRule):
     code = "PL105"
     name = "udp-amplification-public"
     summary = "A UDP reflection/amplification service is reachable from the internet."
-    fix_hint = ""
 
 
 class CleartextProtocolPublic(RiskEntryRule):
@@ -416,7 +413,7 @@ class StatelessAclOpen(Rule):
             yield Hit(first, f"{first.resource}: the network ACL lets {_remaining(parts)} in "
                              f"{reach_phrase(first).removeprefix('is reachable ')}; ACLs are stateless and "
                              "must admit return traffic, but the security groups are now the only filter, as behind "
-                             "AWS's default ACL")
+                             f"AWS's default ACL{fix(first, 'acl')}")
 
 
 def _remaining(parts: list[Exposure]) -> str:

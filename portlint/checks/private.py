@@ -6,6 +6,7 @@ from typing import Iterable
 
 from portlint.checks import Hit, Rule, RuleContext
 from portlint.checks.describe import ports_label, services_label
+from portlint.checks.fixes import advice
 from portlint.model import Exposure, Severity
 from portlint.netscope import network_scope, parse_network
 from portlint.protocols import PORTED
@@ -88,8 +89,9 @@ class RiskyServiceBroadPrivate(Rule):
             return
         public = [s for s in e.sources if s not in broad and network_scope_of(s) in ("internet", "restricted-public")]
         mixed = f" and to the public addresses {', '.join(public[:3])}" if public else ""
+        how = advice(e, "private") or "allow only the hosts or security groups that need it"
         yield Hit(e, f"{services_label(entries)} ({ports_label(e)}) is open to the broad private range "
-                     f"{', '.join(broad)}{mixed}; allow only the hosts or security groups that need it")
+                     f"{', '.join(broad)}{mixed}; {how}")
 
 
 def network_scope_of(source: str) -> str:

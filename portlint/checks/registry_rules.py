@@ -54,7 +54,7 @@ class UnregisteredPublicPort(Rule):
 
         found = verdict(self.code, e, ctx)
         if found is not None:
-            yield Hit(e, found.message, found.severity)
+            yield Hit(e, found.text, found.severity)
 
 
 RULES = [UnregisteredPublicPort]

@@ -6,6 +6,7 @@ from typing import Iterable
 
 from portlint.checks import Hit, Rule, RuleContext
 from portlint.checks.describe import ports_label, services_label
+from portlint.checks.fixes import fix
 from portlint.model import Exposure, Severity
 
 
@@ -78,7 +79,7 @@ class UnresolvedExposure(Rule):
             if entries and entries[0].severity >= Severity.HIGH:
                 severity = Severity.MEDIUM
         yield Hit(e, f"{e.resource}: {names} cannot be resolved (unset, no default, or known only after "
-                     f"apply), so portlint cannot tell {what}", severity)
+                     f"apply), so portlint cannot tell {what}{fix(e, 'unresolved')}", severity)
 
 
 class InvalidPortSpec(Rule):
@@ -232,7 +233,7 @@ class ShadowedRule(Rule):
             by = item.by
             yield Hit(item.exposure, f"{item.exposure.resource}: the allow of {ports_label(item.exposure)} never "
                                      f"takes effect; the {by.action} at line {by.location.line} ({by.resource}) "
-                                     "comes first and covers it")
+                                     f"comes first and covers it{fix(item.exposure, 'shadowed')}")
         seen: dict[tuple, Exposure] = {}
         for e in exposures:
             if e.action != "allow" or e.kind == "compose" or "node-port-range" in e.traits:
@@ -241,7 +242,7 @@ class ShadowedRule(Rule):
             key = (e.location.file, e.resource, e.direction, e.protocol, e.port_range, tuple(sorted(e.sources)))
             first = seen.setdefault(key, e)
             if first is not e and first.location.line != e.location.line:
-                yield Hit(e, f"{e.resource}: repeats the rule at line {first.location.line} exactly")
+                yield Hit(e, f"{e.resource}: repeats the rule at line {first.location.line} exactly; delete one of them")
 
 
 RULES = [UnresolvedExposure, InvalidPortSpec, ShadowedRule]

@@ -18,9 +18,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from portlint.checks import RuleContext
-from portlint.checks.describe import (
-    compose_fix, ports_label, reach_phrase, services_in_range, services_label,
-)
+from portlint.checks.describe import ports_label, reach_phrase, services_in_range, services_label
+from portlint.checks.fixes import advice, fix
 from portlint.model import Exposure, Severity
 from portlint.reference import ImageEntry, RiskEntry, image_entry
 
@@ -54,7 +53,14 @@ class Identity:
 class Candidate:
     code: str
     severity: Severity
+    #: what is exposed and why it matters
     message: str
+    #: how to fix it (``portlint.checks.fixes``), said last: "; bind it to loopback ..."
+    fix: str = ""
+
+    @property
+    def text(self) -> str:
+        return self.message + self.fix
 
 
 def public_ingress(e: Exposure) -> bool:
@@ -114,7 +120,7 @@ def _risk_candidate(code: str, e: Exposure, identity: Identity) -> Candidate | N
         reach = reach_phrase(e).replace("is ", "are ", 1)
         what = f"Ports {ports_label(e)} {reach}, including {services_in_range(entries, e)}"
     what = what[0].upper() + what[1:]
-    return Candidate(code, entries[0].severity, f"{what}{image_source(e)}{compose_fix(e)}")
+    return Candidate(code, entries[0].severity, f"{what}{image_source(e)}", fix(e))
 
 
 def _image_candidate(e: Exposure, identity: Identity) -> Candidate | None:
@@ -145,8 +151,8 @@ def _image_candidate(e: Exposure, identity: Identity) -> Candidate | None:
                 f"the image, not the port number, says what runs here{image_source(e)}")
         return Candidate("PL302", severity, text)
     suffix = "; Docker bypasses host firewalls such as ufw" if "published" in e.traits else ""
-    text = f"{e.resource} runs {image.service} ({e.image}) and {port} {reach}{image_source(e)}{suffix}{compose_fix(e)}"
-    return Candidate("PL302", severity, text)
+    text = f"{e.resource} runs {image.service} ({e.image}) and {port} {reach}{image_source(e)}{suffix}"
+    return Candidate("PL302", severity, text, fix(e))
 
 
 def _unregistered_candidate(e: Exposure, identity: Identity, ctx: RuleContext) -> Candidate | None:
@@ -158,8 +164,9 @@ def _unregistered_candidate(e: Exposure, identity: Identity, ctx: RuleContext) -
 
     if load_registry().explains(e.protocol, e.service_ports):
         return None
-    return Candidate("PL401", Severity.INFO, f"{ports_label(e)} {reach_phrase(e)}, and no known service uses it; "
-                                             "say what it is for, or close it")
+    how = advice(e)
+    how = f"; say what it is for, or {how}" if how else "; say what it is for, or close it"
+    return Candidate("PL401", Severity.INFO, f"{ports_label(e)} {reach_phrase(e)}, and no known service uses it", how)
 
 
 def candidates(e: Exposure, ctx: RuleContext) -> list[Candidate]:
@@ -178,7 +185,8 @@ def candidates(e: Exposure, ctx: RuleContext) -> list[Candidate]:
 
 
 def verdict(code: str, e: Exposure, ctx: RuleContext) -> Candidate | None:
-    """``code``'s candidate when it is the one verdict for ``e``, the others named in its message.
+    """``code``'s candidate when it is the one verdict for ``e``, the others named in its message
+    (before the fix: ``.text`` is the finding's message).
 
     Only rules that run count (``--ignore``/``--select``), and a configured
     severity (``severity:`` in ``.portlint.yaml``) decides as it would be reported.
@@ -203,4 +211,4 @@ def verdict(code: str, e: Exposure, ctx: RuleContext) -> Candidate | None:
     if not others:
         return winner
     named = ", ".join(f"{c.code} {_LABELS[c.code]}, {level(c).label}" for c in others)
-    return Candidate(code, winner.severity, f"{winner.message} (also: {named})")
+    return Candidate(code, winner.severity, f"{winner.message} (also: {named})", winner.fix)
