@@ -105,7 +105,7 @@ resource "oci_core_network_security_group_security_rule" "e" {
          ("192.0.2.0/24",), "allow"),
     ]
     assert [e.direction for e in report.exposures] == ["ingress", "ingress", "egress", "egress"]
-    assert errors(report) == [("main.tf", 21, "min 90 is greater than max 80")]
+    assert errors(report) == [("main.tf", 22, "min 90 is greater than max 80")]
     assert [(f.rule_id, f.location.line) for f in report.findings if f.rule_id.startswith("PL1")] == [("PL101", 9)]
 
 
@@ -138,6 +138,18 @@ resource "kubernetes_service_v1" "ext" {
     }
   }
 }
+resource "kubernetes_service" "maybe_internal" {
+  metadata {
+    name        = "maybe"
+    annotations = { "networking.gke.io/load-balancer-type" = var.lb_type, team = "a" }
+  }
+  spec {
+    type = "LoadBalancer"
+    port {
+      port = 5432
+    }
+  }
+}
 resource "kubernetes_service" "bad" {
   metadata {
     name = "bad"
@@ -149,13 +161,17 @@ resource "kubernetes_service" "bad" {
   }
 }
 """})
-    assert rows(report) == [
+    assert rows(report)[:4] == [
         (8, "kubernetes_service.np[0]", "tcp", "30079", "unknown", ("node-addresses",), "allow"),
         (22, "kubernetes_service_v1.ext", "udp", "53", "unknown", ("var.annotations",), "allow"),
         (22, "kubernetes_service_v1.ext", "udp", "30000-32767", "unknown", ("node-addresses",), "allow"),
         (22, "kubernetes_service_v1.ext", "udp", "53", "internet", ("203.0.113.10",), "allow"),
     ]
-    assert errors(report) == [("main.tf", 34, "port 70000 is outside 1-65535")]
+    assert rows(report)[4:] == [
+        (35, "kubernetes_service.maybe_internal", "tcp", "5432", "unknown", ("var.lb_type",), "allow"),
+        (35, "kubernetes_service.maybe_internal", "tcp", "30000-32767", "unknown", ("node-addresses",), "allow"),
+    ]
+    assert errors(report) == [("main.tf", 46, "port 70000 is outside 1-65535")]
 
 
 def test_kubernetes_workloads_read_their_pod_spec(tmp_path):

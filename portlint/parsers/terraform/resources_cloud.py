@@ -23,7 +23,7 @@ from typing import Any, Iterator
 from portlint.model import Exposure
 from portlint.parsers.terraform.module import BlockView
 from portlint.parsers.terraform.resources import (
-    Emitter, InvalidPorts, Record, Sources, guarded, normalize_protocol, port_range, record_of, records,
+    Emitter, InvalidPorts, Record, Sources, guarded, invalid, normalize_protocol, port_range, record_of, records,
 )
 from portlint.parsers.terraform.values import Unknown
 from portlint.protocols import ALL_PORTS
@@ -130,9 +130,9 @@ def _oci_ports(view: BlockView, rec: Record, options: str, nested_range: bool) -
     if low is None and high is None:
         return ALL_PORTS
     ports = port_range(low, high, "tcp")
-    if isinstance(ports, InvalidPorts):
-        return InvalidPorts(ports.text.replace("from_port", "min").replace("to_port", "max"),
-                            {"from_port": "min", "to_port": "max"}.get(ports.attr, ""))
+    if isinstance(ports, InvalidPorts):  # at the min or max line inside the options block
+        name = {"from_port": "min", "to_port": "max"}.get(ports.attr, "")
+        raise invalid(ports.text.replace("from_port", "min").replace("to_port", "max"), holder.line_of(name))
     return ports
 
 

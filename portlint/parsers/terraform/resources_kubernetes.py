@@ -21,7 +21,8 @@ from typing import Any, Iterator
 
 from portlint.model import Exposure, Location, PortRange
 from portlint.netscope import classify_bind
-from portlint.parsers.kubernetes import ALL_INTERFACES, NODE_PORTS, is_internal_lb
+from portlint.parsers.kubernetes import ALL_INTERFACES, INTERNAL_LB_ANNOTATIONS, NODE_PORTS, is_internal_lb
+from portlint.parsers.kubernetes import _AWS_SCHEME as AWS_SCHEME, _AWS_TYPE as AWS_TYPE
 from portlint.parsers.terraform.module import BlockView
 from portlint.parsers.terraform.resources import Sources, guarded, invalid, normalize_protocol
 from portlint.parsers.terraform.values import Unknown, kind_of, refs_in
@@ -134,7 +135,7 @@ def _service_port(view: BlockView, entry: BlockView, kind: Any, annotations: Any
     if kind == "LoadBalancer":
         if ranges.items or ranges.unresolved:
             sources, scope, extra = tuple(ranges.items), ranges.scope(), set(ranges.unresolved)
-        elif isinstance(annotations, Unknown) or isinstance(lb_class, Unknown):
+        elif isinstance(annotations, Unknown) or isinstance(lb_class, Unknown) or _unknown_lb_annotation(annotations):
             refs = refs_in([annotations, lb_class])
             sources, scope, extra = tuple(sorted(refs)), "unknown", refs
         else:
@@ -159,6 +160,14 @@ def _service_port(view: BlockView, entry: BlockView, kind: Any, annotations: Any
     for address in external.items:
         yield _exposure(view, entry.span, protocol, ports, target_range, (address,), classify_bind(address),
                         traits | {"external-ip"}, unresolved=unresolved)
+
+
+def _unknown_lb_annotation(annotations: Any) -> bool:
+    """Is an annotation that could make the load balancer internal known only after apply?"""
+    if not isinstance(annotations, dict):
+        return False
+    deciding = set(INTERNAL_LB_ANNOTATIONS) | {AWS_TYPE, AWS_SCHEME}
+    return any(isinstance(value, Unknown) for key, value in annotations.items() if key in deciding)
 
 
 # ------------------------------------------------------------------------ workloads
