@@ -142,6 +142,8 @@ def _options(exclude, env_file, var_file=(), var=(), ignore=(), select=(), confi
         force_exclude=settings.force_exclude if force_exclude is None and settings.force_exclude is not None
         else force_exclude is not False,
         require_reason=settings.require_reason, accept=settings.accept,
+        compose_projects=tuple((tuple(p["files"]), tuple(p["env_files"]), shown_config or "", p["line"])
+                         for p in settings.compose_projects),
     )
     known = available_rules(Options(environ={}, rules_dirs=options.rules_dirs, cwd=cwd, project_root=root), [])
 

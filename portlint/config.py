@@ -62,6 +62,9 @@ class Config:
     env_files: list[Path] = field(default_factory=list)
     var_files: list[Path] = field(default_factory=list)
     variables: dict[str, str] = field(default_factory=dict)
+    #: Compose projects declared with ``compose-projects``: dicts of ``files`` and ``env_files``
+    #: (absolute paths inside the project) and ``line``
+    compose_projects: list[dict] = field(default_factory=list)
     baseline: Path | None = None
     reports: list[str] = field(default_factory=list)
     #: a suppression comment without a reason does not suppress
@@ -246,6 +249,14 @@ def load_config(path: Path | None, shown: str | None = None, root: Path | None =
     config.rules_dirs = paths("rules-dir")
     config.env_files = paths("env-file")
     config.var_files = paths("var-file")
+    for index, entry in enumerate(doc.get("compose-projects", [])):
+        env = entry.get("env-file", [])
+        env = [env] if isinstance(env, str) else list(env)
+        named = [inside("compose-projects", index, value) for value in [*entry["files"], *env]]
+        if all(target is not None for target in named):  # a project naming a file outside is not used
+            count = len(entry["files"])
+            config.compose_projects.append({"files": named[:count], "env_files": named[count:],
+                                            "line": line_of(["compose-projects", index])})
     config.variables = {str(k): _scalar_text(v) for k, v in doc.get("vars", {}).items()}
     if "baseline" in doc:
         config.baseline = inside("baseline", None, doc["baseline"])

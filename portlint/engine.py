@@ -57,6 +57,8 @@ class Options:
     today: "date | None" = None
     #: worker processes parsers may use (0: the CPUs this process may use; 1: strictly sequential)
     jobs: int = 0
+    #: Compose projects declared in the configuration (see ``ParseContext.compose_projects``)
+    compose_projects: tuple = ()
     #: reuse parse results of unchanged files (``portlint.cache``); off unless asked (the CLI asks)
     cache: bool = False
     #: where the result cache lives (None: the user cache folder)
@@ -158,7 +160,7 @@ def collect(paths: Sequence[Path], options: Options) -> tuple[list[ParseOutcome]
         environ=dict(options.environ), env_files=tuple(options.env_files),
         var_files=tuple(options.var_files), variables=dict(options.variables),
         read_text=read_neighbour, display_path=partial(shown_path, options=options),
-        project_root=root, jobs=resolve_jobs(options.jobs),
+        project_root=root, jobs=resolve_jobs(options.jobs), compose_projects=tuple(options.compose_projects),
     )
     outcomes: list[ParseOutcome] = []
     by_name = {p.name: p for p in parsers}
@@ -207,6 +209,8 @@ def _result_cache(options: Options, parsers: list[Parser], ctx: ParseContext):
         "variables": sorted(ctx.variables.items()),
         "env_files": [[str(p), file_digest(Path(p), read_input)] for p in ctx.env_files],
         "var_files": [[str(p), file_digest(Path(p).resolve(), read_input)] for p in ctx.var_files],
+        "compose_projects": [[[str(p) for p in files], [str(p) for p in env], where, line]
+                             for files, env, where, line in ctx.compose_projects],
     }
     return ResultCache.open(options.cache_dir, settings)
 

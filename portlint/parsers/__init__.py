@@ -46,6 +46,9 @@ class ParseContext:
     project_root: Path | None = None
     #: worker processes a parser may start (0: as many as the CPUs this process may use; 1: none)
     jobs: int = 0
+    #: Compose projects declared in the configuration (``compose-projects``): tuples of
+    #: (files in merge order, env files, configuration file as shown, line of the entry)
+    compose_projects: tuple = ()
 
     def inside_project(self, path: Path) -> bool:
         """May ``path`` (a module folder, a ``file()`` argument) be read at all?"""
