@@ -248,13 +248,14 @@ def _ports_words(e: Exposure) -> str:
         "cloudformation": "`IpProtocol` with `FromPort`/`ToPort`",
         "firewall": "`protocol:` and `ports:`",
         "ansible": "the task's port and protocol",
-        "compose": "one port per entry",
         "kubernetes": "one port per entry",
     }.get(e.kind, "the rule's ports")
 
 
 def advice(e: Exposure, problem: str = "reach") -> str:
     """The fix for ``e`` in its format's words, without leading punctuation; ``""`` if none."""
+    if problem == "ports" and e.kind == "compose":
+        return "publish only the ports in use, one entry each, on 127.0.0.1 unless they must be public"
     if problem == "ports":
         text = f"open only the ports in use ({_ports_words(e)})"
         narrow = advice(e, "reach") if e.kind != "compose" else ""
