@@ -106,7 +106,7 @@ resource "oci_core_network_security_group_security_rule" "e" {
     ]
     assert [e.direction for e in report.exposures] == ["ingress", "ingress", "egress", "egress"]
     assert errors(report) == [("main.tf", 22, "min 90 is greater than max 80")]
-    assert [(f.rule_id, f.location.line) for f in report.findings if f.rule_id.startswith("PL1")] == [("PL101", 9)]
+    assert [(f.rule_id, f.location.line) for f in report.findings if f.rule_id.startswith("PL1")] == [("PL105", 9)]
 
 
 def test_kubernetes_services_node_ports_external_ips_and_counts(tmp_path):
