@@ -312,7 +312,7 @@ def _model_classes() -> dict:
         from portlint import model
 
         for cls in (model.ParseOutcome, model.Exposure, model.InputError, model.Location, model.Step,
-                    model.PortRange):
+                    model.PortRange, model.Notice):
             _FIELDS[cls] = tuple((f.name, str(f.type).replace(" ", "")) for f in dataclasses.fields(cls))
             _CLASSES[cls.__name__] = cls
     return _CLASSES

@@ -433,6 +433,8 @@ def check(ctx, paths, fmt, output, reports, baseline, write_baseline, fail_on, e
     fail_on = fail_on or configured_fail_on or "medium"
     threshold = None if fail_on == "never" else Severity.parse(fail_on)
     empty = _say_if_empty(report, paths)
+    for notice in report.notices:  # skipped on purpose (unrendered Helm templates): never the exit code
+        _say(f"portlint: notice: {_clean(notice.file)}: {_clean(notice.message)}")
     if fail_on_empty is None:
         fail_on_empty = bool(settings.fail_on_empty)
     if fmt is None:

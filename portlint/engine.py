@@ -413,6 +413,7 @@ def run(paths: Sequence[Path], options: Options, with_findings: bool = True) -> 
     for outcome in outcomes:
         exposures.extend(outcome.exposures)
         report.errors.extend(outcome.errors)
+        report.notices.extend(n for n in outcome.notices if n not in report.notices)
     report.exposures, report.shadowed = evaluate_policies(exposures)
     report.errors = sorted(set(report.errors), key=lambda e: (e.file, e.line, e.column, e.message))
     if with_findings:

@@ -205,6 +205,21 @@ class InputError:
 
 
 @dataclass(frozen=True, slots=True)
+class Notice:
+    """Something a run passed over on purpose and says so (an unrendered Helm chart), not an error.
+
+    ``file`` is the file or folder it concerns (a chart folder), as shown; notices never change
+    the exit code.
+    """
+
+    file: str
+    message: str
+
+    def to_dict(self) -> dict:
+        return {"file": self.file, "message": self.message}
+
+
+@dataclass(frozen=True, slots=True)
 class Finding:
     rule_id: str
     rule_name: str
@@ -267,6 +282,8 @@ class ParseOutcome:
     file: str
     exposures: tuple[Exposure, ...] = ()
     errors: tuple[InputError, ...] = ()
+    #: what was skipped on purpose (one per Helm chart with unrendered templates)
+    notices: tuple[Notice, ...] = ()
 
 
 @dataclass(slots=True)
@@ -288,6 +305,8 @@ class Report:
     #: why each suppressed or accepted finding is not open: finding -> portlint.suppress.Waiver
     waivers: dict = field(default_factory=dict)
     files_scanned: int = 0
+    #: what the parsers skipped on purpose, by file (see ``Notice``); never an error
+    notices: list[Notice] = field(default_factory=list)
 
     def count_by_severity(self) -> dict[str, int]:
         counts = {s.label: 0 for s in sorted(Severity, reverse=True)}

@@ -25,6 +25,7 @@ def check_document(report: Report) -> dict:
         "errors": [e.to_dict() for e in report.errors],
         "suppressed": [_waived(f, report) for f in report.suppressed],
         "accepted": [_waived(f, report) for f in report.accepted],
+        **({"notices": [n.to_dict() for n in report.notices]} if report.notices else {}),
         "summary": {
             "files_scanned": report.files_scanned,
             "findings": len(report.findings),

@@ -172,6 +172,11 @@ def sarif_document(report: Report, root: Path | None = None, options: dict | Non
             "artifactLocation": _artifact(e.file),
             "region": {"startLine": e.line, "startColumn": e.column}}}],
     } for e in report.errors]
+    notifications += [{  # skipped on purpose (unrendered Helm templates): a note, never a failure
+        "level": "note",
+        "message": {"text": f"{n.file}: {n.message}"},
+        "locations": [{"physicalLocation": {"artifactLocation": _artifact(n.file)}}],
+    } for n in report.notices]
     return {
         "$schema": SARIF_SCHEMA,
         "version": "2.1.0",

@@ -21,8 +21,8 @@ is marked ``web-frontend``.
 
 Helm charts: a file under a chart's ``templates/`` folder (``Chart.yaml`` beside it)
 that still holds ``{{ }}`` is not a manifest yet; when it does not read as one it is
-skipped with a notice, and rendered output (``helm template``) is checked like any
-manifest.
+skipped, with one notice per chart (``ParseOutcome.notices``, attached to the chart's first
+skipped file), and rendered output (``helm template``) is checked like any manifest.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ import re
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
-from portlint.model import Exposure, InputError, Location, ParseOutcome, PortRange
+from portlint.model import Exposure, InputError, Location, Notice, ParseOutcome, PortRange
 from portlint.netscope import classify_bind, classify_sources
 from portlint.parsers import ParseContext, SourceFile
 from portlint.parsers.units import Invalid, Units, checked_address, expect, short, type_name
@@ -133,35 +133,46 @@ class KubernetesParser:
     def parse(self, files: Iterable[SourceFile], ctx: ParseContext) -> Iterator[ParseOutcome]:
         loaded = []
         pods = PodIndex()
+        skipped: dict[Path, list[str]] = {}  # chart folder -> its unrendered templates, in file order
         for source in files:
             documents, errors = manifest_documents(source)
-            helm = "{{" in source.text and _in_chart_templates(source.path, ctx)
-            if helm and errors:
+            chart = _chart_of(source.path, ctx) if "{{" in source.text else None
+            if chart is not None and errors:
                 # an unrendered Helm template: `helm template` output is what to check
-                loaded.append((source, [], [], helm))
+                skipped.setdefault(chart, []).append(source.display)
+                loaded.append((source, [], [], chart))
                 continue
-            loaded.append((source, documents, errors, helm))
+            loaded.append((source, documents, errors, chart))
             pods.add(documents)
-        for source, documents, errors, helm in loaded:
+        first = {names[0] for names in skipped.values()}
+        for source, documents, errors, chart in loaded:
             outcome = parse_manifests(source, pods, documents, errors)
-            if helm:  # values still in {{ }} are not errors of the chart: they are unknown until rendered
-                outcome = ParseOutcome(outcome.file, outcome.exposures, ())
+            if chart is not None:  # values still in {{ }} are not errors of the chart: unknown until rendered
+                notices = (_skipped_notice(ctx, chart, len(skipped[chart])),) if source.display in first else ()
+                outcome = ParseOutcome(outcome.file, outcome.exposures, (), notices)
             yield outcome
 
 
-def _in_chart_templates(path: Path, ctx: ParseContext) -> bool:
-    """Is ``path`` inside the ``templates/`` folder of a Helm chart (``Chart.yaml`` beside that folder)?"""
+def _skipped_notice(ctx: ParseContext, chart: Path, count: int) -> Notice:
+    """One line per chart: how many of its templates were not read, and how to check them."""
+    word = "template" if count == 1 else "templates"
+    return Notice(ctx.display_path(chart), f"{count} Helm {word} skipped "
+                                           "(render them with helm template and check the output)")
+
+
+def _chart_of(path: Path, ctx: ParseContext) -> Path | None:
+    """The Helm chart whose ``templates/`` folder holds ``path`` (``Chart.yaml`` beside that folder), or None."""
     from portlint.inputs import ReadRefused
 
     for depth, folder in enumerate(path.parents):
         if depth >= 8:  # charts keep templates a few folders deep at most
-            return False
+            return None
         if folder.name == "templates":
             try:
-                return ctx.read_text(folder.parent / "Chart.yaml") is not None
+                return folder.parent if ctx.read_text(folder.parent / "Chart.yaml") is not None else None
             except (ReadRefused, OSError):
-                return False
-    return False
+                return None
+    return None
 
 
 class PodIndex:
