@@ -6,7 +6,11 @@ each hit, so a rule cannot misreport its own identity.
 
 A rule's docstring is its documentation, in one template: a one-line summary,
 then ``## What it does``, ``## Why is this bad?``, ``## Example`` (fails),
-``## Use instead`` (passes) and ``## References``.
+``## Use instead`` (passes) and ``## References``. The two example sections hold
+one code block per format family the rule applies to (Compose, Terraform,
+Kubernetes, firewall YAML ...), in the same order, each starting with a
+``# FILE NAME`` comment; tests run every block. Messages end with the fix from
+``portlint.checks.fixes``.
 """
 
 from __future__ import annotations

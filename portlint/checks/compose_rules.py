@@ -29,19 +29,60 @@ class HostNetwork(Rule):
 
     ## Example
     ```yaml
+    # compose.yaml
     services:
       metrics:
         image: prom/node-exporter
         network_mode: host
     ```
 
+    ```yaml
+    # daemonset.yaml
+    apiVersion: apps/v1
+    kind: DaemonSet
+    metadata:
+      name: node-exporter
+    spec:
+      selector:
+        matchLabels: {app: node-exporter}
+      template:
+        metadata:
+          labels: {app: node-exporter}
+        spec:
+          hostNetwork: true
+          containers:
+            - name: node-exporter
+              image: prom/node-exporter
+    ```
+
     ## Use instead
     ```yaml
+    # compose.yaml
     services:
       metrics:
         image: prom/node-exporter
         ports:
           - "127.0.0.1:9100:9100"
+    ```
+
+    ```yaml
+    # daemonset.yaml
+    apiVersion: apps/v1
+    kind: DaemonSet
+    metadata:
+      name: node-exporter
+    spec:
+      selector:
+        matchLabels: {app: node-exporter}
+      template:
+        metadata:
+          labels: {app: node-exporter}
+        spec:
+          containers:
+            - name: node-exporter
+              image: prom/node-exporter
+              ports:
+                - containerPort: 9100
     ```
 
     ## References
@@ -87,6 +128,7 @@ class DatabasePublishedOnAllInterfaces(Rule):
 
     ## Example
     ```yaml
+    # compose.yaml
     services:
       db:
         image: postgres:16
@@ -94,13 +136,74 @@ class DatabasePublishedOnAllInterfaces(Rule):
           - "15432:15432"
     ```
 
+    ```yaml
+    # postgres.yaml
+    apiVersion: apps/v1
+    kind: Deployment
+    metadata:
+      name: db
+    spec:
+      selector:
+        matchLabels: {app: db}
+      template:
+        metadata:
+          labels: {app: db}
+        spec:
+          containers:
+            - name: db
+              image: postgres:16
+              ports:
+                - containerPort: 15432
+    ---
+    apiVersion: v1
+    kind: Service
+    metadata:
+      name: db
+    spec:
+      type: LoadBalancer
+      selector: {app: db}
+      ports:
+        - port: 15432
+    ```
+
     ## Use instead
     ```yaml
+    # compose.yaml
     services:
       db:
         image: postgres:16
         ports:
           - "127.0.0.1:15432:15432"
+    ```
+
+    ```yaml
+    # postgres.yaml
+    apiVersion: apps/v1
+    kind: Deployment
+    metadata:
+      name: db
+    spec:
+      selector:
+        matchLabels: {app: db}
+      template:
+        metadata:
+          labels: {app: db}
+        spec:
+          containers:
+            - name: db
+              image: postgres:16
+              ports:
+                - containerPort: 15432
+    ---
+    apiVersion: v1
+    kind: Service
+    metadata:
+      name: db
+    spec:
+      type: ClusterIP
+      selector: {app: db}
+      ports:
+        - port: 15432
     ```
 
     ## References
@@ -135,6 +238,7 @@ class DuplicateHostPort(Rule):
 
     ## Example
     ```yaml
+    # compose.yaml
     services:
       blue:
         image: example/app
@@ -148,6 +252,7 @@ class DuplicateHostPort(Rule):
 
     ## Use instead
     ```yaml
+    # compose.yaml
     services:
       blue:
         image: example/app

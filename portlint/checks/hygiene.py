@@ -30,6 +30,7 @@ class SuppressionHygiene(Rule):
 
     ## Example
     ```yaml
+    # compose.yaml
     services:
       db:
         image: postgres:16
@@ -37,13 +38,68 @@ class SuppressionHygiene(Rule):
           - "127.0.0.1:5432:5432"  # portlint: disble=PL101 -- firewalled
     ```
 
+    ```yaml
+    # service.yaml
+    apiVersion: v1
+    kind: Service
+    metadata:
+      name: db
+      annotations:
+        portlint.dev/disable: "PL1O1: VPN-only load balancer"
+    spec:
+      type: ClusterIP
+      selector:
+        app: db
+      ports:
+        - port: 5432
+    ```
+
+    ```hcl
+    # main.tf
+    resource "aws_security_group_rule" "db" {
+      type                     = "ingress"
+      from_port                = 5432
+      to_port                  = 5432
+      protocol                 = "tcp"
+      source_security_group_id = aws_security_group.app.id # portlint: disable=PL101 -- app only
+      security_group_id        = aws_security_group.db.id
+    }
+    ```
+
     ## Use instead
     ```yaml
+    # compose.yaml
     services:
       db:
         image: postgres:16
         ports:
           - "127.0.0.1:5432:5432"
+    ```
+
+    ```yaml
+    # service.yaml
+    apiVersion: v1
+    kind: Service
+    metadata:
+      name: db
+    spec:
+      type: ClusterIP
+      selector:
+        app: db
+      ports:
+        - port: 5432
+    ```
+
+    ```hcl
+    # main.tf
+    resource "aws_security_group_rule" "db" {
+      type                     = "ingress"
+      from_port                = 5432
+      to_port                  = 5432
+      protocol                 = "tcp"
+      source_security_group_id = aws_security_group.app.id
+      security_group_id        = aws_security_group.db.id
+    }
     ```
 
     ## References

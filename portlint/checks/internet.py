@@ -59,6 +59,7 @@ class RiskyServicePublic(RiskEntryRule):
 
     ## Example
     ```yaml
+    # compose.yaml
     services:
       cache:
         image: redis:7
@@ -66,13 +67,139 @@ class RiskyServicePublic(RiskEntryRule):
           - "6379:6379"
     ```
 
+    ```hcl
+    # main.tf
+    resource "aws_security_group_rule" "redis" {
+      type                     = "ingress"
+      from_port                = 6379
+      to_port                  = 6379
+      protocol                 = "tcp"
+      cidr_blocks              = ["0.0.0.0/0"]
+      security_group_id        = aws_security_group.app.id
+    }
+    ```
+
+    ```yaml
+    # service.yaml
+    apiVersion: v1
+    kind: Service
+    metadata:
+      name: cache
+    spec:
+      type: LoadBalancer
+      selector:
+        app: cache
+      ports:
+        - port: 6379
+    ```
+
+    ```yaml
+    # edge.firewall.yaml
+    firewall:
+      name: edge
+      rules:
+        - name: redis
+          action: allow
+          ports: [6379]
+          sources: [any]
+    ```
+
+    ```yaml
+    # template.yaml
+    Resources:
+      RedisIngress:
+        Type: AWS::EC2::SecurityGroupIngress
+        Properties:
+          GroupId: !Ref CacheSecurityGroup
+          IpProtocol: tcp
+          FromPort: 6379
+          ToPort: 6379
+          CidrIp: 0.0.0.0/0
+    ```
+
+    ```yaml
+    # playbook.yml
+    - hosts: cache
+      tasks:
+        - name: Open Redis
+          community.general.ufw:
+            rule: allow
+            port: "6379"
+            proto: tcp
+    ```
+
     ## Use instead
     ```yaml
+    # compose.yaml
     services:
       cache:
         image: redis:7
         ports:
           - "127.0.0.1:6379:6379"
+    ```
+
+    ```hcl
+    # main.tf
+    resource "aws_security_group_rule" "redis" {
+      type                     = "ingress"
+      from_port                = 6379
+      to_port                  = 6379
+      protocol                 = "tcp"
+      source_security_group_id = aws_security_group.web.id
+      security_group_id        = aws_security_group.app.id
+    }
+    ```
+
+    ```yaml
+    # service.yaml
+    apiVersion: v1
+    kind: Service
+    metadata:
+      name: cache
+    spec:
+      type: LoadBalancer
+      loadBalancerSourceRanges:
+        - 203.0.113.0/24
+      selector:
+        app: cache
+      ports:
+        - port: 6379
+    ```
+
+    ```yaml
+    # edge.firewall.yaml
+    firewall:
+      name: edge
+      rules:
+        - name: redis
+          action: allow
+          ports: [6379]
+          sources: [10.0.4.0/24]
+    ```
+
+    ```yaml
+    # template.yaml
+    Resources:
+      RedisIngress:
+        Type: AWS::EC2::SecurityGroupIngress
+        Properties:
+          GroupId: !Ref CacheSecurityGroup
+          IpProtocol: tcp
+          FromPort: 6379
+          ToPort: 6379
+          SourceSecurityGroupId: !Ref AppSecurityGroup
+    ```
+
+    ```yaml
+    # playbook.yml
+    - hosts: cache
+      tasks:
+        - name: Open Redis to the app servers
+          community.general.ufw:
+            rule: allow
+            port: "6379"
+            proto: tcp
+            from_ip: 10.0.4.0/24
     ```
 
     ## References
@@ -98,6 +225,7 @@ class AllPortsPublic(Rule):
 
     ## Example
     ```hcl
+    # main.tf
     resource "aws_security_group_rule" "debug" {
       type              = "ingress"
       from_port         = 0
@@ -108,8 +236,29 @@ class AllPortsPublic(Rule):
     }
     ```
 
+    ```yaml
+    # compose.yaml
+    services:
+      sandbox:
+        image: example/sandbox
+        ports:
+          - "1-65535:1-65535"
+    ```
+
+    ```yaml
+    # edge.firewall.yaml
+    firewall:
+      name: edge
+      rules:
+        - name: everything
+          action: allow
+          protocol: any
+          sources: [any]
+    ```
+
     ## Use instead
     ```hcl
+    # main.tf
     resource "aws_security_group_rule" "https" {
       type              = "ingress"
       from_port         = 443
@@ -118,6 +267,27 @@ class AllPortsPublic(Rule):
       cidr_blocks       = ["0.0.0.0/0"]
       security_group_id = aws_security_group.app.id
     }
+    ```
+
+    ```yaml
+    # compose.yaml
+    services:
+      sandbox:
+        image: example/sandbox
+        ports:
+          - "127.0.0.1:8080:8080"
+    ```
+
+    ```yaml
+    # edge.firewall.yaml
+    firewall:
+      name: edge
+      rules:
+        - name: https
+          action: allow
+          protocol: tcp
+          ports: [443]
+          sources: [any]
     ```
 
     ## References
@@ -152,6 +322,7 @@ class WidePortRangePublic(Rule):
 
     ## Example
     ```yaml
+    # compose.yaml
     services:
       media:
         image: example/media
@@ -159,13 +330,64 @@ class WidePortRangePublic(Rule):
           - "1000-2000:1000-2000"
     ```
 
+    ```hcl
+    # main.tf
+    resource "google_compute_firewall" "media" {
+      name    = "media"
+      network = "default"
+      allow {
+        protocol = "udp"
+        ports    = ["10000-20000"]
+      }
+      source_ranges = ["0.0.0.0/0"]
+    }
+    ```
+
+    ```yaml
+    # edge.firewall.yaml
+    firewall:
+      name: edge
+      rules:
+        - name: media
+          action: allow
+          protocol: udp
+          ports: ["10000-20000"]
+          sources: [any]
+    ```
+
     ## Use instead
     ```yaml
+    # compose.yaml
     services:
       media:
         image: example/media
         ports:
           - "1935:1935"
+    ```
+
+    ```hcl
+    # main.tf
+    resource "google_compute_firewall" "media" {
+      name    = "media"
+      network = "default"
+      allow {
+        protocol = "udp"
+        ports    = ["10000-10049"]
+      }
+      source_ranges = ["0.0.0.0/0"]
+    }
+    ```
+
+    ```yaml
+    # edge.firewall.yaml
+    firewall:
+      name: edge
+      rules:
+        - name: media
+          action: allow
+          protocol: udp
+          ports: ["10000-10049"]
+          sources: [any]
     ```
 
     ## References
@@ -207,6 +429,7 @@ class InternetEquivalentSources(Rule):
 
     ## Example
     ```hcl
+    # main.tf
     resource "aws_security_group_rule" "halves" {
       type              = "ingress"
       from_port         = 8443
@@ -217,8 +440,37 @@ class InternetEquivalentSources(Rule):
     }
     ```
 
+    ```yaml
+    # service.yaml
+    apiVersion: v1
+    kind: Service
+    metadata:
+      name: partner-api
+    spec:
+      type: LoadBalancer
+      loadBalancerSourceRanges:
+        - 0.0.0.0/1
+        - 128.0.0.0/1
+      selector:
+        app: partner-api
+      ports:
+        - port: 8443
+    ```
+
+    ```yaml
+    # edge.firewall.yaml
+    firewall:
+      name: edge
+      rules:
+        - name: partner
+          action: allow
+          ports: [8443]
+          sources: [0.0.0.0/1, 128.0.0.0/1]
+    ```
+
     ## Use instead
     ```hcl
+    # main.tf
     resource "aws_security_group_rule" "partner" {
       type              = "ingress"
       from_port         = 8443
@@ -227,6 +479,33 @@ class InternetEquivalentSources(Rule):
       cidr_blocks       = ["198.51.100.0/24"]
       security_group_id = aws_security_group.app.id
     }
+    ```
+
+    ```yaml
+    # service.yaml
+    apiVersion: v1
+    kind: Service
+    metadata:
+      name: partner-api
+    spec:
+      type: LoadBalancer
+      loadBalancerSourceRanges:
+        - 198.51.100.0/24
+      selector:
+        app: partner-api
+      ports:
+        - port: 8443
+    ```
+
+    ```yaml
+    # edge.firewall.yaml
+    firewall:
+      name: edge
+      rules:
+        - name: partner
+          action: allow
+          ports: [8443]
+          sources: [198.51.100.0/24]
     ```
 
     ## References
@@ -266,6 +545,7 @@ class UdpAmplificationPublic(RiskEntryRule):
 
     ## Example
     ```yaml
+    # compose.yaml
     services:
       ntp:
         image: example/chrony
@@ -273,13 +553,96 @@ class UdpAmplificationPublic(RiskEntryRule):
           - "123:123/udp"
     ```
 
+    ```hcl
+    # main.tf
+    resource "aws_security_group_rule" "ntp" {
+      type                     = "ingress"
+      from_port                = 123
+      to_port                  = 123
+      protocol                 = "udp"
+      cidr_blocks              = ["0.0.0.0/0"]
+      security_group_id        = aws_security_group.app.id
+    }
+    ```
+
+    ```yaml
+    # service.yaml
+    apiVersion: v1
+    kind: Service
+    metadata:
+      name: snmp
+    spec:
+      type: LoadBalancer
+      selector:
+        app: snmp
+      ports:
+        - port: 161
+          protocol: UDP
+    ```
+
+    ```yaml
+    # edge.firewall.yaml
+    firewall:
+      name: edge
+      rules:
+        - name: snmp
+          action: allow
+          protocol: udp
+          ports: [161]
+          sources: [any]
+    ```
+
     ## Use instead
     ```yaml
+    # compose.yaml
     services:
       ntp:
         image: example/chrony
         ports:
           - "10.0.0.2:123:123/udp"
+    ```
+
+    ```hcl
+    # main.tf
+    resource "aws_security_group_rule" "ntp" {
+      type                     = "ingress"
+      from_port                = 123
+      to_port                  = 123
+      protocol                 = "udp"
+      cidr_blocks              = ["10.0.0.0/16"]
+      security_group_id        = aws_security_group.app.id
+    }
+    ```
+
+    ```yaml
+    # service.yaml
+    apiVersion: v1
+    kind: Service
+    metadata:
+      name: snmp
+    spec:
+      type: LoadBalancer
+      loadBalancerSourceRanges:
+        - 198.51.100.10/32
+      selector:
+        app: snmp
+      ports:
+        - port: 161
+          protocol: UDP
+    ```
+
+    ```yaml
+    # edge.firewall.yaml
+    firewall:
+      name: edge
+      groups:
+        monitoring: [198.51.100.10/32]
+      rules:
+        - name: snmp
+          action: allow
+          protocol: udp
+          ports: [161]
+          sources: ["@monitoring"]
     ```
 
     ## References
@@ -307,6 +670,7 @@ class CleartextProtocolPublic(RiskEntryRule):
 
     ## Example
     ```yaml
+    # compose.yaml
     services:
       files:
         image: example/vsftpd
@@ -314,13 +678,88 @@ class CleartextProtocolPublic(RiskEntryRule):
           - "21:21"
     ```
 
+    ```hcl
+    # main.tf
+    resource "aws_security_group_rule" "ftp" {
+      type                     = "ingress"
+      from_port                = 21
+      to_port                  = 21
+      protocol                 = "tcp"
+      cidr_blocks              = ["0.0.0.0/0"]
+      security_group_id        = aws_security_group.app.id
+    }
+    ```
+
+    ```yaml
+    # service.yaml
+    apiVersion: v1
+    kind: Service
+    metadata:
+      name: files
+    spec:
+      type: LoadBalancer
+      selector:
+        app: files
+      ports:
+        - port: 21
+    ```
+
+    ```yaml
+    # edge.firewall.yaml
+    firewall:
+      name: edge
+      rules:
+        - name: ftp
+          action: allow
+          ports: [21]
+          sources: [any]
+    ```
+
     ## Use instead
     ```yaml
+    # compose.yaml
     services:
       files:
         image: example/sftp
         ports:
           - "127.0.0.1:2222:22"
+    ```
+
+    ```hcl
+    # main.tf
+    resource "aws_security_group_rule" "sftp" {
+      type                     = "ingress"
+      from_port                = 22
+      to_port                  = 22
+      protocol                 = "tcp"
+      cidr_blocks              = ["203.0.113.0/24"]
+      security_group_id        = aws_security_group.app.id
+    }
+    ```
+
+    ```yaml
+    # service.yaml
+    apiVersion: v1
+    kind: Service
+    metadata:
+      name: files
+    spec:
+      type: ClusterIP
+      selector:
+        app: files
+      ports:
+        - port: 21
+    ```
+
+    ```yaml
+    # edge.firewall.yaml
+    firewall:
+      name: edge
+      rules:
+        - name: ftp
+          action: allow
+          ports: [21]
+          sources: [203.0.113.0/24]
     ```
 
     ## References
@@ -356,6 +795,7 @@ class StatelessAclOpen(Rule):
 
     ## Example
     ```hcl
+    # main.tf
     resource "aws_network_acl" "public" {
       vpc_id = "vpc-123"
       ingress {
@@ -369,8 +809,22 @@ class StatelessAclOpen(Rule):
     }
     ```
 
+    ```yaml
+    # template.yaml
+    Resources:
+      PublicIn:
+        Type: AWS::EC2::NetworkAclEntry
+        Properties:
+          NetworkAclId: !Ref PublicAcl
+          RuleNumber: 100
+          Protocol: -1
+          RuleAction: allow
+          CidrBlock: 0.0.0.0/0
+    ```
+
     ## Use instead
     ```hcl
+    # main.tf
     resource "aws_network_acl" "public" {
       vpc_id = "vpc-123"
       ingress {
@@ -390,6 +844,22 @@ class StatelessAclOpen(Rule):
         cidr_block = "10.0.0.0/16"
       }
     }
+    ```
+
+    ```yaml
+    # template.yaml
+    Resources:
+      PublicIn:
+        Type: AWS::EC2::NetworkAclEntry
+        Properties:
+          NetworkAclId: !Ref PublicAcl
+          RuleNumber: 100
+          Protocol: 6
+          PortRange:
+            From: 443
+            To: 443
+          RuleAction: allow
+          CidrBlock: 0.0.0.0/0
     ```
 
     ## References

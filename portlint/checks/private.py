@@ -43,6 +43,7 @@ class RiskyServiceBroadPrivate(Rule):
 
     ## Example
     ```hcl
+    # main.tf
     resource "aws_security_group_rule" "redis" {
       type              = "ingress"
       from_port         = 6379
@@ -53,8 +54,36 @@ class RiskyServiceBroadPrivate(Rule):
     }
     ```
 
+    ```yaml
+    # service.yaml
+    apiVersion: v1
+    kind: Service
+    metadata:
+      name: cache
+    spec:
+      type: LoadBalancer
+      loadBalancerSourceRanges:
+        - 10.0.0.0/8
+      selector:
+        app: cache
+      ports:
+        - port: 6379
+    ```
+
+    ```yaml
+    # edge.firewall.yaml
+    firewall:
+      name: edge
+      rules:
+        - name: postgres
+          action: allow
+          ports: [5432]
+          sources: [10.0.0.0/8]
+    ```
+
     ## Use instead
     ```hcl
+    # main.tf
     resource "aws_security_group_rule" "redis" {
       type                     = "ingress"
       from_port                = 6379
@@ -63,6 +92,33 @@ class RiskyServiceBroadPrivate(Rule):
       source_security_group_id = aws_security_group.app.id
       security_group_id        = aws_security_group.cache.id
     }
+    ```
+
+    ```yaml
+    # service.yaml
+    apiVersion: v1
+    kind: Service
+    metadata:
+      name: cache
+    spec:
+      type: LoadBalancer
+      loadBalancerSourceRanges:
+        - 10.20.30.0/24
+      selector:
+        app: cache
+      ports:
+        - port: 6379
+    ```
+
+    ```yaml
+    # edge.firewall.yaml
+    firewall:
+      name: edge
+      rules:
+        - name: postgres
+          action: allow
+          ports: [5432]
+          sources: [10.20.30.0/24]
     ```
 
     ## References

@@ -24,6 +24,7 @@ class UnregisteredPublicPort(Rule):
 
     ## Example
     ```yaml
+    # compose.yaml
     services:
       app:
         image: example/app
@@ -31,13 +32,88 @@ class UnregisteredPublicPort(Rule):
           - "40007:40007"
     ```
 
+    ```hcl
+    # main.tf
+    resource "aws_security_group_rule" "agent" {
+      type                     = "ingress"
+      from_port                = 40007
+      to_port                  = 40007
+      protocol                 = "tcp"
+      cidr_blocks              = ["0.0.0.0/0"]
+      security_group_id        = aws_security_group.app.id
+    }
+    ```
+
+    ```yaml
+    # service.yaml
+    apiVersion: v1
+    kind: Service
+    metadata:
+      name: agent
+    spec:
+      type: LoadBalancer
+      selector:
+        app: agent
+      ports:
+        - port: 40007
+    ```
+
+    ```yaml
+    # edge.firewall.yaml
+    firewall:
+      name: edge
+      rules:
+        - name: agent
+          action: allow
+          ports: [40007]
+          sources: [any]
+    ```
+
     ## Use instead
     ```yaml
+    # compose.yaml
     services:
       app:
         image: example/app
         ports:
           - "443:8443"
+    ```
+
+    ```hcl
+    # main.tf
+    resource "aws_security_group_rule" "agent" {
+      type                     = "ingress"
+      from_port                = 40007
+      to_port                  = 40007
+      protocol                 = "tcp"
+      cidr_blocks              = ["198.51.100.0/24"]
+      security_group_id        = aws_security_group.app.id
+    }
+    ```
+
+    ```yaml
+    # service.yaml
+    apiVersion: v1
+    kind: Service
+    metadata:
+      name: agent
+    spec:
+      type: ClusterIP
+      selector:
+        app: agent
+      ports:
+        - port: 40007
+    ```
+
+    ```yaml
+    # edge.firewall.yaml
+    firewall:
+      name: edge
+      rules:
+        - name: agent
+          action: allow
+          ports: [40007]
+          sources: [198.51.100.0/24]
     ```
 
     ## References

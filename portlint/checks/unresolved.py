@@ -28,6 +28,7 @@ class UnresolvedExposure(Rule):
 
     ## Example
     ```yaml
+    # compose.yaml
     services:
       db:
         image: postgres:16
@@ -35,13 +36,76 @@ class UnresolvedExposure(Rule):
           - "${DB_BIND}:5432:5432"
     ```
 
+    ```hcl
+    # main.tf
+    variable "admin_cidr" {
+      type = string
+    }
+
+    resource "aws_security_group_rule" "ssh" {
+      type              = "ingress"
+      from_port         = 22
+      to_port           = 22
+      protocol          = "tcp"
+      cidr_blocks       = [var.admin_cidr]
+      security_group_id = aws_security_group.bastion.id
+    }
+    ```
+
+    ```yaml
+    # service.yaml
+    apiVersion: v1
+    kind: Service
+    metadata:
+      name: web
+    spec:
+      type: NodePort
+      selector:
+        app: web
+      ports:
+        - port: 8080
+          nodePort: 30080
+    ```
+
     ## Use instead
     ```yaml
+    # compose.yaml
     services:
       db:
         image: postgres:16
         ports:
           - "${DB_BIND:-127.0.0.1}:5432:5432"
+    ```
+
+    ```hcl
+    # main.tf
+    variable "admin_cidr" {
+      type    = string
+      default = "203.0.113.0/24"
+    }
+
+    resource "aws_security_group_rule" "ssh" {
+      type              = "ingress"
+      from_port         = 22
+      to_port           = 22
+      protocol          = "tcp"
+      cidr_blocks       = [var.admin_cidr]
+      security_group_id = aws_security_group.bastion.id
+    }
+    ```
+
+    ```yaml
+    # service.yaml
+    apiVersion: v1
+    kind: Service
+    metadata:
+      name: web
+    spec:
+      type: ClusterIP
+      selector:
+        app: web
+      ports:
+        - port: 8080
     ```
 
     ## References
@@ -100,6 +164,7 @@ class InvalidPortSpec(Rule):
 
     ## Example
     ```hcl
+    # main.tf
     resource "aws_network_acl_rule" "ssh" {
       network_acl_id = aws_network_acl.main.id
       rule_number    = 100
@@ -113,6 +178,7 @@ class InvalidPortSpec(Rule):
 
     ## Use instead
     ```hcl
+    # main.tf
     resource "aws_network_acl_rule" "ssh" {
       network_acl_id = aws_network_acl.main.id
       rule_number    = 100
@@ -155,6 +221,7 @@ class ShadowedRule(Rule):
 
     ## Example
     ```hcl
+    # main.tf
     resource "azurerm_network_security_group" "web" {
       name                = "nsg-web"
       location            = "westeurope"
@@ -186,8 +253,24 @@ class ShadowedRule(Rule):
     }
     ```
 
+    ```yaml
+    # edge.firewall.yaml
+    firewall:
+      name: edge
+      rules:
+        - name: no-ssh
+          action: deny
+          ports: [22]
+          sources: [any]
+        - name: ssh-from-office
+          action: allow
+          ports: [22]
+          sources: [203.0.113.0/24]
+    ```
+
     ## Use instead
     ```hcl
+    # main.tf
     resource "azurerm_network_security_group" "web" {
       name                = "nsg-web"
       location            = "westeurope"
@@ -217,6 +300,21 @@ class ShadowedRule(Rule):
         destination_address_prefix = "*"
       }
     }
+    ```
+
+    ```yaml
+    # edge.firewall.yaml
+    firewall:
+      name: edge
+      rules:
+        - name: ssh-from-office
+          action: allow
+          ports: [22]
+          sources: [203.0.113.0/24]
+        - name: no-ssh
+          action: deny
+          ports: [22]
+          sources: [any]
     ```
 
     ## References
