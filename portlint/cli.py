@@ -66,13 +66,13 @@ def _use_colour(flag: bool | None) -> bool:
 
 
 class Settings:
-    """The configuration in effect: the file's settings, and where each value came from."""
+    """The configuration in effect: the run's own file's settings, and the configurations below it."""
 
-    def __init__(self, config, trusted: bool, ignored: list[str]):
+    def __init__(self, config, trusted: bool, tree=None):
         self.config = config
         self.trusted = trusted
-        #: configuration files found for some checked paths but not used (one configuration per run)
-        self.ignored = ignored
+        #: the configurations below the run's own (portlint.config.ConfigTree), None with --config/--isolated
+        self.tree = tree
         self.origins: dict[str, str] = {}
 
     @property
@@ -80,26 +80,25 @@ class Settings:
         return self.config.fail_on
 
 
-def _locate_config(paths: Sequence[Path], cwd: Path, config: Path | None, isolated: bool):
-    """(file, trusted, ignored): --config, else the nearest file above the checked paths' common folder."""
-    from portlint.config import find_config
+def _locate_config(paths: Sequence[Path], cwd: Path, config: Path | None, isolated: bool,
+                   project_root: Path | None = None):
+    """(file, trusted): --config, else the root-most configuration at or above the checked paths'
+    common folder (up to --project-root or the git top level)."""
+    from portlint.config import root_most_config
+    from portlint.inputs import git_top_level
 
     if config is not None:
-        return config, True, []
+        return config, True
     if isolated:
-        return None, False, []
+        return None, False
     starts = [cwd / p for p in paths if str(p) != "-"] or [cwd]
     try:
         common = Path(os.path.commonpath([os.path.abspath(p) for p in starts]))
     except ValueError:
         common = cwd
-    chosen = find_config(common)
-    ignored = []
-    for start in starts:
-        found = find_config(start)
-        if found is not None and found != chosen and str(found) not in ignored:
-            ignored.append(str(found))
-    return chosen, False, ignored
+    folder = common if common.is_dir() else common.parent
+    stop = project_root if project_root is not None else git_top_level(folder)
+    return root_most_config(common, stop), False
 
 
 def _options(exclude, env_file, var_file=(), var=(), ignore=(), select=(), config=None, rules_dir=(),
@@ -108,16 +107,18 @@ def _options(exclude, env_file, var_file=(), var=(), ignore=(), select=(), confi
 
     Every rule code or name, on the command line or in the configuration, must
     name a rule (case-insensitively); anything else is a usage error with a
-    suggestion. The Settings in effect are left on ``options.settings``.
+    suggestion. The Settings in effect are left on ``options.settings``. Unless
+    --config or --isolated is given, configurations below the run's own apply to
+    the files under their folders (``options.scopes``, loaded as the run meets them).
     """
-    from portlint.config import CodeError, ConfigError, load_config
+    from portlint.config import CodeError, ConfigError, ConfigTree, load_config
     from portlint.engine import Options, available_rules, display_path
     from portlint.inputs import project_root as find_project_root
     from portlint.model import InputError
 
     cwd = Path.cwd()
     named = [Path(p) for p in paths if str(p) != "-"]
-    config_file, trusted, ignored = _locate_config(named, cwd, config, isolated)
+    config_file, trusted = _locate_config(named, cwd, config, isolated, project_root)
     root = find_project_root(named or [Path(".")], cwd, project_root, config_file)
     shown_config = display_path(config_file, root) if config_file else None
     try:
@@ -127,25 +128,24 @@ def _options(exclude, env_file, var_file=(), var=(), ignore=(), select=(), confi
             _confine_rules_dirs(settings, root)
     except ConfigError as exc:
         raise click.UsageError(f"invalid configuration: {_clean(str(exc))}") from None
-    variables = dict(settings.variables)
+    cli_vars = {}
     for item in var:
         name, sep, value = item.partition("=")
         if not sep or not name.strip():
             raise click.BadParameter(f"{item!r} is not NAME=VALUE", param_hint="--var")
-        variables[name.strip()] = value
+        cli_vars[name.strip()] = value
     patterns = [(p, settings.base) for p in settings.exclude] + [(p, root) for p in exclude]
     options = Options(
-        exclude=tuple(patterns), env_files=tuple(env_file) or tuple(settings.env_files),
-        var_files=tuple(settings.var_files) + tuple(var_file), variables=variables,
-        rules_dirs=tuple(settings.rules_dirs) + tuple(rule_dir for rule_dir in rules_dir),
-        cwd=cwd, project_root=root, config_file=config_file,
+        exclude=tuple(patterns), cwd=cwd, project_root=root, config_file=config_file,
         force_exclude=settings.force_exclude if force_exclude is None and settings.force_exclude is not None
         else force_exclude is not False,
-        require_reason=settings.require_reason, accept=settings.accept,
-        compose_projects=tuple((tuple(p["files"]), tuple(p["env_files"]), shown_config or "", p["line"])
-                         for p in settings.compose_projects),
     )
-    known = available_rules(Options(environ={}, rules_dirs=options.rules_dirs, cwd=cwd, project_root=root), [])
+    cli_rules_dirs = tuple(rule_dir for rule_dir in rules_dir)
+
+    def known_with(rules_dirs) -> list:
+        return available_rules(Options(environ={}, rules_dirs=tuple(rules_dirs), cwd=cwd, project_root=root), [])
+
+    known = known_with(tuple(settings.rules_dirs) + cli_rules_dirs)
 
     def codes(tokens, hint):
         try:
@@ -153,38 +153,106 @@ def _options(exclude, env_file, var_file=(), var=(), ignore=(), select=(), confi
         except CodeError as exc:
             raise click.BadParameter(str(exc), param_hint=hint) from None
 
-    def configured(tokens, *where):
-        try:
-            return _resolve(tokens, known)
-        except CodeError as exc:
-            raise click.UsageError(f"invalid configuration: {settings.where(*where)}: {exc}") from None
-
     cli_ignore, cli_select = codes(_split_codes(ignore), "--ignore"), codes(_split_codes(select), "--select")
-    file_ignore = frozenset().union(*[configured([c], "ignore", i) for i, c in enumerate(settings.ignore)])
-    file_select = frozenset().union(*[configured([c], "select", i) for i, c in enumerate(settings.select)])
-    options.ignore = cli_ignore | file_ignore
-    options.select = cli_select if select else file_select
-    severity = {}
-    for name, level in settings.severity.items():
-        for code in configured([name], "severity", name):
-            severity[code] = level
-    options.severity = severity
-    options.per_file_ignores = tuple(
-        ((pattern, settings.base), configured(tokens, "per-file-ignores", pattern))
-        for pattern, tokens in settings.per_file_ignores.items())
-    for index, entry in enumerate(settings.accept):
-        if "rules" in entry:
-            entry["rules"] = sorted(configured(entry["rules"], "accept", index, "rules"))
+
+    def layer(config, parent: dict | None, rules) -> dict:
+        """The per-file values of one configuration over those of the configuration above it."""
+        def configured(tokens, *where):
+            try:
+                return _resolve(tokens, rules)
+            except CodeError as exc:
+                raise ConfigError(config.shown, int(config.where(*where).rsplit(":", 1)[1]), str(exc)) from None
+
+        out = dict(parent) if parent is not None else {
+            "ignore": frozenset(), "select": frozenset(), "severity": {}, "per_file_ignores": (), "accept": (),
+            "accept_file": None, "require_reason": False, "env_files": (), "var_files": (), "variables": {},
+            "rules_dirs": (), "exclude": ()}
+        has = (lambda key: key in config.lines) if parent is not None else (lambda key: True)
+        if has("ignore"):
+            out["ignore"] = frozenset().union(*[configured([c], "ignore", i) for i, c in enumerate(config.ignore)])
+        if has("select"):
+            out["select"] = frozenset().union(*[configured([c], "select", i) for i, c in enumerate(config.select)])
+        if has("severity"):
+            severity = {}
+            for name, level in config.severity.items():
+                for code in configured([name], "severity", name):
+                    severity[code] = level
+            out["severity"] = severity
+        if has("per-file-ignores"):
+            out["per_file_ignores"] = tuple(
+                ((pattern, config.base), configured(tokens, "per-file-ignores", pattern))
+                for pattern, tokens in config.per_file_ignores.items())
+        if has("accept"):
+            for index, entry in enumerate(config.accept):
+                if "rules" in entry:
+                    entry["rules"] = sorted(configured(entry["rules"], "accept", index, "rules"))
+            out["accept"], out["accept_file"] = tuple(config.accept), config.path
+        if has("require-reason"):
+            out["require_reason"] = config.require_reason
+        if has("env-file"):
+            out["env_files"] = tuple(config.env_files)
+        if has("var-file"):
+            out["var_files"] = tuple(config.var_files)
+        if has("vars"):
+            out["variables"] = dict(config.variables)
+        if parent is not None:  # rule folders and excludes add up, each anchored at its own folder
+            out["rules_dirs"] = tuple(parent["rules_dirs"]) + tuple(config.rules_dirs)
+            from portlint.discovery import patterns_of
+
+            out["exclude"] = tuple(parent["exclude"]) + patterns_of((p, config.base) for p in config.exclude)
+        else:
+            out["rules_dirs"] = tuple(config.rules_dirs)
+        return out
+
+    try:
+        own = layer(settings, None, known)
+    except ConfigError as exc:
+        raise click.UsageError(f"invalid configuration: {_clean(str(exc))}") from None
+    options.ignore = cli_ignore | own["ignore"]
+    options.select = cli_select if select else own["select"]
+    options.severity = own["severity"]
+    options.per_file_ignores = own["per_file_ignores"]
+    options.accept = list(own["accept"])
+    options.require_reason = own["require_reason"]
+    options.env_files = tuple(env_file) or own["env_files"]
+    options.var_files = own["var_files"] + tuple(var_file)
+    options.variables = {**own["variables"], **cli_vars}
+    options.rules_dirs = own["rules_dirs"] + cli_rules_dirs
+    options.compose_projects = tuple((tuple(p["files"]), tuple(p["env_files"]), shown_config or "", p["line"])
+                                   for p in settings.compose_projects)  # run-wide: the run's own file
     options.stdin = stdin
-    holder = Settings(settings, trusted, ignored)
+    tree = None
+    if not trusted and not isolated:
+        from portlint.engine import Scope
+
+        layers: dict[int, dict] = {}
+
+        def load(path: Path):
+            return load_config(path, display_path(path, root), root=root)
+
+        def build(config, parent_scope):
+            above = layers[id(parent_scope)] if parent_scope is not None else own
+            values = layer(config, above, known_with(tuple(above["rules_dirs"]) + tuple(config.rules_dirs)
+                                                     + cli_rules_dirs))
+            options.errors.extend(InputError(config.shown, line, message) for line, message in config.problems)
+            _note_read(options, config.path)
+            scope = Scope(
+                config_file=config.path, exclude=values["exclude"], ignore=cli_ignore | values["ignore"],
+                select=cli_select if select else values["select"], severity=dict(values["severity"]),
+                per_file_ignores=values["per_file_ignores"], accept=values["accept"],
+                accept_file=values["accept_file"] or config_file, require_reason=values["require_reason"],
+                env_files=tuple(env_file) or values["env_files"], var_files=values["var_files"] + tuple(var_file),
+                variables={**values["variables"], **cli_vars}, rules_dirs=values["rules_dirs"] + cli_rules_dirs)
+            layers[id(scope)] = values
+            return scope
+
+        tree = ConfigTree(root, config_file.parent if config_file is not None else None, load, build)
+        options.scopes = tree
+    holder = Settings(settings, trusted, tree)
     options.settings = holder
     if config_file is not None:
         _note_read(options, config_file)
         options.errors.extend(InputError(shown_config, line, message) for line, message in settings.problems)
-    for other in ignored:
-        _say(f"portlint: note: using {shown_config or 'no configuration'}; {display_path(Path(other), root)} "
-             "also applies to some checked paths but only one configuration is used per run "
-             "(check those paths in their own run)")
     return options, settings.fail_on
 
 
@@ -214,6 +282,7 @@ def _note_read(options, path: Path) -> None:
 
 
 def _run(paths, options, with_findings: bool):
+    from portlint.config import ConfigError
     from portlint.engine import run
     from portlint.plugins import PluginError
 
@@ -227,6 +296,8 @@ def _run(paths, options, with_findings: bool):
         return run(named, options, with_findings=with_findings)
     except (PluginError, RuleFileError) as exc:
         raise click.UsageError(_clean(str(exc))) from None
+    except ConfigError as exc:  # a configuration below the run's own, met while walking
+        raise click.UsageError(f"invalid configuration: {_clean(str(exc))}") from None
     except FileNotFoundError as exc:
         raise click.BadParameter(f"path {_clean(str(exc))} does not exist", param_hint="PATHS") from None
 
@@ -423,10 +494,13 @@ def check(ctx, paths, fmt, output, reports, baseline, write_baseline, fail_on, e
     if write_baseline is not None or baseline is not None:
         from portlint.baseline import BaselineError, settle
 
+        from portlint.engine import available_rules
+
+        known = list(report.rules) + [cls for cls in available_rules(options, []) if cls not in report.rules]
         try:
             stale = settle(report, write_to=write_baseline, compare_with=baseline,
                            write=lambda target, text: _write(target, text, options),
-                           checked=set(options.texts))
+                           checked=set(options.texts), rules=known)
         except BaselineError as exc:
             raise click.BadParameter(_clean(str(exc)), param_hint="--baseline") from None
         _report_stale(baseline, stale)
@@ -609,11 +683,13 @@ _DEFAULTS = {"fail-on": "medium", "fail-on-empty": False, "select": "all rules",
 @click.option("--schema", is_flag=True, help="Print the configuration's JSON Schema (for editors) and exit.")
 @_debug
 def config_command(paths, config, isolated, project_root, fmt, schema):
-    """Show the configuration a check of PATHS would use, and where each value comes from.
+    """Show the configuration each of PATHS is checked with, and where each value comes from.
 
-    The file is the nearest .portlint.yaml, .portlint.yml or pyproject.toml with
-    [tool.portlint], walking up from PATHS to the repository root, unless
-    --config names one or --isolated ignores them. Codes are validated as check does.
+    Each file takes its per-file settings (select, ignore, severity, exclude, accept ...)
+    from the nearest .portlint.yaml, .portlint.yml or pyproject.toml with [tool.portlint]
+    above it, up to the repository root; run-wide settings (fail-on, baseline, reports)
+    come from the root-most one. --config replaces them all, --isolated ignores them.
+    Codes are validated as check does.
     """
     import json
 
@@ -623,37 +699,87 @@ def config_command(paths, config, isolated, project_root, fmt, schema):
         click.echo(SCHEMA_FILE.read_text(encoding="utf-8"), nl=False)
         return
     options, _ = _options((), (), paths=paths, config=config, project_root=project_root, isolated=isolated)
-    holder = options.settings
-    settings = holder.config
-    from portlint.engine import display_path
-
-    doc = settings.document if isinstance(settings.document, dict) else {}
-    values = {}
-    for key, default in _DEFAULTS.items():
-        attr = {"rules-dir": "rules_dirs", "env-file": "env_files", "var-file": "var_files",
-                "vars": "variables"}.get(key, key.replace("-", "_"))
-        value = getattr(settings, attr, None)
-        set_here = key in settings.lines or key in doc
-        if isinstance(value, list) and value and isinstance(value[0], Path):
-            value = [display_path(v, options.display_base) for v in value]
-        elif isinstance(value, Path):
-            value = display_path(value, options.display_base)
-        if key == "accept":
-            value = [{k: (str(v) if k == "expires" and v is not None else v) for k, v in e.items()
-                      if k not in ("line", "origin")} for e in value]
-        values[key] = {"value": value if set_here else default,
-                       "from": settings.where(key) if set_here else "default"}
-    shown = display_path(options.config_file, options.display_base) if options.config_file else None
-    summary = {"configuration": shown, "trusted": holder.trusted, "isolated": bool(isolated),
-               "project_root": options.display_base.as_posix(), "ignored": holder.ignored, "settings": values}
+    targets = [Path(p) for p in paths if str(p) != "-"] or [Path(".")]
+    summaries = [_effective(options, target, isolated) for target in targets]
     if fmt == "json":
-        click.echo(json.dumps(summary, indent=2, default=str))
+        click.echo(json.dumps(summaries[0] if len(summaries) == 1 else summaries, indent=2, default=str))
         return
+    holder = options.settings
+    shown = summaries[0]["configuration"]
     how = ("given with --config (trusted)" if holder.trusted else "found walking up from the checked paths")
     click.echo(f"# configuration: {shown + ' (' + how + ')' if shown else 'none' + (' (--isolated)' if isolated else '')}")
     click.echo(f"# project root: {options.display_base.as_posix()} (paths, excludes and baselines are relative to it)")
-    for key, item in values.items():
-        click.echo(f"{key}: {json.dumps(item['value'], default=str)}  # {item['from']}")
+    for summary in summaries:
+        if len(summaries) > 1 or summary["nested"]:
+            nested = ", ".join(summary["nested"]) or "none"
+            click.echo(f"# for {summary['path']}: configurations below it, nearest first: {nested}")
+        for key, item in summary["settings"].items():
+            click.echo(f"{key}: {json.dumps(item['value'], default=str)}  # {item['from']}")
+
+
+def _effective(options, target: Path, isolated: bool) -> dict:
+    """The configuration a file or folder is checked with, and where each value comes from: per-file
+    keys from the nearest configuration above it that sets them (exclude and rules-dir add up),
+    run-wide keys from the run's own configuration."""
+    from portlint.config import PER_FILE_KEYS, ConfigError, config_in, load_config
+    from portlint.engine import display_path
+
+    holder = options.settings
+    root = options.display_base
+    absolute = Path(os.path.abspath(options.cwd / target))
+    folder = absolute if absolute.is_dir() else absolute.parent
+    nested = []  # nearest first
+    tree = holder.tree
+    if tree is not None:
+        try:
+            tree.for_folder(folder)  # validates every configuration on the way (codes, keys)
+            current = os.path.realpath(folder)
+            for _ in range(4096):
+                if current == tree.top or not (current == tree.root.as_posix()
+                                               or current.startswith(tree.root.as_posix() + "/")):
+                    break
+                found = config_in(Path(current))
+                if found is not None:
+                    nested.append(load_config(found, display_path(found, root), root=root))
+                if current == tree.root.as_posix() or os.path.dirname(current) == current:
+                    break
+                current = os.path.dirname(current)
+        except ConfigError as exc:
+            raise click.UsageError(f"invalid configuration: {_clean(str(exc))}") from None
+    own = holder.config
+    values = {}
+    for key, default in _DEFAULTS.items():
+        chain = (nested + [own]) if key in PER_FILE_KEYS else [own]
+        setting = [c for c in chain if key in c.lines or (isinstance(c.document, dict) and key in c.document)]
+        if key in ("exclude", "rules-dir") and len(setting) > 1:
+            value = []
+            for c in reversed(setting):
+                value.extend(_shown_value(c, key, root))
+            values[key] = {"value": value, "from": ", ".join(c.where(key) for c in setting)}
+        elif setting:
+            values[key] = {"value": _shown_value(setting[0], key, root), "from": setting[0].where(key)}
+        else:
+            values[key] = {"value": default, "from": "default"}
+    shown = display_path(options.config_file, root) if options.config_file else None
+    return {"path": display_path(absolute, root), "configuration": shown, "trusted": holder.trusted,
+            "isolated": bool(isolated), "project_root": root.as_posix(),
+            "nested": [c.shown for c in nested], "settings": values}
+
+
+def _shown_value(settings, key: str, root: Path):
+    from portlint.engine import display_path
+
+    attr = {"rules-dir": "rules_dirs", "env-file": "env_files", "var-file": "var_files",
+            "vars": "variables"}.get(key, key.replace("-", "_"))
+    value = getattr(settings, attr, None)
+    if isinstance(value, list) and value and isinstance(value[0], Path):
+        value = [display_path(v, root) for v in value]
+    elif isinstance(value, Path):
+        value = display_path(value, root)
+    if key == "accept":
+        value = [{k: (str(v) if k == "expires" and v is not None else v) for k, v in e.items()
+                  if k not in ("line", "origin")} for e in value]
+    return value
 
 
 def _register_reference_commands() -> None:

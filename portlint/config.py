@@ -410,3 +410,100 @@ def unknown_code_message(token: str, keys: list[str]) -> str:
     if close:
         return f"unknown rule {token!r}; did you mean {' or '.join(repr(upper[c]) for c in close)}?"
     return f"unknown rule {token!r}; `portlint rules` lists the codes and names"
+
+
+# -- one configuration per folder ---------------------------------------------------------------------
+
+#: settings each file takes from the nearest configuration above it that sets them
+PER_FILE_KEYS = ("select", "ignore", "per-file-ignores", "severity", "exclude", "accept", "require-reason",
+                 "env-file", "var-file", "vars", "rules-dir")
+#: settings of the whole run: from --config, else the root-most configuration (the command line wins)
+RUN_WIDE_KEYS = ("fail-on", "fail-on-empty", "force-exclude", "baseline", "reports")
+
+
+def config_in(folder: Path) -> Path | None:
+    """The configuration file of one folder (``.portlint.yaml``, ``.portlint.yml``, then a
+    ``pyproject.toml`` with ``[tool.portlint]``), or None."""
+    for name in CONFIG_NAMES:
+        if os.path.lexists(folder / name):
+            return folder / name
+    if _has_tool_table(folder / PYPROJECT):
+        return folder / PYPROJECT
+    return None
+
+
+def root_most_config(start: Path, stop: Path | None) -> Path | None:
+    """The configuration a run takes its run-wide settings from: the one nearest the repository
+    root among those at or above ``start`` (up to ``stop``, the git top level or --project-root).
+    Outside a repository (``stop`` None) it is the nearest one, as the walk has no end to trust."""
+    if stop is None:
+        return find_config(start)
+    try:
+        folder = Path(os.path.abspath(start))
+    except (OSError, ValueError):
+        return None
+    if not folder.is_dir():
+        folder = folder.parent
+    real_stop = os.path.realpath(stop)
+    if not _within(os.path.realpath(folder), real_stop):
+        return find_config(start)
+    chosen = None
+    for _ in range(4096):  # bounded: a path has far fewer levels
+        found = config_in(folder)
+        if found is not None:
+            chosen = found
+        if os.path.realpath(folder) == real_stop or folder.parent == folder:
+            break
+        folder = folder.parent
+    return chosen
+
+
+def _within(real: str, top: str) -> bool:
+    return real == top or real.startswith(top.rstrip(os.sep) + os.sep)
+
+
+class ConfigTree:
+    """The configurations below the run's own one, found by walking up from each checked file's
+    folder (to the run's configuration's folder, else the project root), loaded once each.
+
+    ``build(config, parent)`` turns one loaded Config and the scope of the folder above it (None:
+    the run's own settings) into that folder's scope; ``load(path)`` loads a Config. Both may
+    raise ConfigError, which stops the run as a usage error.
+    """
+
+    def __init__(self, root: Path, top: Path | None, load, build):
+        self.root = Path(os.path.realpath(root))
+        #: the folder of the run's own configuration (its settings are the run's); None: none
+        self.top = os.path.realpath(top) if top is not None else None
+        self._load, self._build = load, build
+        self._folders: dict[str, object] = {}
+        #: every configuration below the run's own that applies to some checked file, in load order
+        self.used: list[Config] = []
+
+    def for_folder(self, folder: Path):
+        """The scope of the files in ``folder`` (None: the run's own settings)."""
+        real = os.path.realpath(folder)
+        if real in self._folders:
+            return self._folders[real]
+        chain = []  # folders from ``folder`` up, not yet known
+        current = real
+        parent_scope = None
+        for _ in range(4096):  # bounded: a path has far fewer levels
+            if current in self._folders:
+                parent_scope = self._folders[current]
+                break
+            if not _within(current, self.root.as_posix()) or current == self.top:
+                self._folders[current] = None
+                break
+            chain.append(current)
+            if current == self.root.as_posix() or os.path.dirname(current) == current:
+                break
+            current = os.path.dirname(current)
+        for path in reversed(chain):
+            found = config_in(Path(path))
+            if found is not None:
+                config = self._load(found)
+                self.used.append(config)
+                parent_scope = self._build(config, parent_scope)
+            self._folders[path] = parent_scope
+        return self._folders[real]

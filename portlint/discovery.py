@@ -203,7 +203,7 @@ class _Budget:
 
 
 def discover(paths: Iterable[Path], exclude: Iterable = (), root: Path | None = None,
-             force_exclude: bool = True) -> Iterator[Candidate]:
+             force_exclude: bool = True, nested=None) -> Iterator[Candidate]:
     """Yield files under ``paths`` in a stable order, skipping tool and vendor folders.
 
     ``root`` is the project root links must stay in (default: each walked folder).
@@ -213,8 +213,11 @@ def discover(paths: Iterable[Path], exclude: Iterable = (), root: Path | None = 
     At most ``limits.FILES`` files are handed on. When a tree holds more, files
     are taken from every folder in turn, so one folder stuffed with files cannot
     crowd out the others; each folder that lost files is reported.
+
+    ``nested`` (folder -> patterns), when given, adds the exclude patterns of the
+    configurations below the run's own that govern a folder (portlint.config.ConfigTree).
     """
-    found = list(_discover(paths, exclude, root, force_exclude))
+    found = list(_discover(paths, exclude, root, force_exclude, nested))
     files = [c for c in found if c.problem is None]
     if len(files) <= limits.FILES:
         yield from found
@@ -249,7 +252,7 @@ def _fair_share(files: list[Candidate], limit: int) -> set[Path]:
 
 
 def _discover(paths: Iterable[Path], exclude: Iterable, root: Path | None,
-              force_exclude: bool = True) -> Iterator[Candidate]:
+              force_exclude: bool = True, nested=None) -> Iterator[Candidate]:
     patterns = patterns_of(exclude)
     seen: set[Path] = set()
     walked: set[str] = set()
@@ -272,7 +275,9 @@ def _discover(paths: Iterable[Path], exclude: Iterable, root: Path | None,
                 reason = _os_reason(exc) if isinstance(exc, OSError) else "symbolic link loop; not followed"
                 yield Candidate(top, True, reason, always=True)
                 continue
-        if force_exclude and _excluded_with_parents(top, stat.S_ISDIR(info.st_mode), patterns):
+        here = patterns + patterns_of(nested(top if stat.S_ISDIR(info.st_mode) else Path(top).parent)) \
+            if nested is not None else patterns
+        if force_exclude and _excluded_with_parents(top, stat.S_ISDIR(info.st_mode), here):
             continue  # named on the command line (pre-commit's list) but excluded: as ruff's --force-exclude
         if not stat.S_ISDIR(info.st_mode):
             if top in seen:
@@ -287,7 +292,7 @@ def _discover(paths: Iterable[Path], exclude: Iterable, root: Path | None,
             yield Candidate(top, explicit=True)
             continue
         confine = os.path.realpath(root if root is not None else top)
-        for found in _walk(top, patterns, confine, walked, budget):
+        for found in _walk(top, patterns, confine, walked, budget, nested):
             if found.path not in seen:
                 seen.add(found.path)
                 yield found
@@ -310,7 +315,7 @@ def _too_many(path: Path) -> Candidate:
 
 
 def _walk(top: Path, patterns: tuple[Pattern, ...], confine: str, walked: set[str],
-          budget: _Budget) -> Iterator[Candidate]:
+          budget: _Budget, nested=None) -> Iterator[Candidate]:
     real_top = os.path.realpath(top)
     shown_top = Path(real_top).as_posix()
     if real_top in walked:
@@ -327,15 +332,16 @@ def _walk(top: Path, patterns: tuple[Pattern, ...], confine: str, walked: set[st
             yield Candidate(directory, False, f"cannot list folder: {_os_reason(exc)}", always=True)
             continue
         subdirs = []
+        here = patterns + patterns_of(nested(directory)) if nested is not None else patterns
         for entry in entries:
             path = Path(entry.path)
-            if patterns:
+            if here:
                 rel = os.path.relpath(entry.path, top).replace(os.sep, "/")
                 try:
                     is_dir = entry.is_dir()
                 except OSError:
                     is_dir = False
-                if _excluded(f"{shown_top}/{rel}", is_dir, patterns, shown_top):
+                if _excluded(f"{shown_top}/{rel}", is_dir, here, shown_top):
                     continue
             try:
                 info = entry.stat(follow_symlinks=False)

@@ -71,6 +71,10 @@ class Options:
     stdin: tuple[str, str] | None = None
     #: the configuration in effect, for the command line (``portlint.cli.Settings``)
     settings: object = None
+    #: configurations below the run's own, each for the files under its folder: an object with
+    #: ``root`` (the real project root it was built for) and ``for_folder(path) -> Scope | None``
+    #: (None: the run's own settings apply). None: one configuration for every file.
+    scopes: object = None
 
     @property
     def display_base(self) -> Path:
@@ -80,6 +84,62 @@ class Options:
     def absolute(self, shown: str) -> Path:
         """The path of a displayed file name."""
         return self.display_base / shown
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The settings that may differ per file, as the nearest configuration above a file makes them
+    (keys it does not set come from the configurations above it; see docs/configuration.md).
+
+    ``exclude`` holds only the patterns of configurations below the run's own (those of the run's
+    own configuration and of ``--exclude`` are ``Options.exclude``); ``rules_dirs`` every rule
+    folder in effect; ``accept_file`` the configuration the ``accept`` entries came from.
+    """
+
+    config_file: Path
+    exclude: tuple = ()
+    ignore: frozenset = frozenset()
+    select: frozenset = frozenset()
+    severity: Mapping[str, str] = field(default_factory=dict)
+    per_file_ignores: tuple = ()
+    accept: tuple = ()
+    accept_file: Path | None = None
+    require_reason: bool = False
+    env_files: tuple = ()
+    var_files: tuple = ()
+    variables: Mapping[str, str] = field(default_factory=dict)
+    rules_dirs: tuple = ()
+
+    def rule_key(self) -> tuple:
+        return (self.ignore, self.select, tuple(sorted(self.severity.items())), self.rules_dirs)
+
+    def parse_key(self) -> tuple:
+        return (self.env_files, self.var_files, tuple(sorted(self.variables.items())))
+
+
+def scope_of(options: Options, path: Path) -> "Scope | None":
+    """The per-file settings of ``path`` (a file, absolute or relative to the current folder);
+    None when the run's own settings apply."""
+    tree = options.scopes
+    if tree is None or options.project_root is None \
+            or os.path.realpath(options.project_root) != os.path.realpath(tree.root):
+        return None  # one configuration per run (or a revision checked in another folder)
+    absolute = path if path.is_absolute() else options.cwd / path
+    return tree.for_folder(absolute.parent)
+
+
+def scoped_options(options: Options, scope: "Scope | None") -> Options:
+    """``options`` with a scope's per-file settings in place of the run's own."""
+    if scope is None:
+        return options
+    import dataclasses
+
+    view = dataclasses.replace(
+        options, ignore=scope.ignore, select=scope.select, severity=dict(scope.severity),
+        per_file_ignores=scope.per_file_ignores, accept=[dict(e) for e in scope.accept],
+        config_file=scope.accept_file, require_reason=scope.require_reason, env_files=scope.env_files,
+        var_files=scope.var_files, variables=dict(scope.variables), rules_dirs=scope.rules_dirs, scopes=None)
+    return view
 
 
 def display_path(path: Path, cwd: Path) -> str:
@@ -122,7 +182,7 @@ def collect(paths: Sequence[Path], options: Options) -> tuple[list[ParseOutcome]
     claimed: dict[str, list[SourceFile]] = defaultdict(list)
     errors: list[InputError] = []
     base = options.display_base
-    for candidate in discover(paths, options.exclude, root, options.force_exclude):
+    for candidate in discover(paths, options.exclude, root, options.force_exclude, _nested_excludes(options)):
         path = candidate.path
         shown = shown_path(path, options)
         if candidate.problem is not None:
@@ -156,27 +216,56 @@ def collect(paths: Sequence[Path], options: Options) -> tuple[list[ParseOutcome]
             _remember(options, path)
         return text
 
-    ctx = ParseContext(
-        environ=dict(options.environ), env_files=tuple(options.env_files),
-        var_files=tuple(options.var_files), variables=dict(options.variables),
-        read_text=read_neighbour, display_path=partial(shown_path, options=options),
-        project_root=root, jobs=resolve_jobs(options.jobs), compose_projects=tuple(options.compose_projects),
-    )
+    jobs = resolve_jobs(options.jobs)
+    contexts: dict[tuple, tuple] = {}
+
+    def context_for(source: SourceFile) -> tuple:
+        """(context, cache) for a file: env files, var files and variables are per-file settings."""
+        scope = scope_of(options, source.path)
+        view = scoped_options(options, scope)
+        key = scope.parse_key() if scope is not None else None
+        if key not in contexts:
+            ctx = ParseContext(
+                environ=dict(options.environ), env_files=tuple(view.env_files),
+                var_files=tuple(view.var_files), variables=dict(view.variables),
+                read_text=read_neighbour, display_path=partial(shown_path, options=options),
+                project_root=root, jobs=jobs, compose_projects=tuple(options.compose_projects),
+            )
+            contexts[key] = (ctx, _result_cache(options, parsers, ctx) if options.cache else None)
+        return contexts[key]
+
     outcomes: list[ParseOutcome] = []
     by_name = {p.name: p for p in parsers}
     total = sum(len(group) for group in claimed.values())
-    cache = _result_cache(options, parsers, ctx) if options.cache else None
     for name in sorted(claimed):
         group = sorted(claimed[name], key=lambda source: source.display)  # the order files were named in never matters
-        if cache is None:
-            outcomes.extend(_parse_safely(by_name[name], group, ctx, options.progress, len(outcomes), total))
-        else:
-            from portlint.cache import parse_cached
+        parts: dict[int, list[SourceFile]] = {}
+        for source in group:  # files whose configurations read the same env and var files parse together
+            parts.setdefault(id(context_for(source)), []).append(source)
+        for part in parts.values():
+            ctx, cache = context_for(part[0])
+            if cache is None:
+                outcomes.extend(_parse_safely(by_name[name], part, ctx, options.progress, len(outcomes), total))
+            else:
+                from portlint.cache import parse_cached
 
-            outcomes.extend(parse_cached(by_name[name], group, ctx, cache, _parse_safely, ctx.jobs))
+                outcomes.extend(parse_cached(by_name[name], part, ctx, cache, _parse_safely, ctx.jobs))
     outcomes.sort(key=lambda outcome: outcome.file)  # stable: a file's outcomes keep their order
     files = len({f.display for group in claimed.values() for f in group} | {o.file for o in outcomes})
     return outcomes, errors, files
+
+
+def _nested_excludes(options: Options):
+    """For discovery: the exclude patterns of the configurations below the run's own that govern a
+    folder (None when there are none)."""
+    if options.scopes is None:
+        return None
+
+    def patterns(folder: Path) -> tuple:
+        scope = scope_of(options, Path(os.path.abspath(folder)) / "-")
+        return scope.exclude if scope is not None else ()
+
+    return patterns
 
 
 def _claim_stdin(options: Options, parsers: list[Parser], claimed: dict, errors: list[InputError]) -> None:
@@ -417,16 +506,89 @@ def run(paths: Sequence[Path], options: Options, with_findings: bool = True) -> 
     report.exposures, report.shadowed = evaluate_policies(exposures)
     report.errors = sorted(set(report.errors), key=lambda e: (e.file, e.line, e.column, e.message))
     if with_findings:
-        ctx = RuleContext(risks=load_risk_list(), shadowed=report.shadowed)
-        rule_errors: list[InputError] = []
-        rules = load_rules(options, rule_errors)
-        if rule_errors:
-            report.errors = sorted(set(report.errors) | set(rule_errors),
-                                   key=lambda e: (e.file, e.line, e.column, e.message))
-        report.rules = [type(rule) for rule in rules]
-        findings = _per_file_ignores(evaluate(report.exposures, rules, ctx, options.severity), options)
-        suppress.settle_report(report, findings, options, rules, {**options.texts, **_texts(findings, options)})
+        if options.scopes is None:
+            _judge(report, options, report.exposures)
+        else:
+            _judge_per_scope(report, options)
     return report
+
+
+def _judge(report: Report, options: Options, exposures: list[Exposure]) -> None:
+    """Rules, per-file ignores, suppressions and acceptances with one set of settings."""
+    from portlint.reference import load_risk_list
+
+    ctx = RuleContext(risks=load_risk_list(), shadowed=report.shadowed)
+    rule_errors: list[InputError] = []
+    rules = load_rules(options, rule_errors)
+    if rule_errors:
+        report.errors = sorted(set(report.errors) | set(rule_errors),
+                               key=lambda e: (e.file, e.line, e.column, e.message))
+    report.rules = [type(rule) for rule in rules]
+    findings = _per_file_ignores(evaluate(exposures, rules, ctx, options.severity), options)
+    suppress.settle_report(report, findings, options, rules, {**options.texts, **_texts(findings, options)})
+
+
+def _judge_per_scope(report: Report, options: Options) -> None:
+    """Each file judged with its own configuration's per-file settings (the nearest above it).
+
+    Rules run over every exposure once per distinct rule setting (rules that compare exposures
+    see all of them); each file keeps the findings of its own setting, and suppressions and
+    acceptances are settled per configuration with only its files' texts.
+    """
+    from portlint.reference import load_risk_list
+
+    scopes: dict[str, Scope | None] = {}
+
+    def scope_for(shown: str) -> Scope | None:
+        if shown not in scopes:
+            scopes[shown] = scope_of(options, options.absolute(shown))
+        return scopes[shown]
+
+    files = {e.location.file for e in report.exposures} | set(options.texts)
+    views: dict[int, tuple[Options, set[str]]] = {}
+    for shown in sorted(files):
+        scope = scope_for(shown)
+        key = id(scope) if scope is not None else 0
+        if key not in views:
+            views[key] = (scoped_options(options, scope), set())
+        views[key][1].add(shown)
+    if not views:
+        views[0] = (options, set())
+    evaluated: dict[tuple, tuple[list, list[Finding]]] = {}
+    rule_errors: list[InputError] = []
+    classes: list = []
+    findings_of: dict[int, list[Finding]] = {}
+    for key, (view, _) in views.items():
+        rule_key = (view.ignore, view.select, tuple(sorted(view.severity.items())), tuple(view.rules_dirs))
+        if rule_key not in evaluated:
+            ctx = RuleContext(risks=load_risk_list(), shadowed=report.shadowed)
+            rules = load_rules(view, rule_errors)
+            evaluated[rule_key] = (rules, evaluate(report.exposures, rules, ctx, view.severity))
+            classes.extend(type(rule) for rule in rules if type(rule) not in classes)
+        findings_of[key] = evaluated[rule_key]
+    report.rules = classes
+    if rule_errors:
+        report.errors = sorted(set(report.errors) | set(rule_errors),
+                               key=lambda e: (e.file, e.line, e.column, e.message))
+    findings_all: list[Finding] = []
+    for key, (view, own) in views.items():
+        rules, findings = findings_of[key]
+        mine = [f for f in findings if (id(scope_for(f.location.file)) if scope_for(f.location.file) is not None
+                                        else 0) == key]
+        mine = _per_file_ignores(mine, view)
+        part = Report(exposures=report.exposures)
+        texts = {file: text for file, text in options.texts.items() if file in own}
+        texts.update({file: text for file, text in _texts(mine, view).items() if file not in texts})
+        suppress.settle_report(part, mine, view, rules, texts)
+        findings_all.extend(part.findings)
+        report.suppressed.extend(part.suppressed)
+        report.accepted.extend(part.accepted)
+        report.waivers.update(part.waivers)
+        report.errors.extend(e for e in part.errors if e not in report.errors)
+    order = (lambda f: (f.location.file, f.location.line, f.location.column, f.rule_id))
+    report.findings = sorted(findings_all, key=order)
+    report.suppressed.sort(key=order)
+    report.accepted.sort(key=order)
 
 
 def _per_file_ignores(findings: list[Finding], options: Options) -> list[Finding]:
