@@ -49,9 +49,14 @@ class Known(Counter):
         self.entries = {}
 
 
-def load(text: str, origin: str) -> Known:
+def load(text: str, origin: str, rules=None) -> Known:
     """The fingerprint counts of a baseline (``.version``: their fingerprint version);
-    BaselineError, saying what is wrong, for anything else."""
+    BaselineError, saying what is wrong, for anything else.
+
+    With ``rules`` (rule classes), every entry's ``rule_id`` must name one of them
+    (case-insensitively, as everywhere a rule is named); an unknown one is refused
+    with the closest codes, since a misspelled code would baseline nothing.
+    """
     def refuse(what: str) -> BaselineError:
         return BaselineError(f"{origin} is not a portlint baseline: {what}")
 
@@ -87,9 +92,22 @@ def load(text: str, origin: str) -> Known:
         for key in ("rule_id", "file", "resource", "message"):
             if key in entry and not isinstance(entry[key], (str, type(None))):
                 raise refuse(f"finding {fingerprint[:80]!r}: {key} must be a string, got {_kind(entry[key])}")
+        if rules is not None and entry.get("rule_id") is not None:
+            _check_rule(entry["rule_id"], rules, origin, fingerprint)
         known[fingerprint] = count
         known.entries[fingerprint] = entry
     return known
+
+
+def _check_rule(rule_id: str, rules, origin: str, fingerprint: str) -> None:
+    """A recorded rule id must be the code of a known rule (case-insensitively)."""
+    from portlint.config import rules_keys, unknown_code_message
+
+    codes = {cls.code.upper() for cls in rules}
+    if rule_id.strip().upper() not in codes:
+        message = unknown_code_message(rule_id.strip(), rules_keys(rules)) if rule_id.strip() else "rule_id is empty"
+        raise BaselineError(f"{origin}: finding {fingerprint[:80]!r}: {message} (a baseline entry of an "
+                            "unknown rule matches no finding; write the baseline again with --write-baseline)")
 
 
 def _deep_line(text: str, depth: int = 500) -> int:
@@ -120,7 +138,7 @@ def _kind(value: object) -> str:
     return names.get(type(value), type(value).__name__)
 
 
-def read(path: Path) -> Known:
+def read(path: Path, rules=None) -> Known:
     """Load a baseline file through the safe reader (a regular file, within the size limit)."""
     from portlint.inputs import ReadRefused, read_input
     from portlint.limits import LimitExceeded
@@ -133,7 +151,7 @@ def read(path: Path) -> Known:
         raise BaselineError(f"cannot read baseline {path}: {exc}") from None
     if text is None:
         raise BaselineError(f"baseline {path} does not exist")
-    return load(text, str(path))
+    return load(text, str(path), rules)
 
 
 def apply(findings: list[Finding], known: Counter) -> tuple[list[Finding], list[Finding]]:
@@ -170,11 +188,12 @@ def stale(known: Known, unused: Counter, checked: set[str]) -> list[dict]:
 
 
 def settle(report: Report, write_to: Path | None = None, compare_with: Path | None = None,
-           write=None, checked: set[str] | None = None) -> list[dict]:
+           write=None, checked: set[str] | None = None, rules=None) -> list[dict]:
     """Record the report's findings in ``write_to``, or drop those ``compare_with`` knows.
 
     ``write(path, text)`` writes the baseline (the CLI hands in its guarded writer).
     Returns the stale entries of ``compare_with`` (see ``stale``) among the ``checked`` files.
+    ``rules`` (rule classes): the rules every entry's ``rule_id`` must name (see ``load``).
     """
     if write_to is not None:
         if write is None:
@@ -184,7 +203,7 @@ def settle(report: Report, write_to: Path | None = None, compare_with: Path | No
             write(write_to, dump(report.findings))
         report.baselined, report.findings = report.findings, []
     elif compare_with is not None:
-        known = read(compare_with)
+        known = read(compare_with, rules)
         report.findings, report.baselined, unused = match(report.findings, known)
         return stale(known, unused, checked or set())
     return []
