@@ -93,3 +93,20 @@ def _family_of(name: str) -> str:
     if name.endswith(".tf"):
         return "terraform"
     return "compose" if name.startswith(("compose", "docker-compose")) else "kubernetes"
+
+
+@pytest.mark.parametrize("address, expected", [
+    ("aws_security_group.web", "aws_security_group"),
+    ("module.web_sg.aws_security_group.this", "aws_security_group"),
+    ("module.a.module.b.google_compute_firewall.ssh[0]", "google_compute_firewall"),
+    ('aws_security_group_rule.x["10.0.0.0/8.a"]', "aws_security_group_rule"),
+    ('module.cache_sg.ingress_rules["redis-tcp"]', ""),
+    ("azurerm_network_security_group.web / rule rdp", "azurerm_network_security_group"),
+])
+def test_terraform_type_skips_module_names(address, expected):
+    from portlint.checks.fixes import terraform_type
+    from portlint.model import Exposure, Location, PortRange
+
+    e = Exposure(kind="terraform", location=Location("main.tf", 1, 1), resource=address, protocol="tcp",
+                 port_range=PortRange.single(22), sources=("0.0.0.0/0",), scope="internet")
+    assert terraform_type(e) == expected

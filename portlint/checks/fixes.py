@@ -76,6 +76,12 @@ _INTERNAL_LB = ("add an internal load balancer annotation for your cloud "
 _PLAN = "in the .tf that produced this plan, "
 
 
+_INTERNAL_LB_HCL = ("add an internal load balancer annotation in `metadata` for your cloud "
+                    "(`\"service.beta.kubernetes.io/aws-load-balancer-scheme\" = \"internal\"`, "
+                    "`\"networking.gke.io/load-balancer-type\" = \"Internal\"`, "
+                    "`\"service.beta.kubernetes.io/azure-load-balancer-internal\" = \"true\"`)")
+
+
 def terraform_type(e: Exposure) -> str:
     """``aws_security_group_rule`` from ``module.x.aws_security_group_rule.ssh``; ``""`` if none."""
     parts = _PARTS.split(e.resource.split(" ", 1)[0])
@@ -121,7 +127,7 @@ def _kubernetes(e: Exposure, problem: str, hcl: bool) -> str:
     if "load-balancer" in t:
         if hcl:
             return _either("set `load_balancer_source_ranges` to the addresses that need it",
-                           _INTERNAL_LB.replace("annotation", "annotation in `metadata`"),
+                           _INTERNAL_LB_HCL,
                            "use `type = \"ClusterIP\"`")
         return _either("set `spec.loadBalancerSourceRanges` to the addresses that need it",
                        _INTERNAL_LB, "use `type: ClusterIP`")
