@@ -20,13 +20,20 @@ def json_path(parts) -> str:
     return "$" + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in parts)
 
 
+def stems() -> list[str]:
+    """Every schema shipped, by file stem."""
+    return sorted(path.name[:-len(".schema.json")] for path in SCHEMA_DIR.glob("*.schema.json"))
+
+
 def validator(name: str):
-    """A Draft 2020-12 validator that resolves references between portlint's schemas."""
+    """A Draft 2020-12 validator that resolves references between portlint's schemas, offline: each
+    schema is known by its ``$id`` (a URN) and by its file name (for relative references), and
+    nothing is ever fetched (an unknown reference is an error, never a download)."""
     from jsonschema import Draft202012Validator
     from referencing import Registry, Resource
 
-    resources = [(f"{stem}.schema.json", Resource.from_contents(load_schema(stem)))
-                 for stem in ("report", "inventory")]
-    registry = Registry().with_resources(
-        resources + [(load_schema(stem)["$id"], res) for stem, (_, res) in zip(("report", "inventory"), resources)])
-    return Draft202012Validator(load_schema(name), registry=registry)
+    resources = []
+    for stem in stems():
+        resource = Resource.from_contents(load_schema(stem))
+        resources += [(f"{stem}.schema.json", resource), (load_schema(stem)["$id"], resource)]
+    return Draft202012Validator(load_schema(name), registry=Registry().with_resources(resources))
