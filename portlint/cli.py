@@ -802,6 +802,15 @@ def _register_diff_command() -> None:
 _register_diff_command()
 
 
+def _register_trust_command() -> None:
+    from portlint.cli_trust import trust
+
+    cli.add_command(trust)
+
+
+_register_trust_command()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Console-script entry point; returns the exit status instead of raising.
 
