@@ -75,6 +75,45 @@ def read_input(path: Path, root: Path | None = None, max_bytes: int | None = Non
         raise ReadRefused(path, "not UTF-8 text", line) from None
 
 
+def list_folder(folder: Path, root: Path | None = None) -> list[tuple[Path, bool]]:
+    """The regular files and folders directly in ``folder`` as (path, is a folder), by name; empty
+    when it is absent or not a folder. Other entries (FIFOs, devices, sockets, broken links) and links
+    that lead out of ``root`` are left out. ReadRefused when ``folder`` itself is outside ``root``;
+    ``limits.LimitExceeded`` beyond ``limits.FILES`` entries."""
+    try:
+        resolved = Path(os.path.realpath(folder))
+        info = os.stat(resolved)
+    except FileNotFoundError:
+        return []
+    except (OSError, RuntimeError, ValueError) as exc:
+        raise ReadRefused(folder, _os_reason(exc)) from None
+    if root is not None and not is_inside(resolved, root):
+        raise ReadRefused(folder, f"it is outside the project root {root.as_posix()}; "
+                                  "portlint reads nothing outside the checked project")
+    if not stat.S_ISDIR(info.st_mode):
+        return []
+    found: list[tuple[Path, bool]] = []
+    seen = 0
+    try:
+        with os.scandir(resolved) as entries:
+            for entry in entries:
+                seen += 1
+                if seen > limits.FILES:
+                    raise limits.LimitExceeded(f"entries in {folder.as_posix()}", limits.FILES, "FILES")
+                try:
+                    target = os.path.realpath(entry.path)
+                    mode = os.stat(target).st_mode
+                except (OSError, ValueError):
+                    continue
+                if root is not None and not is_inside(Path(target), root):
+                    continue
+                if stat.S_ISREG(mode) or stat.S_ISDIR(mode):
+                    found.append((folder / entry.name, stat.S_ISDIR(mode)))
+    except OSError as exc:
+        raise ReadRefused(folder, _os_reason(exc)) from None
+    return sorted(found)
+
+
 def _os_reason(exc: BaseException) -> str:
     if isinstance(exc, OSError) and exc.strerror:
         return exc.strerror[0].lower() + exc.strerror[1:]

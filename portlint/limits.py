@@ -79,3 +79,5 @@ INTERPOLATION_DEPTH = _limit("INTERPOLATION_DEPTH", 32)
 ACCEPT_ENTRIES = _limit("ACCEPT_ENTRIES", 10_000)
 #: other Compose files one project may merge through ``extends: file:`` (and the depth of an extends chain)
 COMPOSE_FILES = _limit("COMPOSE_FILES", 64)
+#: hosts and groups read from the inventory files beside one Ansible playbook
+INVENTORY_ENTRIES = _limit("INVENTORY_ENTRIES", 100_000)

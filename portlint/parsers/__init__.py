@@ -56,6 +56,13 @@ class ParseContext:
 
         return is_inside(path, self.project_root)
 
+    def list_dir(self, folder: Path) -> list[tuple[Path, bool]]:
+        """(path, is a folder) of the regular files and folders in ``folder``, by name, confined like
+        ``read_text`` (see ``portlint.inputs.list_folder``); read the files through ``read_text``."""
+        from portlint.inputs import list_folder
+
+        return list_folder(folder, self.project_root)
+
 
 @dataclass(frozen=True)
 class SourceFile:

@@ -30,7 +30,11 @@ from typing import Any, Callable, Iterable, Iterator
 from portlint.model import Exposure, InputError, Location, ParseOutcome, PortRange
 from portlint.netscope import classify_sources
 from portlint.parsers import ParseContext, SourceFile, yaml_documents
-from portlint.parsers.ansible_vars import Scope, host_names, layer, read_vars, side_by_side, variants, when
+from portlint import limits
+from portlint.limits import LimitExceeded
+from portlint.parsers.ansible_inventory import Inventory, read_inventory
+from portlint.parsers.ansible_vars import (Scope, Value, alternatives, host_patterns, layer, names_in, read_vars,
+                                          render_known, variants, when)
 from portlint.protocols import ALL_PORTS, normalize_protocol, parse_port_text
 from portlint.parsers.units import Invalid, Units, checked_address, expect, short, type_name
 from portlint.yamlpos import LocatedDict, LocatedList, Span
@@ -564,26 +568,51 @@ def _exposed_rank(exposures: list[Exposure]) -> int:
     return widest * 100_000 + ports
 
 
+#: inventory files kept beside a playbook (INI or YAML); ``inventory`` may also be a folder of them
+INVENTORY_NAMES = ("hosts", "hosts.ini", "hosts.yml", "hosts.yaml",
+                   "inventory", "inventory.ini", "inventory.yml", "inventory.yaml")
+#: file endings Ansible loads from a ``group_vars``/``host_vars`` folder ("" is a file without one)
+VARS_ENDINGS = ("", ".yml", ".yaml", ".json")
+#: folder depth walked inside a ``group_vars/<group>/`` folder (Ansible walks them recursively)
+MAX_VARS_DEPTH = 8
+#: distinct candidate values kept for one variable across the hosts of a play
+MAX_CANDIDATES = 64
+
+
 class _Variables:
-    """The variables a task file sees before its plays: role defaults and vars, inventory group and host vars."""
+    """The variables a task file sees, with Ansible's precedence (lowest first): role defaults;
+    inventory file group vars; ``group_vars/all``; ``group_vars/<group>``; inventory file host vars;
+    ``host_vars/<host>``; play ``vars``; ``vars_files``; role vars. Group and host variables are read
+    for each host of the play (from the inventory files beside the playbook or in ``inventory/``),
+    and hosts that end with different values each give a candidate."""
 
     def __init__(self, ctx: ParseContext | None, path: Path | None, file: str):
         self.ctx, self.path, self.file = ctx, path, file
         self.errors: list[InputError] = []
         self.role: Path | None = None
-        self.inventory: list[Path] = []
+        #: folders holding inventories, group_vars and host_vars, lowest precedence first
+        self.folders: list[Path] = []
         if path is not None:
             parts = path.parts
             if "roles" in parts[:-1]:
                 index = len(parts) - 1 - parts[::-1].index("roles")
                 if index + 2 < len(parts):
                     self.role = Path(*parts[:index + 2])
-                    self.inventory = [Path(*parts[:index])] if index else []
+                    self.folders = [Path(*parts[:index]) / "inventory", Path(*parts[:index])] if index else []
             else:
-                self.inventory = [path.parent, path.parent / "inventory"]
+                self.folders = [path.parent / "inventory", path.parent]
         self._defaults: Any = None
         self._role_vars: Any = None
         self._loaded = False
+        self._vars_cache: dict[tuple[Path, str, str], list[tuple[Any, str]]] = {}
+        self._listings: dict[tuple[Path, str], dict[str, bool]] = {}
+        self._inventory_read = False
+        self._inventory: Inventory | None = None
+
+    def _error(self, line: int, message: str) -> None:
+        error = InputError(self.file, line, message)
+        if error not in self.errors:
+            self.errors.append(error)
 
     def _read(self, path: Path, line: int) -> Any:
         if self.ctx is None:
@@ -592,6 +621,19 @@ class _Variables:
         document, errors = read_vars(self.ctx, path, shown, self.file, line)
         self.errors.extend(e for e in errors if e not in self.errors)
         return document
+
+    def _list(self, folder: Path, line: int) -> list[tuple[Path, bool]]:
+        from portlint.inputs import ReadRefused
+
+        if self.ctx is None:
+            return []
+        try:
+            return self.ctx.list_dir(folder)
+        except ReadRefused as exc:
+            self._error(line, f"{self.ctx.display_path(folder)}: {exc}")
+        except LimitExceeded as exc:
+            self._error(line, exc.message)
+        return []
 
     def _first(self, paths: list[Path], line: int) -> tuple[Any, str]:
         for path in paths:
@@ -608,17 +650,73 @@ class _Variables:
             self._defaults = self._first([self.role / "defaults" / "main.yml", self.role / "defaults" / "main.yaml"], 1)
             self._role_vars = self._first([self.role / "vars" / "main.yml", self.role / "vars" / "main.yaml"], 1)
 
-    def _inventory(self, kind: str, name: str, line: int) -> tuple[Any, str]:
-        paths = [folder / kind / f"{name}{ext}" for folder in self.inventory for ext in (".yml", ".yaml")]
-        return self._first(paths, line)
+    # -- group_vars and host_vars ----------------------------------------------------------
+
+    def _vars_of(self, folder: Path, kind: str, name: str, line: int) -> list[tuple[Any, str]]:
+        """The variable files of one group or host in one folder, as Ansible finds them: the first of
+        ``<name>`` (a folder: every file in it, walked by name, or a file), ``<name>.yml``,
+        ``<name>.yaml``, ``<name>.json``."""
+        key = (folder, kind, name)
+        if key in self._vars_cache:
+            return self._vars_cache[key]
+        found: list[tuple[Any, str]] = []
+        self._vars_cache[key] = found
+        if self.ctx is None:
+            return found
+        listing = self._listings.get((folder, kind))
+        if listing is None:
+            listing = self._listings[(folder, kind)] = {p.name: sub for p, sub in self._list(folder / kind, line)}
+        for ending in VARS_ENDINGS:
+            if f"{name}{ending}" in listing:
+                path = folder / kind / f"{name}{ending}"
+                files = self._walk(path, line) if listing[path.name] else [path]
+                for file in files:
+                    document = self._read(file, line)
+                    if document is not None:
+                        found.append((document, self.ctx.display_path(file)))
+                return found
+        for ending in VARS_ENDINGS[1:]:  # not listed: a FIFO or a link out of the tree by that name is refused
+            self._read(folder / kind / f"{name}{ending}", line)
+        return found
+
+    def _walk(self, top: Path, line: int) -> list[Path]:
+        """The files of a vars folder in Ansible's order: entries by name, a folder's files in its
+        place; hidden and ``~`` files left out, folders with a dot in their name not entered."""
+        files: list[Path] = []
+        stack = [iter(self._list(top, line))]
+        walked = 0
+        while stack:
+            entry = next(stack[-1], None)
+            if entry is None:
+                stack.pop()
+                continue
+            walked += 1
+            if walked > limits.FILES:
+                self._error(line, LimitExceeded(f"entries under {self.ctx.display_path(top)}",
+                                                limits.FILES, "FILES").message)
+                break
+            path, is_folder = entry
+            if path.name.startswith(".") or path.name.endswith("~"):
+                continue
+            if is_folder:
+                if not path.suffix and len(stack) < MAX_VARS_DEPTH:
+                    stack.append(iter(self._list(path, line)))
+            elif path.suffix in VARS_ENDINGS:
+                files.append(path)
+        return files
+
+    def _layer_all(self, scope: Scope, kind: str, name: str, label: str, line: int) -> Scope:
+        for folder in self.folders:
+            for document, shown in self._vars_of(folder, kind, name, line):
+                scope = layer(scope, document, label, shown)
+        return scope
 
     def _lower(self, line: int) -> Scope:
         self._role_files()
         scope: Scope = {}
         if self._defaults and self._defaults[0] is not None:
             scope = layer(scope, self._defaults[0], "role default", self._defaults[1])
-        found, shown = self._inventory("group_vars", "all", line)
-        return layer(scope, found, "group_vars/all", shown)
+        return scope
 
     def _upper(self, scope: Scope) -> Scope:
         if self._role_vars and self._role_vars[0] is not None:
@@ -626,18 +724,163 @@ class _Variables:
         return scope
 
     def file_scope(self) -> Scope:
-        """Variables of a task file outside any play (a role's tasks)."""
-        return self._upper(self._lower(1))
+        """Variables of a task file outside any play (a role's tasks): every host has group ``all``."""
+        return self._upper(self._layer_all(self._lower(1), "group_vars", "all", "group_vars/all", 1))
+
+    # -- inventories ---------------------------------------------------------------------
+
+    def _load_inventory(self, line: int) -> Inventory | None:
+        """The inventory files beside the playbook and in ``inventory/``, read once; None without any."""
+        if self._inventory_read:
+            return self._inventory
+        self._inventory_read = True
+        if self.ctx is None:
+            return None
+        files: list[Path] = []
+        readable = ("", ".ini", ".yml", ".yaml", ".json")
+        if self.folders:  # hosts, hosts.yml, inventory.ini ... beside the playbook
+            files.extend(path for path, is_folder in self._list(self.folders[-1], line)
+                         if not is_folder and path.name in INVENTORY_NAMES)
+        if len(self.folders) > 1:  # every inventory file of the folder inventory/
+            files.extend(path for path, is_folder in self._list(self.folders[0], line)
+                         if not is_folder and not path.name.startswith(".") and not path.name.endswith("~")
+                         and path.suffix in readable)
+        if not files:
+            return None
+        inventory = Inventory()
+        try:
+            for path in files:
+                self._read_inventory(inventory, path, line)
+        except LimitExceeded as exc:
+            self._error(line, f"{exc.message}; the inventory is not used")
+            return None
+        self._inventory = inventory if (inventory.groups or inventory.hosts) else None
+        return self._inventory
+
+    def _read_inventory(self, inventory: Inventory, path: Path, line: int) -> None:
+        from portlint.inputs import ReadRefused
+        from portlint.yamlpos import load_single
+
+        shown = self.ctx.display_path(path)
+        try:
+            text = self.ctx.read_text(path)
+        except ReadRefused as exc:
+            self._error(line, f"{shown}: {exc}")
+            return
+        if text is None:
+            return
+        document = None
+        if path.suffix != ".ini":
+            loaded, problems = load_single(text)
+            if isinstance(loaded, dict) and not problems:
+                document = loaded
+            elif path.suffix in (".yml", ".yaml", ".json"):
+                for problem in problems[:1]:
+                    self._error(line, f"{shown}:{problem.line}: {problem.message}")
+                if not isinstance(loaded, dict):
+                    return  # Ansible's INI reader does not take these endings' files either
+                document = loaded
+        for number, message in read_inventory(inventory, text, shown, document):
+            self._error(line, f"{shown}:{number}: {message}")
+
+    def _targets(self, hosts: Any, inventory: Inventory | None) -> list[tuple[str | None, list[str]]]:
+        """(host, its groups in variable order) for the hosts a play runs on; a name the inventory does
+        not know is taken as both a group and a host of that name (their vars files are read by name)."""
+        from fnmatch import fnmatchcase
+
+        words = [w for w in host_patterns(hosts)]
+        targets: list[tuple[str | None, list[str]]] = []
+
+        def add(host: str | None, groups: list[str]) -> None:
+            if (host, groups) not in targets:
+                targets.append((host, groups))
+        if inventory is None:
+            for word in words:
+                if word not in ("all", "*") and not any(c in word for c in "*?["):
+                    add(word, ["all", word])
+            return targets or [(None, ["all"])]
+        for word in words:
+            if word in ("all", "*"):
+                names = list(inventory.hosts)
+            elif word in inventory.groups:
+                names = inventory.hosts_of(word)
+                if not names:
+                    add(None, ["all", word])
+            elif word in inventory.hosts:
+                names = [word]
+            elif any(c in word for c in "*?["):
+                names = [h for h in inventory.hosts if fnmatchcase(h, word)]
+                for group in inventory.groups:
+                    if fnmatchcase(group, word):
+                        names.extend(h for h in inventory.hosts_of(group) if h not in names)
+            else:
+                add(word, ["all", word])
+                continue
+            for host in names:
+                add(host, inventory.groups_of(host))
+        return targets or [(None, ["all"])]
 
     def play_scope(self, play: dict, span: Span, units: Units) -> Scope:
         line = span.line
-        scope = self._lower(line)
-        names = [n for n in host_names(play.get("hosts")) if n != "all"]
-        groups = [(found, f"group_vars/{name}", shown) for name in names
-                  for found, shown in [self._inventory("group_vars", name, line)] if found is not None]
-        scope = side_by_side(scope, groups)
-        hosts = [(found, f"host_vars/{name}", shown) for name in names
-                 for found, shown in [self._inventory("host_vars", name, line)] if found is not None]
-        scope = side_by_side(scope, hosts)
+        base = self._lower(line)
+        inventory = self._load_inventory(line)
+        used: set[str] = set()
+        names_in(play, used)
+        host_vars_named = {name for folder in self.folders for p, _ in self._list(folder / "host_vars", line)
+                           for name in (p.name, p.stem)}
+        profiles: dict[tuple, Scope] = {}
+        for host, groups in self._targets(play.get("hosts"), inventory):
+            own = host is not None and (host in host_vars_named or (inventory is not None and inventory.hosts.get(host)))
+            key = (host if own else None, tuple(groups))
+            if key not in profiles:
+                profiles[key] = self._host_scope(host if own else None, groups, inventory, line)
+        scope = alternatives(base, list(profiles.values()), used, MAX_CANDIDATES)
         scope = layer(scope, play.get("vars"), "play vars", self.file)
+        scope = self._vars_files(play, scope)
         return self._upper(scope)
+
+    def _host_scope(self, host: str | None, groups: list[str], inventory: Inventory | None, line: int) -> Scope:
+        """The group and host variables of one host (lowest first): inventory group vars, group_vars
+        files (inventory folder before the playbook's), inventory host vars, host_vars files."""
+        scope: Scope = {}
+        if inventory is not None:
+            for group in groups:
+                if group in inventory.groups:
+                    scope.update({name: (Value(value, origin),)
+                                  for name, (value, origin) in inventory.groups[group].vars.items()})
+        for folder in self.folders:
+            for group in groups:
+                for document, shown in self._vars_of(folder, "group_vars", group, line):
+                    scope = layer(scope, document, f"group_vars/{group}", shown)
+        if host is not None:
+            if inventory is not None:
+                scope.update({name: (Value(value, origin),)
+                              for name, (value, origin) in inventory.hosts.get(host, {}).items()})
+            for folder in self.folders:
+                for document, shown in self._vars_of(folder, "host_vars", host, line):
+                    scope = layer(scope, document, f"host_vars/{host}", shown)
+        return scope
+
+    def _vars_files(self, play: dict, scope: Scope) -> Scope:
+        """``vars_files`` of a play, relative to the playbook's folder; a list entry takes its first file
+        that exists; a path still holding ``{{ }}`` after known variables are filled is not read."""
+        entries = play.get("vars_files")
+        if not isinstance(entries, list) or self.ctx is None or self.path is None:
+            return scope
+        spans = entries.spans if isinstance(entries, LocatedList) else []
+        known = {name: values[0].value for name, values in scope.items()
+                 if len(values) == 1 and isinstance(values[0].value, (str, int))}
+        for index, entry in enumerate(entries[:MAX_CANDIDATES]):
+            line = spans[index].line if index < len(spans) else 1
+            for candidate in (entry if isinstance(entry, list) else [entry])[:MAX_CANDIDATES]:
+                if not isinstance(candidate, str) or not candidate.strip():
+                    continue
+                rendered = render_known(candidate, known)
+                if "{{" in rendered:
+                    continue
+                path = self.path.parent / rendered
+                document = self._read(path, line)
+                if document is not None:
+                    scope = layer(scope, document, "vars_files", self.ctx.display_path(path))
+                    break
+        return scope

@@ -72,6 +72,60 @@ def side_by_side(scope: Scope, layers: list[tuple[Any, str, str]]) -> Scope:
     return result
 
 
+def alternatives(base: Scope, scopes: list[Scope], used: set[str], limit: int) -> Scope:
+    """``base`` with the variables of several hosts of one play on top: where hosts end with different
+    values (a host that does not set a variable keeps ``base``'s), each value is a candidate (at most
+    ``limit`` per variable). Only ``used`` names (those the play's tasks may render) are compared."""
+    if not scopes:
+        return dict(base)
+    result = dict(base)
+    wanted, frontier = set(used), set(used)
+    for _ in range(MAX_DEPTH):  # and the names their values use ({{ office_net }} in a group var)
+        more: set[str] = set()
+        for scope in scopes:
+            for name in frontier:
+                for candidate in scope.get(name, ()):
+                    _names(candidate.value, more)
+        frontier = more - wanted
+        wanted |= frontier
+        if not frontier:
+            break
+    names = {name for scope in scopes for name in scope if name in wanted}
+    for name in sorted(names):
+        found: dict[str, Value] = {}
+        for scope in scopes:
+            for candidate in scope.get(name) or base.get(name) or ():
+                key = repr(candidate.value)
+                if key not in found and len(found) < limit:
+                    found[key] = candidate
+        result[name] = tuple(found.values())
+    return result
+
+
+def names_in(value: Any, out: set[str]) -> None:
+    """The variable names ``value`` (a play) may use: in ``{{ }}`` and as words of bare expressions
+    (``when:``)."""
+    _names(value, out)
+    words: set[str] = set()
+    stack = [value]
+    while stack:  # names in `when:` and other bare expressions: any identifier-like word
+        item = stack.pop()
+        if isinstance(item, str):
+            if len(item) <= 500:
+                words.update(re.findall(r"[A-Za-z_][A-Za-z0-9_]{0,127}", item))
+        elif isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    out.update(words)
+
+
+def render_known(text: str, known: dict[str, Any]) -> str:
+    """``text`` with ``{{ name }}`` filled where ``known`` has the name (a vars_files path)."""
+    result = _substitute(text, known)
+    return result if isinstance(result, str) else text
+
+
 def _names(value: Any, out: set[str]) -> None:
     stack = [value]
     while stack:
@@ -226,6 +280,25 @@ def host_names(hosts: Any) -> list[str]:
     for word in words:
         name = word.strip().lstrip("&!")
         if _NAME.fullmatch(name) and name not in names and ".." not in name:
+            names.append(name)
+    return names[:MAX_GROUPS]
+
+
+def host_patterns(hosts: Any) -> list[str]:
+    """The words of a play's ``hosts:`` (``web:&prod:!db``, ``[web, db]``, ``web*``) without their
+    ``&``/``!`` operators and ``[0]`` subscripts, at most MAX_GROUPS; names with ``..`` or ``/`` are left out.
+    Intersections and exclusions are read as unions: more hosts, never fewer, are judged."""
+    if isinstance(hosts, list):
+        words = [str(h) for h in hosts if isinstance(h, (str, int))]
+    elif isinstance(hosts, str):
+        words = re.split(r"[:,]", hosts)
+    else:
+        return []
+    names = []
+    for word in words:
+        name = re.sub(r"\[[0-9:-]*\]$", "", word.strip().lstrip("&!"))
+        if name and len(name) <= 128 and ".." not in name and "/" not in name and "{{" not in name \
+                and name not in names:
             names.append(name)
     return names[:MAX_GROUPS]
 
