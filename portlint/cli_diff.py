@@ -74,9 +74,15 @@ def _evaluate(folder: Path, options, label: str, revision: str | None, errors, s
     from portlint.diff import Side
     from portlint.engine import run
 
+    from portlint.discovery import rebase
+
     root = root or folder
+    mapped = dict(mapped or {})  # excludes anchored in the real project match nothing in another folder: move them
+    mapped.setdefault("exclude", rebase(options.exclude, options.project_root, root))
+    mapped.setdefault("per_file_ignores", tuple(
+        (rebase([pattern], options.project_root, root)[0], codes) for pattern, codes in options.per_file_ignores))
     local = dataclasses.replace(options, cwd=root, project_root=root, progress=None, errors=list(options.errors),
-                                read=options.read, texts={}, **(mapped or {}))
+                                read=options.read, texts={}, **mapped)
     fields = {f.name for f in dataclasses.fields(options)}
     for name, value in vars(options).items():  # attributes set after construction (the settings in effect)
         if name not in fields:
