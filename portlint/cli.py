@@ -349,8 +349,9 @@ _var = click.option("--var", multiple=True, metavar="NAME=VALUE",
                     help="Terraform variable for root modules; wins over every file (repeatable).")
 _config = click.option("--config", type=click.Path(path_type=Path, dir_okay=False, exists=True),
                        help="Settings file to use instead of any in the tree (trusted: use it in CI for pull "
-                            "requests). Default: the nearest .portlint.yaml, .portlint.yml or pyproject.toml "
-                            "with [tool.portlint], walking up from PATHS to the repository root.")
+                            "requests). Default: for each file, the nearest .portlint.yaml, .portlint.yml or "
+                            "pyproject.toml with [tool.portlint] above it, up to the repository root (run-wide "
+                            "settings from the root-most one).")
 _rules_dir = click.option("--rules-dir", multiple=True, type=click.Path(path_type=Path, file_okay=False),
                           help="Folder of declarative YAML rules to add (repeatable).")
 _project_root = click.option(
