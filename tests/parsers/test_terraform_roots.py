@@ -174,7 +174,9 @@ def test_text_json_sarif_and_inventory_carry_the_chain(tmp_path, run_cli, monkey
     monkeypatch.chdir(tmp_path)
     text = run_cli("check", ".").stdout.splitlines()
     assert text[0] == ("modules/security-groups/main.tf:7:3: PL101 [high] SSH (22/tcp) is reachable from the "
-                       "internet (0.0.0.0/0) (risky-service-public) [root envs/staging: module.sgs at "
+                       "internet (0.0.0.0/0); narrow `cidr_blocks`/`ipv6_cidr_blocks` of the `ingress` block to "
+                       "the addresses that need it, use `security_groups` instead or remove the rule "
+                       "(risky-service-public) [root envs/staging: module.sgs at "
                        "envs/staging/main.tf:5; value var.admin_cidrs at envs/staging/terraform.tfvars:2; "
                        "value argument admin_cidrs of module.sgs at envs/staging/main.tf:7]")
     doc = json.loads(run_cli("check", "-f", "json", ".").stdout)
