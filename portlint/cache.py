@@ -151,6 +151,7 @@ class ResultCache:
             self.misses += 1
             return None
         self.hits += 1
+        _note((p for p, _ in entry["reads"]), entry["env"])
         return entry["outcomes"]
 
     def put(self, key: str, outcomes: list, reads: Mapping[str, str | None], env: list,
@@ -561,6 +562,7 @@ def parse_cached(parser: Any, files: list, ctx: Any, cache: ResultCache, parse: 
         produced = done.get(index) or work(index)
         outcomes, reads, env, listings = produced
         results[index] = outcomes
+        _note(reads, env)
         try:
             cache.put(keys[index], [encode(o) for o in outcomes], reads, env, listings)
         except TypeError:  # a plug-in's outcome holding something JSON cannot: not cached
@@ -603,3 +605,418 @@ def _in_workers(work: Callable, missed: list[int], groups: list, jobs: int) -> d
     finally:
         _WORK = None
     return done
+
+
+# --------------------------------------------------------------------------- the run cache
+
+#: bump when a run entry's shape changes
+RUN_FORMAT = 1
+
+
+class RunRecord:
+    """What the parsers of one run read and looked at, whether their group came from the result
+    cache or was parsed: every file read through ``ParseContext.read_text`` and every environment
+    record (see ``RecordingEnviron.record``). The run cache keys a whole run on it."""
+
+    current: "RunRecord | None" = None
+
+    def __init__(self) -> None:
+        self.reads: set[str] = set()
+        self.env: dict[tuple, list] = {}
+
+    def add(self, reads: Iterable[str], env: Iterable[list]) -> None:
+        self.reads.update(p for p in reads if isinstance(p, str))
+        for item in env:
+            if isinstance(item, list) and len(item) == 3:
+                self.env[(item[0], item[1])] = item
+
+
+def _note(reads: Iterable[str], env: Iterable[list]) -> None:
+    if RunRecord.current is not None:
+        RunRecord.current.add(reads, env)
+
+
+def _stat_key(info: os.stat_result) -> list:
+    """What the run cache compares before it ever reads a file (as ruff's cache does, plus the
+    inode change time: writing a file always moves it, so an edit that restores size and
+    modification time is still seen)."""
+    return [info.st_size, info.st_mtime_ns, info.st_ino, info.st_dev, info.st_ctime_ns]
+
+
+def _secret(base: Path) -> bytes | None:
+    """A random key private to this user (``keys/run`` in the user cache folder), with which run
+    entries are signed: an entry planted in a shared or checked-in ``--cache-dir`` cannot be signed
+    by anyone else, so it is never replayed. None when no private folder can be used."""
+    folder = private_folder("keys", base)
+    if folder is None:
+        return None
+    path = os.path.join(folder, "run")
+    flags = getattr(os, "O_NOFOLLOW", 0)
+    try:
+        fd = os.open(path, os.O_RDONLY | flags)
+        with os.fdopen(fd, "rb") as fh:
+            key = fh.read(65)
+        if len(key) == 32:
+            return key
+    except OSError:
+        pass
+    key = os.urandom(32)
+    temporary = f"{path}.{os.getpid()}.tmp"
+    try:
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | flags, 0o600)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(key)
+        os.replace(temporary, path)
+    except OSError:
+        return None
+    return key
+
+
+def _mac(secret: bytes, payload: bytes) -> str:
+    import hmac
+
+    return hmac.new(secret, payload, hashlib.sha256).hexdigest()
+
+
+class RunCache:
+    """A whole ``portlint check`` run (its output, written reports and exit status), replayed while
+    nothing it depended on changed: the command's options, the configuration, portlint's code, its
+    data (risk list, port registry), its limits, the environment names the parsers looked at, every
+    file the run read, and the folders it walked (a folder's modification time changes when an entry
+    is added, removed or renamed in it). Files are compared by (size, modification time, inode,
+    device, inode change time) first; only a file whose stat changed is read again and compared by
+    content. A run whose result depends on the date (an expiry) is replayed only on the same day.
+
+    Only a run that walks no symbolic link, reads no standard input, and writes no baseline is kept.
+    """
+
+    def __init__(self, path: Path, key: str, secret: bytes, root: Path, walk_roots: list[Path]):
+        self.path, self.key, self.secret, self.root, self.walk_roots = path, key, secret, root, walk_roots
+
+    @classmethod
+    def open(cls, options: Any, paths: Iterable[Path], command: Mapping[str, Any]) -> "RunCache | None":
+        """The run cache for ``command`` (every option of the command line, as resolved) over
+        ``paths``; None when this run cannot be cached."""
+        if not options.cache or options.stdin is not None or options.project_root is None:
+            return None
+        from portlint import __version__, limits
+
+        base = user_cache_dir()
+        secret = _secret(base)
+        if secret is None:
+            return None
+        target = Path(options.cache_dir) if options.cache_dir is not None else base
+        named = [Path(os.path.abspath(options.cwd / p)) for p in paths] or [Path(os.path.abspath(options.cwd))]
+        settings = {
+            "version": __version__, "format": RUN_FORMAT, "code": source_fingerprint(), "data": _data_digest(),
+            "plugins": _plugins_digest(),
+            "limits": sorted((k, v) for k, v in vars(limits).items() if k.isupper() and isinstance(v, int)),
+            "command": command, "paths": [str(p) for p in named], "cwd": str(options.cwd),
+            "root": str(options.project_root), "options": _options_digest(options),
+        }
+        key = _digest(json.dumps(settings, sort_keys=True, default=str))
+        return cls(target / "runs" / f"{key}.json", key, secret, Path(options.project_root), named)
+
+    # ------------------------------------------------------------------ lookup
+
+    def lookup(self, environ: Mapping[str, str], today: str) -> dict | None:
+        """The stored run ({"stdout", "stderr", "files", "exit", "read"}) when still valid; else None."""
+        try:
+            with open(self.path, "rb") as fh:
+                raw = fh.read(ENTRY_BYTES + 1)
+        except (OSError, ValueError):
+            return None
+        entry = self._verified(raw)
+        if entry is None:
+            return None
+        if entry["date"] is not None and entry["date"] != today:
+            return None
+        if not _same_environ(entry["env"], environ):
+            return None
+        walked = self._walk()
+        if walked is None or walked != {f: tuple(k) for f, k in entry["folders"]}:
+            return None
+        for path, stat_key, digest in entry["files"]:
+            if not self._unchanged(path, stat_key, digest, self._content):
+                return None
+        for path, stat_key, digest in entry["heads"]:
+            if not self._unchanged(path, stat_key, digest, _head_digest):
+                return None
+        return entry
+
+    def _verified(self, raw: bytes) -> dict | None:
+        if len(raw) > ENTRY_BYTES or len(raw) < 64 or raw[64:65] != b"\n":
+            return None
+        mac, payload = raw[:64].decode("ascii", "replace"), raw[65:]
+        import hmac
+
+        if not hmac.compare_digest(mac, _mac(self.secret, payload)):
+            return None
+        try:
+            entry = json.loads(payload.decode("utf-8"))
+        except (ValueError, RecursionError):
+            return None
+        shape = {"key": str, "stdout": str, "stderr": list, "files": list, "heads": list, "folders": list, "env": list,
+                 "exit": int, "read": list, "written": list}
+        if not isinstance(entry, dict) or any(not isinstance(entry.get(k), t) for k, t in shape.items()):
+            return None
+        if entry["key"] != self.key or not (entry.get("date") is None or isinstance(entry.get("date"), str)):
+            return None
+        if not all(isinstance(line, str) for line in entry["stderr"]):
+            return None
+        for item in entry["files"] + entry["heads"]:
+            if not (isinstance(item, list) and len(item) == 3 and isinstance(item[0], str)
+                    and isinstance(item[1], list) and (item[2] is None or isinstance(item[2], str))):
+                return None
+        for item in entry["written"]:
+            if not (isinstance(item, list) and len(item) == 2 and all(isinstance(x, str) for x in item)):
+                return None
+        for item in entry["folders"] + entry["read"]:
+            if not (isinstance(item, list) and len(item) == 2):
+                return None
+        return entry
+
+    @staticmethod
+    def _unchanged(path: str, stat_key: list, digest: str | None, content: Callable[[str], str | None]) -> bool:
+        try:
+            info = os.stat(path)
+        except OSError:
+            return not stat_key
+        if _stat_key(info) == stat_key:
+            return True
+        return content(path) == digest  # stat moved (touched, copied back): compare the content
+
+    def _content(self, path: str) -> str | None:
+        text = self._text(path)
+        return text if text is None or text.startswith("!") else _digest(text)
+
+    def _text(self, path: str) -> str | None:
+        """A file's text, read as parsers read it (confined to the project root, regular files only);
+        ``!reason`` when refused."""
+        from portlint.inputs import ReadRefused, read_input
+
+        try:
+            return read_input(Path(path), self.root)
+        except ReadRefused as exc:
+            return f"!{exc}"
+
+    def _walk(self) -> dict[str, tuple] | None:
+        """Every folder under the checked paths that discovery may walk, with its stat key (and the
+        parent folders of named files); None when there is a symbolic link (not cached) or too much."""
+        import stat
+
+        from portlint import limits
+        from portlint.discovery import SKIP_DIRS, _is_virtualenv
+
+        found: dict[str, tuple] = {}
+        stack = []
+        skip = os.path.abspath(self.path.parent.parent)  # the cache folder itself, when inside the tree
+        for path in self.walk_roots:
+            try:
+                info = os.lstat(path)
+            except OSError:
+                return None
+            if stat.S_ISLNK(info.st_mode):
+                return None
+            folder = str(path) if stat.S_ISDIR(info.st_mode) else os.path.dirname(str(path))
+            if stat.S_ISDIR(info.st_mode):
+                stack.append(folder)
+            try:
+                found[folder] = tuple(_stat_key(os.stat(folder)))
+            except OSError:
+                return None
+        count = 0
+        while stack:
+            folder = stack.pop()
+            try:
+                with os.scandir(folder) as entries:
+                    for entry in entries:
+                        count += 1
+                        if count > limits.FILES:
+                            return None
+                        if entry.is_symlink():
+                            return None
+                        if entry.is_dir(follow_symlinks=False):
+                            if entry.name in SKIP_DIRS or entry.path == skip or _is_virtualenv(entry.path):
+                                continue
+                            found[entry.path] = tuple(_stat_key(entry.stat(follow_symlinks=False)))
+                            stack.append(entry.path)
+            except OSError:
+                return None
+        return found
+
+    # ------------------------------------------------------------------ store
+
+    def store(self, record: "RunRecord", options: Any, stdout: str, stderr: list[str],
+              written: list[tuple[str, str]], exit_code: int, dated: bool, today: str) -> None:
+        """Keep this run (atomically), with the stat key and content digest of every file it read."""
+        from portlint.engine import SNIFF_SUFFIXES
+
+        walked = self._walk()
+        if walked is None:
+            return
+        files: dict[str, tuple[list, str | None]] = {}
+        heads: dict[str, tuple[list, str | None]] = {}
+
+        def add(path: str, digest: str | None) -> None:
+            try:
+                files[path] = (_stat_key(os.stat(path)), digest)
+            except OSError:
+                files[path] = ([], None)
+
+        for shown, text in options.texts.items():
+            add(str(options.absolute(shown)), _digest(text))
+            dated = dated or "until" in text  # a suppression's expiry
+        for path in sorted(record.reads):
+            if path not in files:
+                text = self._text(path)
+                add(path, text if text is None or text.startswith("!") else _digest(text))
+                dated = dated or (text is not None and "until" in text)  # a suppression's expiry
+            folder = os.path.dirname(path)
+            if folder not in walked:
+                try:
+                    walked[folder] = tuple(_stat_key(os.stat(folder)))
+                except OSError:
+                    return
+        for extra in _configuration_files(options):
+            if extra not in files:
+                add(extra, self._content(extra))
+        # files no parser claimed whose start could make one claim them (a YAML file that becomes a
+        # Kubernetes manifest): compared by that start, as discovery reads it
+        for folder in sorted(walked):
+            if not any(_under(folder, r) for r in self.walk_roots):
+                continue
+            try:
+                with os.scandir(folder) as entries:
+                    for item in entries:
+                        if item.path in files or os.path.splitext(item.name)[1].lower() not in SNIFF_SUFFIXES \
+                                or not item.is_file(follow_symlinks=False):
+                            continue
+                        heads[item.path] = (_stat_key(item.stat(follow_symlinks=False)), _head_digest(item.path))
+            except OSError:
+                return
+        for path in self.walk_roots:
+            if str(path) not in files and os.path.isfile(path):
+                heads[str(path)] = (_stat_key(os.stat(path)), _head_digest(str(path)))
+        entry = {"key": self.key, "date": today if dated else None, "stdout": stdout, "stderr": stderr,
+                 "written": [list(w) for w in written], "exit": exit_code,
+                 "env": sorted(record.env.values()), "folders": sorted([f, list(k)] for f, k in walked.items()),
+                 "files": sorted([p, k, d] for p, (k, d) in files.items()),
+                 "heads": sorted([p, k, d] for p, (k, d) in heads.items()),
+                 "read": sorted([int(d), int(i)] for d, i in options.read)}
+        payload = json.dumps(entry, separators=(",", ":")).encode("utf-8")
+        if len(payload) > ENTRY_BYTES:
+            return
+        temporary = self.path.with_name(f"{self.path.name}.{os.getpid()}.tmp")
+        try:
+            os.makedirs(self.path.parent, mode=0o700, exist_ok=True)
+            with open(temporary, "wb") as fh:
+                fh.write(_mac(self.secret, payload).encode("ascii") + b"\n" + payload)
+            os.replace(temporary, self.path)
+        except (OSError, ValueError):
+            try:
+                os.unlink(temporary)
+            except OSError:
+                pass
+
+
+def _head_digest(path: str) -> str | None:
+    from portlint.engine import _head
+
+    head = _head(Path(path))
+    return None if head is None else _digest(head)
+
+
+def _under(path: str, root: Path) -> bool:
+    root_text = str(root)
+    return path == root_text or path.startswith(root_text.rstrip(os.sep) + os.sep)
+
+
+def _data_digest() -> str:
+    """The content of portlint's data (risk list, port registry, image table ...)."""
+    from portlint.reference import data_dir
+
+    parts = []
+    folder = data_dir()
+    try:
+        names = sorted(os.listdir(folder))[:1000]
+    except OSError:
+        return "-"
+    for name in names:
+        try:
+            with open(folder / name, "rb") as fh:
+                parts += [name, hashlib.sha256(fh.read(64 * 1024 * 1024)).hexdigest()]
+        except OSError:
+            parts += [name, "-"]
+    return _digest(*parts)
+
+
+def _plugins_digest() -> str:
+    """Every installed ``portlint.*`` entry point, and the code of the modules they name."""
+    import importlib.util
+
+    from portlint.plugins import _all_entry_points
+
+    parts = []
+    for group, name, value, dist in _all_entry_points():
+        parts += [group, name, value, dist]
+        module = value.split(":", 1)[0].strip()
+        if module.split(".")[0] == "portlint":
+            continue  # portlint's own code is in source_fingerprint
+        try:
+            spec = importlib.util.find_spec(module)
+            origin = spec.origin if spec else None
+            info = os.stat(origin) if origin else None
+            parts.append(f"{origin}:{info.st_size}:{info.st_mtime_ns}" if info else "-")
+        except (ImportError, ValueError, OSError):
+            parts.append("-")
+    return _digest(*parts)
+
+
+def _options_digest(options: Any) -> str:
+    """The engine options a run's result depends on (files they name are compared by content)."""
+    fields = {
+        "exclude": options.exclude, "env_files": [[str(p), _file_marker(options, p)] for p in options.env_files],
+        "var_files": [[str(p), _file_marker(options, p)] for p in options.var_files],
+        "variables": sorted(options.variables.items()), "ignore": sorted(options.ignore),
+        "select": sorted(options.select), "rules_dirs": [str(p) for p in options.rules_dirs],
+        "severity": sorted(options.severity.items()), "require_reason": options.require_reason,
+        "accept": options.accept, "config_file": str(options.config_file),
+        "config": _file_marker(options, options.config_file) if options.config_file else None,
+        "today": options.today, "compose_projects": options.compose_projects,
+        "force_exclude": options.force_exclude, "per_file_ignores": options.per_file_ignores,
+        "errors": [repr(e) for e in options.errors], "scoped": options.scopes is not None,
+    }
+    return _digest(json.dumps(fields, sort_keys=True, default=repr))
+
+
+def _file_marker(options: Any, path: Path) -> str:
+    absolute = Path(os.path.abspath(options.cwd / path))
+    try:
+        with open(absolute, "rb") as fh:
+            return hashlib.sha256(fh.read(ENTRY_BYTES)).hexdigest()
+    except OSError as exc:
+        return f"!{type(exc).__name__}"
+
+
+def _configuration_files(options: Any) -> list[str]:
+    """Files besides the checked ones that decided this run: the configurations below the run's own
+    that applied, and every rule file of every rules folder."""
+    found = []
+    used = getattr(options.scopes, "used", None) or []
+    folders = [Path(os.path.abspath(options.cwd / p)) for p in options.rules_dirs]
+    for config in used:
+        path = getattr(config, "path", None)
+        if path is not None:
+            found.append(os.path.abspath(str(path)))
+        for named in list(getattr(config, "env_files", ()) or ()) + list(getattr(config, "var_files", ()) or ()):
+            found.append(os.path.abspath(str(named)))
+        for folder in getattr(config, "rules_dirs", ()) or ():
+            folders.append(Path(os.path.abspath(folder)))
+    for folder in folders:
+        found.append(str(folder))
+        try:
+            found.extend(str(folder / n) for n in sorted(os.listdir(folder))[:10_000])
+        except OSError:
+            pass
+    return [p for p in found if not os.path.isdir(p)] + [p for p in found if os.path.isdir(p)]

@@ -485,6 +485,17 @@ def check(ctx, paths, fmt, output, reports, baseline, write_baseline, fail_on, e
     extra = _parse_reports(tuple(settings.reports) + tuple(reports))
     if baseline is None and write_baseline is None and settings.baseline is not None:
         baseline = settings.baseline
+    fail_on = fail_on or configured_fail_on or "medium"
+    if fail_on_empty is None:
+        fail_on_empty = bool(settings.fail_on_empty)
+    if fmt is None:
+        fmt = "github" if os.environ.get("GITHUB_ACTIONS") == "true" and not output else "text"
+    colour = _use_colour(color) and output is None
+    run_cache = None
+    if stdin is None and write_baseline is None and baseline is None and "html" not in [fmt] + [f for f, _ in extra]:
+        run_cache = _replay_or_record(ctx, options, paths, {
+            "params": ctx.params, "fmt": fmt, "colour": colour, "fail_on": fail_on,
+            "fail_on_empty": fail_on_empty, "extra": extra, "output": output})
     progress = _Progress() if sys.stderr.isatty() else None
     options.progress = progress
     try:
@@ -505,32 +516,74 @@ def check(ctx, paths, fmt, output, reports, baseline, write_baseline, fail_on, e
         except BaselineError as exc:
             raise click.BadParameter(_clean(str(exc)), param_hint="--baseline") from None
         _report_stale(baseline, stale)
-    fail_on = fail_on or configured_fail_on or "medium"
     threshold = None if fail_on == "never" else Severity.parse(fail_on)
     empty = _say_if_empty(report, paths)
     for notice in report.notices:  # skipped on purpose (unrendered Helm templates): never the exit code
         _say(f"portlint: notice: {_clean(notice.file)}: {_clean(notice.message)}")
-    if fail_on_empty is None:
-        fail_on_empty = bool(settings.fail_on_empty)
-    if fmt is None:
-        fmt = "github" if os.environ.get("GITHUB_ACTIONS") == "true" and not output else "text"
-    colour = _use_colour(color) and output is None
     render_options = {"color": colour, "fail_on": threshold, "severity": dict(options.severity),
                       "project_root": options.project_root}
     if fmt == "html" or any(extra_fmt == "html" for extra_fmt, _ in extra):
         from portlint.cli_render import page_options
 
         render_options.update(page_options(report, options, output))
+    written = []
     for extra_fmt, target in extra:
         text = get_renderer(CHECK_FORMATS, extra_fmt)(report, {**render_options, "color": False,
                                                                "page_dir": target.parent})
         _write(target, text, options)
+        written.append((str(target), text))
     text = get_renderer(CHECK_FORMATS, fmt)(report, render_options)
     if output is not None:
         _write(output, text, options)
     else:
         click.echo(text, nl=False, color=colour)
-    ctx.exit(2 if empty and fail_on_empty else exit_code(report, threshold))
+    status = 2 if empty and fail_on_empty else exit_code(report, threshold)
+    if run_cache is not None:
+        _keep_run(run_cache, options, report, text, written, status)
+    ctx.exit(status)
+
+
+def _replay_or_record(ctx, options, paths, command: dict):
+    """An unchanged re-run is replayed from the run cache (portlint.cache.RunCache) and exits here;
+    otherwise the run cache to keep this run in (None when it cannot be kept), recording from now."""
+    global _SAID
+    from datetime import date
+
+    from portlint.cache import RunCache, RunRecord
+
+    _apply_performance(options)
+    run_cache = RunCache.open(options, [Path(p) for p in paths], command)
+    if run_cache is None:
+        return None
+    replay = run_cache.lookup(options.environ, (options.today or date.today()).isoformat())
+    if replay is not None:
+        options.read.update((device, inode) for device, inode in replay["read"])
+        for line in replay["stderr"]:
+            _say(line)
+        for target, text in replay["written"]:
+            _write(Path(target), text, options)
+        if command["output"] is not None:
+            _write(command["output"], replay["stdout"], options)
+        else:
+            click.echo(replay["stdout"], nl=False, color=command["colour"])
+        ctx.exit(replay["exit"])
+    RunRecord.current = RunRecord()
+    _SAID = []
+    return run_cache
+
+
+def _keep_run(run_cache, options, report, text: str, written: list, status: int) -> None:
+    global _SAID
+    from datetime import date
+
+    from portlint.cache import RunRecord
+
+    record, said = RunRecord.current, _SAID
+    RunRecord.current, _SAID = None, None
+    if record is None or said is None:
+        return
+    dated = any(w.expires is not None for w in report.waivers.values()) or "expire" in repr(options.accept)
+    run_cache.store(record, options, text, said, written, status, dated, (options.today or date.today()).isoformat())
 
 
 def _stdin_for(paths, name: str | None):
@@ -842,7 +895,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     return result if isinstance(result, int) else 0
 
 
+#: lines said on standard error while a run is recorded for the run cache (see _replay_or_record)
+_SAID: list | None = None
+
+
 def _say(line: str) -> None:
+    if _SAID is not None:
+        _SAID.append(line)
     try:
         click.echo(line, err=True)
     except Exception:  # pragma: no cover - stderr itself is gone

@@ -349,3 +349,162 @@ def test_a_terraform_run_does_not_import_python_hcl2s_serialisers(tmp_path):
                   "print('lark' in sys.modules, 'hcl2' in sys.modules)",
                   env={"PORTLINT_CACHE_DIR": str(tmp_path / ".." / "c")}, cwd=tmp_path)
     assert result.stdout.strip().splitlines()[-1] == "True False", result.stdout + result.stderr
+
+
+# --------------------------------------------------------------------------- the run cache
+
+
+def _runs(cache: Path) -> list[Path]:
+    return sorted((cache / "runs").glob("*.json"))
+
+
+def _replays(run_cli, cache: Path, *args):
+    """(output, exit code, replayed?) of a check through the CLI with the run cache in ``cache``."""
+    from portlint import cache as cache_module
+
+    before = {p: p.stat().st_mtime_ns for p in _runs(cache)}
+    cache_module.RunRecord.current = None
+    result = run_cli("check", "--format", "json", "--fail-on", "never", "--cache-dir", str(cache), *args,
+                     env={"PORTLINT_CACHE_DIR": str(cache.parent / "user")})
+    after = {p: p.stat().st_mtime_ns for p in _runs(cache)}
+    replayed = bool(after) and after == before and cache_module.RunRecord.current is None
+    return result.output, result.exit_code, replayed
+
+
+def _compose_tree(root: Path) -> None:
+    for i in range(3):
+        (root / f"app{i}").mkdir(parents=True)
+        (root / f"app{i}" / "compose.yaml").write_text(f'services:\n  s:\n    ports: ["{6379 + i}:6379"]\n')
+    (root / "docs").mkdir()
+    (root / "docs" / "notes.md").write_text("nothing to check\n")
+
+
+def test_an_unchanged_rerun_is_replayed_and_identical(tmp_path, run_cli, monkeypatch):
+    tree, cache = tmp_path / "tree", tmp_path / "cache"
+    _compose_tree(tree)
+    monkeypatch.chdir(tree)
+    uncached = run_cli("check", "--format", "json", "--fail-on", "never", "--no-cache", ".").output
+    first, code, replayed = _replays(run_cli, cache, ".")
+    assert not replayed and len(_runs(cache)) == 1
+    again, code2, replayed = _replays(run_cli, cache, ".")
+    assert replayed and again == first == uncached and code == code2 == 0
+    # another output format or option is another entry
+    _, _, replayed = _replays(run_cli, cache, "--ignore", "PL101", ".")
+    assert not replayed and len(_runs(cache)) == 2
+
+
+def test_a_same_size_same_mtime_edit_is_seen(tmp_path, run_cli, monkeypatch):
+    """The stat key holds the inode change time, which no write can keep: an edit that restores the
+    size and the modification time is still re-checked."""
+    tree, cache = tmp_path / "tree", tmp_path / "cache"
+    _compose_tree(tree)
+    monkeypatch.chdir(tree)
+    first, _, _ = _replays(run_cli, cache, ".")
+    target = tree / "app1" / "compose.yaml"
+    info = target.stat()
+    target.write_text(target.read_text().replace("6380:6379", "6390:6379"))  # one byte, same size
+    os.utime(target, ns=(info.st_atime_ns, info.st_mtime_ns))
+    assert target.stat().st_size == info.st_size and target.stat().st_mtime_ns == info.st_mtime_ns
+    changed, _, replayed = _replays(run_cli, cache, ".")
+    assert not replayed and "6390" in changed and "6390" not in first
+
+
+def test_a_touched_file_with_the_same_content_is_still_replayed(tmp_path, run_cli, monkeypatch):
+    tree, cache = tmp_path / "tree", tmp_path / "cache"
+    _compose_tree(tree)
+    monkeypatch.chdir(tree)
+    first, _, _ = _replays(run_cli, cache, ".")
+    target = tree / "app0" / "compose.yaml"
+    target.write_text(target.read_text())  # stat moves, content does not
+    os.utime(target, ns=(1, 1))
+    again, _, replayed = _replays(run_cli, cache, ".")
+    assert replayed and again == first
+
+
+@pytest.mark.parametrize("change", ["new compose file", "new .env", "yaml becomes manifest", "config",
+                                    "environment"])
+def test_what_a_run_depends_on_makes_it_run_again(change, tmp_path, run_cli, monkeypatch):
+    tree, cache = tmp_path / "tree", tmp_path / "cache"
+    _compose_tree(tree)
+    (tree / "app0" / "compose.yaml").write_text('services:\n  s:\n    ports: ["${PORT:-6379}:6379"]\n')
+    (tree / "docs" / "values.yaml").write_text("replicas: 2\n")
+    monkeypatch.chdir(tree)
+    monkeypatch.delenv("PORT", raising=False)
+    first, _, _ = _replays(run_cli, cache, ".")
+    _, _, replayed = _replays(run_cli, cache, ".")
+    assert replayed
+    if change == "new compose file":
+        (tree / "docs" / "compose.yaml").write_text('services:\n  m:\n    ports: ["27017:27017"]\n')
+        expected = "27017"
+    elif change == "new .env":
+        (tree / "app0" / ".env").write_text("PORT=5432\n")
+        expected = "5432"
+    elif change == "yaml becomes manifest":
+        (tree / "docs" / "values.yaml").write_text(
+            "apiVersion: v1\nkind: Service\nmetadata:\n  name: m\nspec:\n  type: LoadBalancer\n"
+            "  ports:\n    - port: 11211\n")
+        expected = "11211"
+    elif change == "config":
+        (tree / ".portlint.yaml").write_text("ignore: [PL101]\n")
+        expected = None
+    else:
+        monkeypatch.setenv("PORT", "9200")
+        expected = "9200"
+    changed, _, replayed = _replays(run_cli, cache, ".")
+    assert not replayed and changed != first
+    if expected:
+        assert expected in changed and expected not in first
+
+
+def test_a_forged_or_damaged_run_entry_is_never_replayed(tmp_path, run_cli, monkeypatch):
+    tree, cache = tmp_path / "tree", tmp_path / "cache"
+    _compose_tree(tree)
+    monkeypatch.chdir(tree)
+    first, _, _ = _replays(run_cli, cache, ".")
+    (entry,) = _runs(cache)
+    raw = entry.read_bytes()
+    forged = raw.replace(b'"exit":0', b'"exit":0 ').replace(b"6380", b"9999")
+    entry.write_bytes(forged)  # content changed, signature not: refused
+    again, _, replayed = _replays(run_cli, cache, ".")
+    assert not replayed and again == first and "9999" not in again
+    # a checked-in cache folder cannot carry a signed entry: the key lives in the user cache folder
+    entry.write_bytes(raw)
+    other_user = tmp_path / "elsewhere"
+    result = run_cli("check", "--format", "json", "--fail-on", "never", "--cache-dir", str(cache), ".",
+                     env={"PORTLINT_CACHE_DIR": str(other_user)})
+    assert result.output == first
+    assert entry.read_bytes() != raw  # not replayed: run again and written with that user's key
+
+
+def test_a_run_with_an_expiry_is_replayed_only_on_the_same_day(tmp_path, monkeypatch):
+    from portlint.cache import RunCache, RunRecord
+    from portlint.engine import Options
+
+    tree = tmp_path / "tree"
+    _compose_tree(tree)
+    (tree / "app0" / "compose.yaml").write_text(
+        'services:\n  s:\n    ports: ["6379:6379"]  # portlint: disable=PL101 -- until 2099-01-01: migrating\n')
+    monkeypatch.setenv("PORTLINT_CACHE_DIR", str(tmp_path / "user"))
+    options = Options(environ={}, cwd=tree, project_root=tree, cache=True, cache_dir=tmp_path / "c")
+    options.texts["app0/compose.yaml"] = (tree / "app0" / "compose.yaml").read_text()
+    run_cache = RunCache.open(options, [tree], {"fmt": "json"})
+    run_cache.store(RunRecord(), options, "out", [], [], 0, False, "2030-01-01")
+    assert run_cache.lookup({}, "2030-01-01")["stdout"] == "out"
+    assert run_cache.lookup({}, "2030-01-02") is None
+    options.texts["app0/compose.yaml"] = (tree / "app1" / "compose.yaml").read_text()  # no expiry anywhere
+    (tree / "app0" / "compose.yaml").write_text(options.texts["app0/compose.yaml"])
+    run_cache.store(RunRecord(), options, "out", [], [], 0, False, "2030-01-01")
+    assert run_cache.lookup({}, "2030-01-02")["stdout"] == "out"
+
+
+@pytest.mark.parametrize("tree", _tree_dirs() + [REPO / "tests"], ids=lambda p: p.name)
+def test_replayed_runs_are_identical_on_every_example_and_test_tree(tree, tmp_path, run_cli, monkeypatch):
+    monkeypatch.chdir(tree)
+    cache = tmp_path / "cache"
+    for fmt in ("json", "text", "sarif"):
+        args = ["check", "--format", fmt, "--fail-on", "medium", "--no-color", "."]
+        uncached = run_cli(*args[:-1], "--no-cache", ".")
+        cold = run_cli(*args[:-1], "--cache-dir", str(cache), ".", env={"PORTLINT_CACHE_DIR": str(tmp_path / "u")})
+        warm = run_cli(*args[:-1], "--cache-dir", str(cache), ".", env={"PORTLINT_CACHE_DIR": str(tmp_path / "u")})
+        assert uncached.output == cold.output == warm.output
+        assert uncached.exit_code == cold.exit_code == warm.exit_code
