@@ -117,7 +117,7 @@ class BlockView:
         for_each_attr = block.body.attributes.get("for_each")
         collection = evaluate(for_each_attr.expr, self.scope) if for_each_attr else []
         if for_each_attr is not None:
-            check_for_each(collection, for_each_attr, f'for_each of dynamic "{kind}"')
+            collection = check_for_each(collection, for_each_attr, f'for_each of dynamic "{kind}"')
         for key, value, refs in _iterations(collection):
             scope = self.scope.child({name: {"key": key, "value": value}})
             yield BlockView(content.body, scope, block.span, self.file, self.address,
@@ -137,8 +137,12 @@ def describe_failure(exc: BaseException, file: str, span: Span, what: str = "") 
     return InputError(file, span.line, f"cannot check {what or 'this block'}: {text}", span.column)
 
 
-def check_for_each(collection: Any, attr: Attribute, what: str = "for_each") -> None:
-    """A map, a set or a list (Unknown or null pass); a single value is an input error."""
+def check_for_each(collection: Any, attr: Attribute, what: str = "for_each") -> Any:
+    """The collection to iterate: a map, a set or a list (Unknown or null pass); a single value
+    is an input error. A whole resource, data source or module (``aws_security_group.x``,
+    ``data.google_compute_network.all``) is a map Terraform knows only after apply: Unknown."""
+    if isinstance(collection, Namespace):
+        return Unknown({collection.name})
     if not (isinstance(collection, (Unknown, dict, list)) or collection is None):
         raise TerraformError(f"{what} must be a map or a set, got {kind_of(collection)}",
                              attr.span.line, attr.span.column)
@@ -146,6 +150,7 @@ def check_for_each(collection: Any, attr: Attribute, what: str = "for_each") -> 
     if size > limits.TF_COLLECTION:
         raise LimitExceeded(f"for_each over {size:,} elements", limits.TF_COLLECTION, "TF_COLLECTION",
                             attr.span.line)
+    return collection
 
 
 def _iterations(collection: Any) -> Iterator[tuple[Any, Any, frozenset[str]]]:
@@ -332,7 +337,7 @@ class Module:
                               f"{address}[{i}]", problems=problems) for i in range(n)]
         if "for_each" in attrs:
             collection = evaluate(attrs["for_each"].expr, self.scope)
-            check_for_each(collection, attrs["for_each"])
+            collection = check_for_each(collection, attrs["for_each"])
             views = []
             for key, value, refs in _iterations(collection):
                 charge()
