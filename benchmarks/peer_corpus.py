@@ -108,8 +108,13 @@ POLICY_NOTES: dict[str, str] = {
                                               "opens (PL103 above 100 ports, risky services inside)",
     "security_group_ingress_with_all_protocols": "the missed positives allow all protocols from another "
                                                  "security group, which is private",
-    "tcp_or_udp_protocol_network_acl_entry_allows_all_ports": "missing PortRange ends are reported as "
-                                                              "invalid (PL502); private sources stay quiet",
+    "tcp_or_udp_protocol_network_acl_entry_allows_all_ports": "CloudFormation requires a PortRange with "
+        "both From and To on a TCP or UDP entry, so the positives that leave one out cannot be deployed: "
+        "portlint reports each as an input error at the entry (exit 2), not as an open range; private "
+        "sources stay quiet",
+    "fully_open_ingress": "the positives write a TCP rule with FromPort 80 or 22 and ToPort 0, which EC2 "
+        "rejects (FromPort may not exceed ToPort): portlint reports each as an input error at the rule "
+        "(exit 2) rather than guessing it means every port",
     "service_type_is_nodeport": "KICS flags every NodePort Service; who reaches the nodes is not in the "
                                 "manifest, so portlint reports it as unresolved (PL501)",
     "service_with_external_load_balancer": "KICS flags every external load balancer; portlint reports the "
@@ -122,7 +127,8 @@ POLICY_NOTES: dict[str, str] = {
                                                    "(default_network_acl_ingress), which portlint does not expand",
     "network_acl_with_unrestricted_access_to_ssh": "the missed positive configures the community VPC module",
     "ec2_sensitive_port_is_publicly_exposed": "the missed ports (80, 9000) are not on portlint's risk list; "
-                                              "KICS's list counts 80 and 9000 as sensitive",
+                                              "KICS's list counts 80 and 9000 as sensitive; a UDP rule from "
+                                              "180 to 150 is rejected by EC2 and is an input error",
     "elb_sensitive_port_is_exposed_to_entire_network": "",
 }
 
