@@ -85,6 +85,19 @@ def test_readme_local_hook_snippet_works(tmp_path):
     result = _pre_commit(project, tmp_path / "home", "run", "--all-files")
     assert result.returncode == 1 and "compose.yaml:5:9: PL101" in result.stdout, result.stdout + result.stderr
 
+    # the README's headline example: only a `.env` is staged, and it opens the Compose file beside it
+    # (a `types_or` filter skipped it: identify tags `.env` with nothing)
+    (project / "compose.yaml").write_text('services:\n  db:\n    image: postgres:16\n    ports:\n'
+                                          '      - "${DB_BIND:-127.0.0.1}:5432:5432"\n')
+    (project / ".env").write_text("DB_BIND=127.0.0.1\n")
+    _git(project, "add", "-A")
+    _git(project, "commit", "-q", "--no-verify", "-m", "safe")
+    (project / ".env").write_text("DB_BIND=0.0.0.0\n")
+    _git(project, "add", ".env")
+    staged = _pre_commit(project, tmp_path / "home", "run")
+    assert staged.returncode == 1, staged.stdout + staged.stderr
+    assert "compose.yaml:5:9: PL101" in staged.stdout, staged.stdout + staged.stderr
+
 
 DEPENDENT_CASES = {
     # name: (committed files, staged change, expected line in the output)
