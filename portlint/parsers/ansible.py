@@ -606,6 +606,7 @@ class _Variables:
         self._loaded = False
         self._vars_cache: dict[tuple[Path, str, str], list[tuple[Any, str]]] = {}
         self._listings: dict[tuple[Path, str], dict[str, bool]] = {}
+        self._named: set[str] = set()
         self._inventory_read = False
         self._inventory: Inventory | None = None
 
@@ -652,7 +653,7 @@ class _Variables:
 
     # -- group_vars and host_vars ----------------------------------------------------------
 
-    def _vars_of(self, folder: Path, kind: str, name: str, line: int) -> list[tuple[Any, str]]:
+    def _vars_of(self, folder: Path, kind: str, name: str, line: int, probe: bool = True) -> list[tuple[Any, str]]:
         """The variable files of one group or host in one folder, as Ansible finds them: the first of
         ``<name>`` (a folder: every file in it, walked by name, or a file), ``<name>.yml``,
         ``<name>.yaml``, ``<name>.json``."""
@@ -675,8 +676,9 @@ class _Variables:
                     if document is not None:
                         found.append((document, self.ctx.display_path(file)))
                 return found
-        for ending in VARS_ENDINGS[1:]:  # not listed: a FIFO or a link out of the tree by that name is refused
-            self._read(folder / kind / f"{name}{ending}", line)
+        if probe:  # not listed: a FIFO or a link out of the tree by that name is refused
+            for ending in VARS_ENDINGS[1:]:
+                self._read(folder / kind / f"{name}{ending}", line)
         return found
 
     def _walk(self, top: Path, line: int) -> list[Path]:
@@ -789,16 +791,16 @@ class _Variables:
         from fnmatch import fnmatchcase
 
         words = [w for w in host_patterns(hosts)]
-        targets: list[tuple[str | None, list[str]]] = []
+        self._named = set(words)
+        targets: dict[tuple[str | None, tuple[str, ...]], None] = {}  # in order, each once
 
         def add(host: str | None, groups: list[str]) -> None:
-            if (host, groups) not in targets:
-                targets.append((host, groups))
+            targets[(host, tuple(groups))] = None
         if inventory is None:
             for word in words:
                 if word not in ("all", "*") and not any(c in word for c in "*?["):
                     add(word, ["all", word])
-            return targets or [(None, ["all"])]
+            return [(h, list(g)) for h, g in targets] or [(None, ["all"])]
         for word in words:
             if word in ("all", "*"):
                 names = list(inventory.hosts)
@@ -809,16 +811,17 @@ class _Variables:
             elif word in inventory.hosts:
                 names = [word]
             elif any(c in word for c in "*?["):
-                names = [h for h in inventory.hosts if fnmatchcase(h, word)]
+                matched = dict.fromkeys(h for h in inventory.hosts if fnmatchcase(h, word))
                 for group in inventory.groups:
                     if fnmatchcase(group, word):
-                        names.extend(h for h in inventory.hosts_of(group) if h not in names)
+                        matched.update(dict.fromkeys(inventory.hosts_of(group)))
+                names = list(matched)
             else:
                 add(word, ["all", word])
                 continue
             for host in names:
                 add(host, inventory.groups_of(host))
-        return targets or [(None, ["all"])]
+        return [(h, list(g)) for h, g in targets] or [(None, ["all"])]
 
     def play_scope(self, play: dict, span: Span, units: Units) -> Scope:
         line = span.line
@@ -856,8 +859,8 @@ class _Variables:
             if inventory is not None:
                 scope.update({name: (Value(value, origin),)
                               for name, (value, origin) in inventory.hosts.get(host, {}).items()})
-            for folder in self.folders:
-                for document, shown in self._vars_of(folder, "host_vars", host, line):
+            for folder in self.folders:  # unlisted names are probed for the hosts the play names itself
+                for document, shown in self._vars_of(folder, "host_vars", host, line, host in self._named):
                     scope = layer(scope, document, f"host_vars/{host}", shown)
         return scope
 

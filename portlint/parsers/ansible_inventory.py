@@ -34,8 +34,8 @@ MAX_GROUP_DEPTH = 32
 @dataclass
 class Group:
     name: str
-    hosts: list[str] = field(default_factory=list)
-    children: list[str] = field(default_factory=list)
+    hosts: dict[str, None] = field(default_factory=dict)  # in order, each once
+    children: dict[str, None] = field(default_factory=dict)
     #: variable -> (value, where it was set)
     vars: dict[str, tuple[Any, Step]] = field(default_factory=dict)
 
@@ -68,10 +68,8 @@ class Inventory:
                                 "INVENTORY_ENTRIES")
 
     def add_member(self, group: str, host: str) -> None:
-        members = self.group(group).hosts
+        self.group(group).hosts[host] = None
         self.host(host)
-        if host not in members:
-            members.append(host)
 
     # -- questions a play asks ----------------------------------------------------------
 
@@ -120,7 +118,7 @@ class Inventory:
 
     def hosts_of(self, group: str) -> list[str]:
         """Every host of ``group`` and of its children, each once."""
-        hosts: list[str] = []
+        hosts: dict[str, None] = {}
         seen_groups: set[str] = set()
         stack = [group]
         while stack:
@@ -128,11 +126,9 @@ class Inventory:
             if name in seen_groups or name not in self.groups:
                 continue
             seen_groups.add(name)
-            for host in self.groups[name].hosts:
-                if host not in hosts:
-                    hosts.append(host)
+            hosts.update(dict.fromkeys(self.groups[name].hosts))
             stack.extend(self.groups[name].children)
-        return hosts
+        return list(hosts)
 
 
 def read_inventory(inventory: Inventory, text: str, shown: str, document: Any | None) -> list[tuple[int, str]]:
@@ -166,8 +162,7 @@ def _ini(inventory: Inventory, text: str, shown: str) -> list[tuple[int, str]]:
         if kind == "children":
             child = line.split()[0]
             inventory.group(child)
-            if child not in inventory.group(section).children:
-                inventory.group(section).children.append(child)
+            inventory.group(section).children[child] = None
         elif kind == "vars":
             name, equals, value = line.partition("=")
             if equals and name.strip():
@@ -223,8 +218,8 @@ def _yaml_groups(inventory: Inventory, document: dict, shown: str) -> None:
             continue  # an alias that repeats (or contains) a group: read it once
         seen.add((name, id(body), parent))
         group = inventory.group(name)
-        if parent is not None and name not in inventory.group(parent).children:
-            inventory.group(parent).children.append(name)
+        if parent is not None:
+            inventory.group(parent).children[name] = None
         if not isinstance(body, dict):
             continue
         spans = getattr(body, "spans", {}) or {}
