@@ -146,7 +146,7 @@ class KubernetesParser:
             pods.add(documents)
         first = {names[0] for names in skipped.values()}
         for source, documents, errors, chart in loaded:
-            outcome = parse_manifests(source, pods, documents, errors)
+            outcome = parse_manifests(source, pods, documents, errors, templated=chart is not None)
             if chart is not None:  # values still in {{ }} are not errors of the chart: unknown until rendered
                 notices = (_skipped_notice(ctx, chart, len(skipped[chart])),) if source.display in first else ()
                 outcome = ParseOutcome(outcome.file, outcome.exposures, (), notices)
@@ -348,7 +348,9 @@ def _moved(span: Span, base: int) -> Span:
 
 
 def parse_manifests(source: SourceFile, pods: PodIndex | None = None, documents: list | None = None,
-                    errors: list[InputError] | None = None) -> ParseOutcome:
+                    errors: list[InputError] | None = None, templated: bool = False) -> ParseOutcome:
+    """``templated``: a chart template that reads as YAML; a ``{{ }}`` value where a port or the
+    Service type belongs is unresolved (PL501), the rest is checked for what it says."""
     file = source.display
     if documents is None:
         documents, errors = manifest_documents(source)
@@ -359,7 +361,7 @@ def parse_manifests(source: SourceFile, pods: PodIndex | None = None, documents:
     units.errors.extend(errors or [])  # a bad document costs only itself: the others are read
     for doc in documents:
         for item, span in _objects(doc, units):
-            obj = _Object(file, item, pods)
+            obj = _Object(file, item, pods, templated)
             if not units.run(span.line, span.column, obj.resource, lambda: list(obj.exposures(units))):
                 return units.outcome()
     return units.outcome()
@@ -397,13 +399,18 @@ def _port_number(value: Any, what: str) -> int | None:
     raise Invalid(f"{what} must be a port number (1-65535), got {short(value)}")
 
 
+def _helm(value: Any) -> bool:
+    """A Helm expression (``{{ .Values.port }}``) standing where a value belongs."""
+    return isinstance(value, str) and "{{" in value
+
+
 def _str(value: Any) -> str:
     return value if isinstance(value, str) else str(value) if isinstance(value, (int, float)) else "?"
 
 
 class _Object:
-    def __init__(self, file: str, obj: LocatedDict, pods: PodIndex | None = None):
-        self.file, self.obj = file, obj
+    def __init__(self, file: str, obj: LocatedDict, pods: PodIndex | None = None, templated: bool = False):
+        self.file, self.obj, self.templated = file, obj, templated
         self.pods = pods or PodIndex()
         meta = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
         self.namespace = _namespace(meta)
@@ -447,6 +454,7 @@ class _Object:
             return
         spec = expect(spec, dict, "spec", self.obj.spans.get("spec"))
         kind = _str(spec.get("type", "ClusterIP"))
+        helm_type = kind if self.templated and _helm(kind) else ""  # LoadBalancer or ClusterIP: the values say
         ports = expect(spec.get("ports", []) or [], list, "spec.ports", spec.spans.get("ports"))
         ranges = spec.get("loadBalancerSourceRanges")
         if ranges is not None:
@@ -464,18 +472,28 @@ class _Object:
 
         def read(entry: dict, span: Span) -> Iterator[Exposure]:
             protocol = normalize_protocol(entry.get("protocol", "TCP")) or "tcp"
-            port = _port_number(entry.get("port"), "port")
-            if port is None:
+            helm = {key: entry.get(key) for key in ("port", "targetPort", "nodePort")
+                    if self.templated and _helm(entry.get(key))}
+            port = None if "port" in helm else _port_number(entry.get("port"), "port")
+            if port is None and "port" not in helm:
                 raise Invalid(f"port must be a port number (1-65535), got {short(entry.get('port'))}")
-            if (port, protocol) in seen:  # the API server refuses a Service that repeats a port
+            if port is not None and (port, protocol) in seen:  # the API server refuses a Service that repeats a port
                 raise Invalid(f"port {port}/{protocol} is already used by the entry at line {seen[port, protocol]}; "
                               "the API server rejects a Service that repeats a port and protocol")
             seen[port, protocol] = span.line
             written = entry.get("targetPort", port)
-            target = _port_number(written, "targetPort")
+            target = None if "targetPort" in helm else _port_number(written, "targetPort")
             number, image = resolve_target(containers, target if target else written, protocol)
             target_range = PortRange.single(number) if number else None
-            traits = frozenset({"k8s-service"})
+            traits = frozenset({"k8s-service"}) | (frozenset({"helm-template"}) if self.templated else frozenset())
+            if port is None:  # the chart's values decide the port: which one is exposed is not known here
+                traits |= {"unresolved-port"}
+            here = PortRange.single(port) if port else PortRange(1, 65535)
+            unknown = tuple(f"{key} {value}" for key, value in helm.items() if key == "port")
+            if helm_type:
+                yield self._exposure(span, protocol, here, target_range, ("helm-values",), "unknown", traits,
+                                     image, unresolved=(f"spec.type {helm_type}",) + unknown)
+                return
             # a web port in front of a generic HTTP application port: an ordinary web deployment
             front = (frozenset({"web-frontend"}) if protocol == "tcp" and port in web_ports and number
                      and number != port and number in app_ports else frozenset())
@@ -487,23 +505,24 @@ class _Object:
                     sources, scope = ("internal-load-balancer",), "private"
                 else:
                     sources, scope = ("0.0.0.0/0", "::/0"), "internet"
-                yield self._exposure(span, protocol, PortRange.single(port), target_range, sources, scope,
-                                     traits | front | {"load-balancer"}, image)
+                yield self._exposure(span, protocol, here, target_range, sources, scope,
+                                     traits | front | {"load-balancer"}, image, unresolved=unknown)
             if kind in ("LoadBalancer", "NodePort"):
-                node_port = _port_number(entry.get("nodePort"), "nodePort")
+                node_port = None if "nodePort" in helm else _port_number(entry.get("nodePort"), "nodePort")
                 node_range = PortRange.single(node_port) if node_port else NODE_PORTS
                 # Who reaches the nodes is not in the manifest. For a NodePort Service that is the whole
                 # question, so it is kept as unresolved (PL501); a LoadBalancer's own node ports are not.
-                unknown = ("node addresses (NodePort)",) if kind == "NodePort" else ()
-                node_traits = traits | {"node-port"} | (frozenset() if node_port else {"node-port-range"})
-                yield self._exposure(span, protocol, node_range, target_range or PortRange.single(port),
-                                     ("node-addresses",), "unknown", node_traits, image, unresolved=unknown)
+                nodes = ("node addresses (NodePort)",) if kind == "NodePort" else ()
+                node_traits = traits - {"unresolved-port"} | {"node-port"} | (
+                    frozenset() if node_port else {"node-port-range"})
+                yield self._exposure(span, protocol, node_range, target_range or (here if port else None),
+                                     ("node-addresses",), "unknown", node_traits, image, unresolved=nodes)
             if kind == "ClusterIP" or kind not in ("LoadBalancer", "NodePort", "ExternalName"):
-                yield self._exposure(span, protocol, PortRange.single(port), target_range, ("cluster-network",),
-                                     "private", traits | {"cluster-ip"}, image)
+                yield self._exposure(span, protocol, here, target_range, ("cluster-network",),
+                                     "private", traits | {"cluster-ip"}, image, unresolved=unknown)
             for ip in external_ips:
-                yield self._exposure(span, protocol, PortRange.single(port), target_range, (ip,), classify_bind(ip),
-                                     traits | front | {"external-ip"}, image)
+                yield self._exposure(span, protocol, here, target_range, (ip,), classify_bind(ip),
+                                     traits | front | {"external-ip"}, image, unresolved=unknown)
         yield from self._entries(units, ports, "spec.ports", read)
 
     def _exposure(self, span: Span, protocol: str, ports: PortRange, target: PortRange | None,
@@ -541,8 +560,17 @@ class _Object:
 
                 def read(entry: dict, span: Span, image: str = image) -> Iterator[Exposure]:
                     protocol = normalize_protocol(entry.get("protocol", "TCP")) or "tcp"
-                    container_port = _port_number(entry.get("containerPort"), "containerPort")
-                    host_port = _port_number(entry.get("hostPort"), "hostPort")
+                    helm = {key: entry.get(key) for key in ("containerPort", "hostPort")
+                            if self.templated and _helm(entry.get(key))}
+                    container_port = None if "containerPort" in helm else _port_number(
+                        entry.get("containerPort"), "containerPort")
+                    host_port = None if "hostPort" in helm else _port_number(entry.get("hostPort"), "hostPort")
+                    if "hostPort" in helm:  # published on the node, on a port the chart's values decide
+                        yield self._exposure(span, protocol, PortRange(1, 65535), None, ALL_INTERFACES, "internet",
+                                             frozenset({"host-port", "published", "unresolved-port",
+                                                        "helm-template"}), image,
+                                             unresolved=(f"hostPort {helm['hostPort']}",))
+                        return
                     if host_network and container_port:
                         yield self._exposure(span, protocol, PortRange.single(container_port), None, ALL_INTERFACES,
                                              "internet", frozenset({"host-network"}), image)
