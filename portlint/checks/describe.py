@@ -51,6 +51,10 @@ def reach_phrase(exposure: Exposure) -> str:
         return f"is published on {where}"
     if exposure.direction == "egress":
         return f"can reach the internet ({sources_label(exposure)})"
+    if "k8s-service" in traits and exposure.target_port_range and exposure.target_port_range != exposure.port_range:
+        # what the internet connects to is the Service port; what answers is the targetPort behind it
+        return (f"is reachable from the internet ({sources_label(exposure)}) on Service port "
+                f"{exposure.port_range} (targetPort {exposure.target_port_range})")
     return f"is reachable from the internet ({sources_label(exposure)})"
 
 

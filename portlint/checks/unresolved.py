@@ -142,8 +142,17 @@ class UnresolvedExposure(Rule):
             what = f"who can reach {label}"
             if entries and entries[0].severity >= Severity.HIGH:
                 severity = Severity.MEDIUM
-        yield Hit(e, f"{e.resource}: {names} cannot be resolved (unset, no default, or known only after "
-                     f"apply), so portlint cannot tell {what}{fix(e, 'unresolved')}", severity)
+        if "node-port" in e.traits:  # the port is in the manifest; who reaches the nodes is not
+            opened = (f"a node port the cluster assigns ({e.port_range}/{e.protocol})" if "node-port-range" in e.traits
+                      else f"node port {e.port_range}/{e.protocol}")
+            yield Hit(e, f"{e.resource}: {opened} is open on every node, and whether the nodes are reachable "
+                         f"from outside is not in the manifest, so portlint cannot tell {what}"
+                         f"{fix(e, 'unresolved')}", severity)
+            return
+        because = ("is a Helm value, known only when the chart is rendered" if "helm-template" in e.traits
+                   else "cannot be resolved (unset, no default, or known only after apply)")
+        yield Hit(e, f"{e.resource}: {names} {because}, so portlint cannot tell {what}{fix(e, 'unresolved')}",
+                  severity)
 
 
 class InvalidPortSpec(Rule):

@@ -42,9 +42,10 @@ def render_check(report: Report, options: dict) -> str:
 
 def reached(e) -> str:
     """`` [root envs/staging: module.sgs at envs/staging/main.tf:5; value var.x at ...:2]`` for an
-    exposure reached through module calls; empty otherwise."""
+    exposure reached through module calls; `` [value from group_vars/web at group_vars/web.yml:1]`` for
+    one whose deciding value was set elsewhere (an Ansible host or vars file); empty otherwise."""
     if not e.via:
-        return ""
+        return f" [value from {'; '.join(str(step) for step in e.origins[:2])}]" if e.origins else ""
     calls = " > ".join(f"{step.label} at {step.file}:{step.line}" for step in e.via)
     values = "; ".join(f"value {step}" for step in e.origins[:2])
     return f" [root {e.root}: {calls}" + (f"; {values}" if values else "") + "]"

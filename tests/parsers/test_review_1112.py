@@ -62,3 +62,124 @@ def test_for_each_over_a_known_string_stays_an_input_error(tmp_path):
     report = run_tree(tmp_path, {"main.tf": 'resource "aws_security_group" "x" {\n  for_each = "a"\n}\n'})
     assert [(e.line, e.message) for e in report.errors] == [
         (2, "for_each must be a map or a set, got a string")]
+
+
+# -- 2. a Helm template that reads as YAML is checked for what it says ----------------------------
+
+CHART = {
+    "chart/Chart.yaml": "apiVersion: v2\nname: c\nversion: 0.1.0\n",
+    "chart/templates/redis.yaml": """\
+        apiVersion: v1
+        kind: Service
+        metadata:
+          name: redis
+        spec:
+          type: LoadBalancer
+          ports:
+            - port: 6379
+              targetPort: "{{ .Values.targetPort }}"
+        """,
+    "chart/templates/more.yaml": """\
+        apiVersion: v1
+        kind: Service
+        metadata:
+          name: web
+        spec:
+          type: LoadBalancer
+          ports:
+            - port: "{{ .Values.port }}"
+        ---
+        apiVersion: v1
+        kind: Service
+        metadata:
+          name: typed
+        spec:
+          type: "{{ .Values.service.type }}"
+          ports:
+            - port: 5432
+        """,
+}
+
+
+def test_parsed_helm_template_keeps_its_literal_exposure_and_unresolved_values(tmp_path):
+    report = run_tree(tmp_path, CHART)
+    assert not report.errors, report.errors
+    got = [(f.location.file, f.location.line, f.rule_id, f.severity.label) for f in report.findings]
+    assert got == [("chart/templates/more.yaml", 8, "PL501", "low"),
+                   ("chart/templates/more.yaml", 17, "PL501", "medium"),
+                   ("chart/templates/redis.yaml", 8, "PL101", "critical")]
+    messages = [f.message for f in report.findings]
+    assert messages[0].startswith("Service/web: port {{ .Values.port }} is a Helm value, known only when the "
+                                  "chart is rendered, so portlint cannot tell which port is exposed;")
+    assert messages[1].startswith("Service/typed: spec.type {{ .Values.service.type }} is a Helm value, known "
+                                  "only when the chart is rendered, so portlint cannot tell who can reach "
+                                  "PostgreSQL (5432/tcp)")
+    assert messages[2].startswith("Redis (6379/tcp) is reachable from the internet")
+
+
+def test_the_same_template_outside_a_chart_stays_an_input_error(tmp_path):
+    report = run_tree(tmp_path, {"redis.yaml": CHART["chart/templates/redis.yaml"]})
+    assert [(e.line, e.message) for e in report.errors] == [
+        (8, "Service/redis: targetPort must be a port number (1-65535) or a port name, "
+            "got '{{ .Values.targetPort }}'")]
+
+
+# -- 6. wording ---------------------------------------------------------------------------------
+
+NODEPORT = """\
+    apiVersion: v1
+    kind: Service
+    metadata:
+      name: np
+    spec:
+      type: NodePort
+      ports:
+        - port: 5432
+          nodePort: 30432
+        - port: 9187
+    """
+
+
+def test_nodeport_pl501_is_worded_for_a_node_port(tmp_path):
+    report = run_tree(tmp_path, {"np.yaml": NODEPORT})
+    assert [f.message.split(";")[0] for f in report.findings] == [
+        "Service/np: node port 30432/tcp is open on every node, and whether the nodes are reachable from "
+        "outside is not in the manifest, so portlint cannot tell who can reach PostgreSQL (5432/tcp)",
+        "Service/np: a node port the cluster assigns (30000-32767/tcp) is open on every node, and whether "
+        "the nodes are reachable from outside is not in the manifest, so portlint cannot tell who can "
+        "reach 9187/tcp"]
+
+
+def test_load_balancer_finding_names_the_service_port_and_the_target_port(tmp_path):
+    report = run_tree(tmp_path, {"s.yaml": """\
+        apiVersion: v1
+        kind: Service
+        metadata:
+          name: redis-tls
+        spec:
+          type: LoadBalancer
+          ports:
+            - port: 443
+              targetPort: 6379
+        """})
+    assert [f.message.split(";")[0] for f in report.findings] == [
+        "Redis (6379/tcp) is reachable from the internet (0.0.0.0/0, ::/0) on Service port 443 (targetPort 6379)"]
+
+
+def test_ansible_text_output_names_where_the_deciding_value_was_set(tmp_path):
+    from portlint.formatters.text import render_check
+
+    report = run_tree(tmp_path, {"site.yml": """\
+        - hosts: web
+          vars:
+            rdp_port: 3389
+          tasks:
+            - name: RDP for admins
+              community.general.ufw:
+                rule: allow
+                port: "{{ rdp_port }}"
+                proto: tcp
+        """})
+    line = render_check(report, {}).splitlines()[0]
+    assert line.startswith("site.yml:5:7: PL101 [critical] RDP (3389/tcp)"), line
+    assert line.endswith("(risky-service-public) [value from play vars at site.yml:3]"), line
