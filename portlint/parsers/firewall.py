@@ -18,10 +18,11 @@ schema error is reported with its line and path. Rules are evaluated as the
 firewall would (see ``portlint.policy``); ``default: allow`` opens everything
 that no earlier rule denies.
 
-Ties: rules of equal priority keep file order (first match wins), except that a
-deny whose ``priority`` is written goes before the allows of that same priority,
-as in priority-based firewalls (Azure NSGs refuse equal priorities, GCP applies
-the deny). Files without priorities are plain first-match lists.
+Ties: rules without ``priority`` keep their place in file order (first match wins)
+at the default priority; between rules that both wrote the same ``priority``, a deny
+goes before an allow, as in priority-based firewalls (Azure NSGs refuse equal
+priorities, GCP applies the deny): the rules that wrote it trade places among
+themselves, denies first. Files without priorities are plain first-match lists.
 """
 
 from __future__ import annotations
@@ -120,10 +121,26 @@ def _cut(message: str) -> str:
 
 
 def _priority(rule: LocatedDict) -> float:
-    """The rule's place in its set: a deny with a written priority sorts just before the allows of that priority."""
-    if "priority" not in rule:
-        return DEFAULT_PRIORITY
-    return rule["priority"] - 0.5 if rule.get("action") == "deny" else rule["priority"]
+    """The priority a rule has, written or not."""
+    return rule["priority"] if "priority" in rule else DEFAULT_PRIORITY
+
+
+def _priorities(rules: list) -> dict[int, float]:
+    """Each rule's place in its set (index -> sort key). Within one priority the rules keep the slots
+    they hold in the file; the rules that wrote that priority trade slots among themselves so that
+    denies come first, while a rule without ``priority`` keeps its own slot (so an allow with no
+    priority still comes before a later ``priority: 1000`` deny, first match wins)."""
+    slots: dict[float, list[int]] = {}
+    for index, rule in enumerate(rules):
+        if isinstance(rule, dict) and isinstance(_priority(rule), (int, float)):
+            slots.setdefault(_priority(rule), []).append(index)
+    order: dict[int, float] = {}
+    for priority, indices in slots.items():
+        written = [i for i in indices if "priority" in rules[i]]
+        placed = dict(zip(written, sorted(written, key=lambda i: (rules[i].get("action") != "deny", i))))
+        for slot, index in enumerate(indices):  # the fraction keeps integer priorities apart
+            order[placed.get(index, index)] = priority + slot / (len(indices) + 1)
+    return order
 
 
 class FirewallParser:
@@ -265,6 +282,7 @@ class _Firewall:
 
     def exposures(self) -> Iterator[Exposure]:
         rules = self.spec.get("rules", [])
+        self.order = _priorities(rules)
         for index, rule in enumerate(rules):
             if index in self.bad_rules or rule.get("enabled", True) is False:
                 continue  # a rule with schema errors was reported at its values' lines
@@ -272,7 +290,7 @@ class _Firewall:
             name = rule.get("name", f"#{index + 1}")
             kept: list[Exposure] = []
             if self.units.run(span.line, span.column, f"rule {name}",
-                              lambda: kept.extend(self.rule(rule, span, name))):
+                              lambda: kept.extend(self.rule(rule, span, name, self.order.get(index)))):
                 yield from kept
         if self.spec.get("default", "deny") == "allow":
             span = self.spec.spans["default"]
@@ -283,7 +301,7 @@ class _Firewall:
                     action="allow", raw="default: allow", policy=self.policy, priority=float("inf"),
                 )
 
-    def rule(self, rule: LocatedDict, span: Span, name: str) -> Iterator[Exposure]:
+    def rule(self, rule: LocatedDict, span: Span, name: str, priority: float | None = None) -> Iterator[Exposure]:
         direction = rule.get("direction", "ingress")
         protocol = rule.get("protocol", "tcp")
         protocol = "all" if protocol in ("any", "all") else protocol
@@ -296,7 +314,7 @@ class _Firewall:
                 kind="firewall", location=self.location(span), resource=f"firewall {self.label} / rule {name}",
                 protocol=protocol, port_range=ports, sources=sources, scope=scope, direction=direction,
                 action=rule["action"], unresolved=tuple(unresolved), raw=str(name),
-                policy=self.policy, priority=_priority(rule),
+                policy=self.policy, priority=_priority(rule) if priority is None else priority,
             )
 
     @staticmethod

@@ -237,9 +237,35 @@ def test_a_deny_goes_before_an_allow_of_the_same_written_priority(tmp_path):
               priority: 200
         """})
     allows = [(e.location.line, str(e.port_range)) for e in report.exposures if e.action == "allow"]
-    # ssh: equal written priorities, the deny wins; rdp: the allow has no priority (1000) and the
-    # deny writes 1000, so the deny goes first; vnc: a lower priority number still wins
-    assert allows == [(18, "5900")]
-    assert sorted((s.exposure.location.line, s.by.location.line) for s in report.shadowed) == [(3, 7), (11, 14)]
+    # ssh: equal written priorities, the deny wins; rdp: the allow has no priority, so it keeps its
+    # place in file order at 1000 and comes before the later deny that writes 1000 (first match wins);
+    # vnc: a lower priority number still wins
+    assert allows == [(11, "3389"), (18, "5900")]
+    assert sorted((s.exposure.location.line, s.by.location.line) for s in report.shadowed) == [(3, 7)]
     assert sorted((f.location.line, f.rule_id) for f in report.findings) == [
-        (3, "PL503"), (11, "PL503"), (18, "PL101")]
+        (3, "PL503"), (11, "PL101"), (18, "PL101")]
+
+
+def test_rules_without_priority_keep_their_slot_while_written_ones_put_denies_first(tmp_path):
+    report = run_tree(tmp_path, {"fw.yaml": """
+        firewall:
+          rules:
+            - name: pg
+              action: allow
+              ports: [5432]
+              priority: 1000
+            - name: ssh
+              action: allow
+              ports: [22]
+            - name: no-pg
+              action: deny
+              ports: [5432]
+              priority: 1000
+            - name: no-ssh
+              action: deny
+              ports: [22]
+        """})
+    allows = [(e.location.line, str(e.port_range)) for e in report.exposures if e.action == "allow"]
+    # pg and no-pg both wrote 1000: the deny takes the allow's slot; ssh and no-ssh wrote none: file order
+    assert allows == [(7, "22")]
+    assert [(s.exposure.location.line, s.by.location.line) for s in report.shadowed] == [(3, 10)]
