@@ -30,7 +30,6 @@ from __future__ import annotations
 import dataclasses
 import fnmatch
 import ipaddress
-import re
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Callable, Iterable, Mapping
@@ -46,7 +45,7 @@ class Entry:
     line: int
     reason: str
     expires: date | None = None
-    file: re.Pattern | None = None
+    file: object | None = None  # a globmatch.GlobPattern
     resource: str | None = None
     rules: frozenset[str] | None = None
     ports: tuple[PortRange, ...] = ()
@@ -97,8 +96,8 @@ def _source_within(source: str, allowed: tuple) -> bool:
                and net.subnet_of(a) for a in allowed)
 
 
-def gitignore_regex(pattern: str) -> re.Pattern:
-    """A gitignore-style pattern as a regular expression over ``/``-separated relative paths.
+def gitignore_regex(pattern: str):
+    """A gitignore-style pattern as a matcher (``fullmatch``) over ``/``-separated relative paths.
 
     A pattern without a ``/`` (other than a trailing one) matches at any depth;
     one with a ``/`` is anchored at the base; ``**`` spans folders, ``*`` and
@@ -108,35 +107,9 @@ def gitignore_regex(pattern: str) -> re.Pattern:
     if pattern.startswith("./"):
         pattern = pattern[2:]
     anchored = "/" in pattern.rstrip("/")
-    pattern = pattern.strip("/")
-    out, i = [], 0
-    while i < len(pattern):
-        if pattern.startswith("**/", i):
-            out.append("(?:.*/)?")
-            i += 3
-        elif pattern.startswith("**", i):
-            out.append(".*")
-            i += 2
-        elif pattern[i] == "*":
-            out.append("[^/]*")
-            i += 1
-        elif pattern[i] == "?":
-            out.append("[^/]")
-            i += 1
-        elif pattern[i] == "[":
-            end = pattern.find("]", i + 1)
-            if end < 0:
-                out.append(re.escape("["))
-                i += 1
-            else:
-                body = pattern[i + 1:end].replace("\\", "\\\\")
-                out.append("[" + ("^" + body[1:] if body.startswith("!") else body) + "]")
-                i = end + 1
-        else:
-            out.append(re.escape(pattern[i]))
-            i += 1
-    body = "".join(out)
-    return re.compile(("" if anchored else "(?:.*/)?") + body + "(?:/.*)?", re.S)
+    from portlint.globmatch import GlobPattern
+
+    return GlobPattern(pattern.strip("/"), anchored, below=True)  # linear: no regex backtracking
 
 
 class AcceptError(ValueError):

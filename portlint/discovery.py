@@ -56,7 +56,7 @@ class Pattern:
     __slots__ = ("text", "base", "negate", "dir_only", "regex")
 
     def __init__(self, text: str, base: Path | None = None):
-        import re
+        from portlint.globmatch import GlobPattern
 
         self.text = text
         self.base = Path(os.path.realpath(base)) if base is not None else None
@@ -69,40 +69,13 @@ class Pattern:
         body = body.rstrip("/")
         anchored = "/" in body
         body = body.lstrip("/")
-        parts, i = [], 0
-        while i < len(body):
-            if body.startswith("**/", i):
-                parts.append("(?:[^/]*/)*")
-                i += 3
-            elif body.startswith("/**", i) and i + 3 == len(body):
-                parts.append("/.*")
-                i += 3
-            elif body.startswith("**", i):
-                parts.append(".*")
-                i += 2
-            elif body[i] == "*":
-                parts.append("[^/]*")
-                i += 1
-            elif body[i] == "?":
-                parts.append("[^/]")
-                i += 1
-            elif body[i] == "[" and "]" in body[i + 2:]:
-                end = body.index("]", i + 2)
-                inner = body[i + 1:end]
-                if inner.startswith("!"):
-                    inner = "^" + inner[1:]
-                parts.append("[" + inner.replace("\\", "\\\\") + "]")
-                i = end + 1
-            else:
-                parts.append(re.escape(body[i]))
-                i += 1
-        prefix = "" if anchored else "(?:.*/)?"
-        self.regex = re.compile(prefix + "".join(parts) + r"\Z", re.DOTALL)
+        # matched segment by segment, linear in the path: a regex would backtrack exponentially
+        self.regex = GlobPattern(body, anchored)
 
     def matches(self, relative: str, is_dir: bool) -> bool:
         if self.dir_only and not is_dir:
             return False
-        return self.regex.match(relative) is not None
+        return self.regex.match(relative)
 
 
 def patterns_of(exclude: Iterable) -> tuple[Pattern, ...]:
