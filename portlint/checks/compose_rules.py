@@ -280,15 +280,108 @@ class DuplicateHostPort(Rule):
                     and e.scope != "unknown" and _fixed(e):
                 by_file[e.location.file].append(e)
         for entries in by_file.values():
-            for index, later in enumerate(entries):
-                for earlier in entries[:index]:
-                    if earlier.location == later.location or not _collide(earlier, later):
-                        continue
-                    overlap = earlier.port_range.intersection(later.port_range)
-                    yield Hit(later, f"{later.resource} publishes host port {overlap}/{later.protocol}, "
-                                     f"already published by {earlier.resource} at line {earlier.location.line}; "
-                                     "the second container cannot start; publish it on another host port")
-                    break
+            for later, earlier in _first_collisions(entries):
+                overlap = earlier.port_range.intersection(later.port_range)
+                yield Hit(later, f"{later.resource} publishes host port {overlap}/{later.protocol}, "
+                                 f"already published by {earlier.resource} at line {earlier.location.line}; "
+                                 "the second container cannot start; publish it on another host port")
+
+
+def _first_collisions(entries: list[Exposure]) -> Iterable[tuple[Exposure, Exposure]]:
+    """Each entry with the first earlier entry (another port entry) it collides with, as comparing
+    every pair would find, in O(n log n): earlier entries are kept in interval trees keyed by
+    protocol and by what makes two entries' sources collide (a shared address; a wildcard bind and
+    a shared address family), each tree giving the first entry whose host ports overlap a range."""
+    trees: dict[tuple, _FirstCover] = {}
+    pending: list[tuple[int, Exposure]] = []  # the current port entry's exposures: not compared with each other
+
+    def keys(e: Exposure, stored: bool) -> set[tuple]:
+        sources = set(e.sources)
+        families = {6 if ":" in s else 4 for s in sources}
+        wild = bool(sources & WILDCARD_BINDS)
+        out = {(e.protocol, "address", s) for s in sources}
+        # a stored entry is found by the keys a later one looks up: a wildcard meets every address of its
+        # family, an address meets every wildcard of its family
+        out |= {(e.protocol, "family" if stored else "wildcard", f) for f in families}
+        if wild:
+            out |= {(e.protocol, "wildcard" if stored else "family", f) for f in families}
+        return out
+
+    for index, later in enumerate(entries):
+        if pending and pending[-1][1].location != later.location:
+            for number, earlier in pending:
+                for key in keys(earlier, stored=True):
+                    trees.setdefault(key, _FirstCover()).cover(earlier.port_range.start, earlier.port_range.end, number)
+            pending.clear()
+        pending.append((index, later))
+        found = [trees[key].first(later.port_range.start, later.port_range.end)
+                 for key in keys(later, stored=False) if key in trees]
+        first = min((number for number in found if number is not None), default=None)
+        if first is None:
+            continue
+        earlier = entries[first]
+        if earlier.location == later.location:  # the same port entry listed twice apart: compare as before
+            earlier = next((e for e in entries[:index] if e.location != later.location and _collide(e, later)), None)
+            if earlier is None:
+                continue
+        yield later, earlier
+
+
+class _FirstCover:
+    """Port ranges 0-65535, each marked with the first number that covered it: ``cover`` a range,
+    ``first`` number covering any port of a range; a sparse segment tree, O(log 65536) each."""
+
+    __slots__ = ("whole", "part")
+    SIZE = 65536
+
+    def __init__(self):
+        self.whole: dict[int, int] = {}  # node: first number covering all of it
+        self.part: dict[int, int] = {}  # node: first number covering any of it
+
+    def cover(self, start: int, end: int, number: int) -> None:
+        low, high = max(start, 0) + self.SIZE, min(end, self.SIZE - 1) + self.SIZE + 1
+        for edge in (low, high - 1):
+            node = edge
+            while node:
+                if node not in self.part:  # numbers only grow: the first one stays
+                    self.part[node] = number
+                node >>= 1
+        while low < high:
+            if low & 1:
+                self.whole.setdefault(low, number)
+                self.part.setdefault(low, number)
+                low += 1
+            if high & 1:
+                high -= 1
+                self.whole.setdefault(high, number)
+                self.part.setdefault(high, number)
+            low >>= 1
+            high >>= 1
+
+    def first(self, start: int, end: int) -> int | None:
+        low, high = max(start, 0) + self.SIZE, min(end, self.SIZE - 1) + self.SIZE + 1
+        best = None
+        for edge in (low, high - 1):
+            node = edge
+            while node:
+                found = self.whole.get(node)
+                if found is not None and (best is None or found < best):
+                    best = found
+                node >>= 1
+        while low < high:
+            if low & 1:
+                found = self.part.get(low)
+                if found is not None and (best is None or found < best):
+                    best = found
+                low += 1
+            if high & 1:
+                high -= 1
+                found = self.part.get(high)
+                if found is not None and (best is None or found < best):
+                    best = found
+            low >>= 1
+            high >>= 1
+        return best
 
 
 def _fixed(e: Exposure) -> bool:
