@@ -81,3 +81,5 @@ ACCEPT_ENTRIES = _limit("ACCEPT_ENTRIES", 10_000)
 COMPOSE_FILES = _limit("COMPOSE_FILES", 64)
 #: hosts and groups read from the inventory files beside one Ansible playbook
 INVENTORY_ENTRIES = _limit("INVENTORY_ENTRIES", 100_000)
+#: characters in one expanded variable value (a .env value or a Compose interpolation result; ${A}${A} doubling)
+ENV_VALUE_BYTES = _limit("ENV_VALUE_BYTES", 1024 * 1024)

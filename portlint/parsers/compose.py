@@ -200,7 +200,8 @@ class ComposeParser:
         if not services and not has_include and not any(more for _o, more, _d in overrides):
             return ParseOutcome(file, errors=tuple(errors))
         env, env_problems = self._environment(source.path, ctx, env_files)
-        errors.extend(InputError(file, 1, message) for message in env_problems)
+        errors.extend(InputError(*problem) if isinstance(problem, tuple) else InputError(file, 1, problem)
+                      for problem in env_problems)
         builder = _FileReader(file, env, source.path, ctx, services)
         names = list(services)
         for _override, more, _doc in overrides:
@@ -393,7 +394,7 @@ class ComposeParser:
             key = env_paths[0] if not ctx.env_files else Path("\x00cli")
         if key not in self._env_cache:
             values: dict[str, str] = {}
-            problems: list[str] = []
+            problems: list = []  # messages for the Compose file; (file, line, message) for an env file's own line
             for env_path in env_paths:
                 shown = ctx.display_path(env_path)
                 if not ctx.inside_project(env_path):
@@ -408,8 +409,8 @@ class ComposeParser:
                         problems.append(f"env file {shown} does not exist")
                 except ReadRefused as exc:
                     problems.append(f"env file {shown}: {exc.reason}; its variables are not used")
-                except LimitExceeded as exc:
-                    problems.append(f"env file {shown}: {exc.message}; its variables are not used")
+                except LimitExceeded as exc:  # reported in the env file, at the line that hit the limit
+                    problems.append((shown, exc.line or 1, f"{exc.message}; its variables are not used"))
             self._env_cache[key] = (values, tuple(problems))
         values, problems = self._env_cache[key]
         return {**values, **ctx.environ}, problems

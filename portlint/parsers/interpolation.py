@@ -27,6 +27,14 @@ class InterpolationError(ValueError):
     """A value whose ``$`` syntax Compose itself would reject."""
 
 
+class ValueTooLarge(InterpolationError):
+    """An expanded value over ``limits.ENV_VALUE_BYTES`` (``${A}${A}`` doubling): refused, not built."""
+
+    def __init__(self):
+        self.limit = limits.LimitExceeded("an expanded variable value", limits.ENV_VALUE_BYTES, "ENV_VALUE_BYTES")
+        super().__init__(self.limit.message)
+
+
 @dataclass
 class Interpolated:
     value: str
@@ -38,6 +46,7 @@ def interpolate(text: str, env: Mapping[str, str]) -> Interpolated:
 
     Linear in the length of ``text``: defaults may nest ``${A:-${B}}`` at most
     ``limits.INTERPOLATION_DEPTH`` deep, and each level scans only its own part.
+    A result over ``limits.ENV_VALUE_BYTES`` characters raises ``ValueTooLarge``.
     """
     out = Interpolated("")
     out.value = _expand(text, env, out.unresolved, 0)
@@ -46,8 +55,14 @@ def interpolate(text: str, env: Mapping[str, str]) -> Interpolated:
 
 def _expand(text: str, env: Mapping[str, str], unresolved: list[str], depth: int) -> str:
     parts: list[str] = []
+    size = counted = 0  # characters in parts: the result is refused before it outgrows ENV_VALUE_BYTES
     i, n = 0, len(text)
     while i < n:
+        while counted < len(parts):
+            size += len(parts[counted])
+            counted += 1
+        if size > limits.ENV_VALUE_BYTES:
+            raise ValueTooLarge()
         dollar = text.find("$", i)
         if dollar < 0:
             parts.append(text[i:])
@@ -72,6 +87,8 @@ def _expand(text: str, env: Mapping[str, str], unresolved: list[str], depth: int
                 continue
             parts.append(_lookup(m.group(0), env, unresolved))
             i = m.end()
+    if size + sum(len(part) for part in parts[counted:]) > limits.ENV_VALUE_BYTES:
+        raise ValueTooLarge()
     return "".join(parts)
 
 
@@ -169,8 +186,10 @@ def parse_env_file(text: str, base: Mapping[str, str] | None = None) -> dict[str
 
     Unquoted and double-quoted values may refer to variables defined earlier in
     the file or in ``base``; single-quoted values are taken literally. Plain
-    string scanning, linear in the size of the file; more than
-    ``limits.ENV_LINES`` lines raise ``limits.LimitExceeded``.
+    string scanning, linear in the size of the file. Lines end at LF or CRLF only, as
+    Compose's dotenv reader splits them: a lone CR (or U+2028, NEL) is a character of the
+    line. More than ``limits.ENV_LINES`` lines, or a value that expands beyond
+    ``limits.ENV_VALUE_BYTES``, raise ``limits.LimitExceeded`` with the line.
     """
     lines_count = text.count("\n") + 1
     if lines_count > limits.ENV_LINES:
@@ -178,11 +197,14 @@ def parse_env_file(text: str, base: Mapping[str, str] | None = None) -> dict[str
                                    limits.ENV_LINES + 1)
     result: dict[str, str] = {}
     env = ChainMap(result, dict(base or {}))
-    lines = text.splitlines()
+    lines = text.split("\n")  # what was counted; a CR before the LF is trimmed with the line's spaces
+    if lines and lines[-1] == "":
+        lines.pop()
     i = 0
     while i < len(lines):
-        line = lines[i]
+        line = lines[i].removesuffix("\r")
         i += 1
+        number = i
         stripped = line.lstrip()
         if not stripped or stripped.startswith("#"):
             continue
@@ -198,7 +220,7 @@ def parse_env_file(text: str, base: Mapping[str, str] | None = None) -> dict[str
             if quote not in body:  # multi-line quoted value: read on to the closing quote
                 parts = [body]
                 while i < len(lines):
-                    parts.append(lines[i])
+                    parts.append(lines[i].removesuffix("\r"))
                     i += 1
                     if quote in parts[-1]:
                         break
@@ -206,18 +228,20 @@ def parse_env_file(text: str, base: Mapping[str, str] | None = None) -> dict[str
             value = body[: body.index(quote)] if quote in body else body
             if quote == '"':
                 value = value.replace("\\n", "\n").replace('\\"', '"')
-                value = _expand_env_value(value, env)
+                value = _expand_env_value(value, env, number)
         else:
-            value = _expand_env_value(_strip_comment(raw).strip(), env)
+            value = _expand_env_value(_strip_comment(raw).strip(), env, number)
         result[key] = value
     return result
 
 
-def _expand_env_value(value: str, env: Mapping[str, str]) -> str:
+def _expand_env_value(value: str, env: Mapping[str, str], line: int = 0) -> str:
     if "$" not in value:
         return value
     try:
         expanded = _expand(value, env, [], 0)
+    except ValueTooLarge as exc:
+        raise limits.LimitExceeded(exc.limit.what, exc.limit.limit, exc.limit.name, line) from None
     except InterpolationError:
         return value
     return expanded.replace(UNRESOLVED_MARK, "")
