@@ -503,14 +503,35 @@ def _jsondecode(text):
     text = to_str(text)
     _too_long(len(text), "jsondecode()'s argument")
     charge(1 + len(text) // 64)
+    if text.count("[") + text.count("{") > limits.YAML_DEPTH and _json_depth(text) > limits.YAML_DEPTH:
+        raise LimitExceeded("jsondecode()'s nesting", limits.YAML_DEPTH, "YAML_DEPTH")  # as yamldecode's
     try:
         value = json.loads(text)
     except RecursionError:
-        raise EvalError("jsondecode: nested too deeply") from None
+        raise LimitExceeded("jsondecode()'s nesting", limits.YAML_DEPTH, "YAML_DEPTH") from None
     except ValueError as exc:
         raise TerraformError(f"jsondecode(): invalid JSON: {exc}") from None
     _weigh(value)
     return value
+
+
+def _json_depth(text: str) -> int:
+    """The deepest bracket nesting of JSON text, strings skipped (one linear pass)."""
+    depth = deepest = 0
+    i, n = 0, len(text)
+    while i < n:
+        c = text[i]
+        if c == '"':
+            i += 1
+            while i < n and text[i] != '"':
+                i += 2 if text[i] == "\\" else 1
+        elif c in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif c in "]}":
+            depth -= 1
+        i += 1
+    return deepest
 
 
 def _yamldecode(text):
