@@ -883,16 +883,50 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (click.Abort, KeyboardInterrupt):
         click.echo("Aborted.", err=True)
         return 130
-    except Exception as exc:  # anything else is our bug or the machine's: never a traceback, never exit 1
-        if _DEBUG:
-            import traceback
-
-            traceback.print_exc()
-        else:
-            _say(f"portlint: internal error: {type(exc).__name__}: {_clean(str(exc), 300)} "
-                 "(run with --debug for the traceback)")
+    except OSError as exc:
+        if not _stdout_broken(exc):
+            return _internal_error(exc)
+        _say(f"portlint: cannot write standard output: {exc.strerror or exc}")
         return 2
+    except Exception as exc:  # anything else is our bug or the machine's: never a traceback, never exit 1
+        return _internal_error(exc)
     return result if isinstance(result, int) else 0
+
+
+def _stdout_broken(exc: OSError) -> bool:
+    """Whether ``exc`` failed a write to standard output (a full disk, a closed pipe): the innermost
+    frame was writing to it, or its buffer does not flush. Then standard output is pointed at
+    /dev/null, so that Python's own flush at exit says nothing more."""
+    streams = [stream for stream in (sys.stdout, sys.__stdout__) if stream is not None]
+    streams += [getattr(stream, "buffer", None) for stream in streams]
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    writing = tb is not None and any(any(value is stream for stream in streams if stream is not None)
+                                     for value in tb.tb_frame.f_locals.values())
+    try:
+        sys.stdout.flush()
+        if not writing:
+            return False
+    except (OSError, ValueError):
+        pass
+    try:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+    return True
+
+
+def _internal_error(exc: Exception) -> int:
+    """Our bug or the machine's: one line, exit 2 (called while ``exc`` is being handled)."""
+    if _DEBUG:
+        import traceback
+
+        traceback.print_exc()
+    else:
+        _say(f"portlint: internal error: {type(exc).__name__}: {_clean(str(exc), 300)} "
+             "(run with --debug for the traceback)")
+    return 2
 
 
 #: lines said on standard error while a run is recorded for the run cache (see _replay_or_record)
