@@ -813,3 +813,31 @@ case("planted-entry-points-in-cwd-console-script", setup=_plant, exit=(1,), cons
 case("planted-plugin-via-config", abort_ok=True,  # an unknown key: the configuration may be refused whole
      files={".portlint.yaml": "plugins: [evil_mod]\nrules-dir: [.]\n", "evil_mod.py": PLANT},
      exit=(1, 2), bad=(Bad(".portlint.yaml", (1, 2)),))
+
+
+# ---- attacker review, first batch (tests/hostile/test_review_fixes_a.py) ----
+_REDOS = "*a*a*a*a*a*a*a*a*a*a*a*a*a*ac"
+_LONG_DIR = "bad/" + "a" * 200
+_WEB = 'services:\n  web:\n    image: redis\n    ports: ["6380:6379"]\n'
+case("cfg-exclude-redos", exit=(1,), extra=((f"{_LONG_DIR}/compose.yaml", 4, "PL101"),),
+     files={".portlint.yaml": f'exclude: ["{_REDOS}"]\n', f"{_LONG_DIR}/compose.yaml": _WEB})
+case("cfg-per-file-ignores-redos", exit=(1,), extra=((f"{_LONG_DIR}/compose.yaml", 4, "PL101"),),
+     files={".portlint.yaml": f'per-file-ignores:\n  "{_REDOS}": [PL101]\n', f"{_LONG_DIR}/compose.yaml": _WEB})
+case("cfg-accept-file-redos", exit=(1,), extra=((f"{_LONG_DIR}/compose.yaml", 4, "PL101"),),
+     files={".portlint.yaml": f'accept:\n  - file: "{_REDOS}"\n    rules: [PL101]\n    reason: x\n',
+            f"{_LONG_DIR}/compose.yaml": _WEB})
+case("compose-duplicate-host-port-8000-entries", exit=(1,),  # pairwise PL303 took 39 s
+     files={"bad/compose.yaml": "services:\n  web:\n    image: nginx\n    ports:\n"
+                                + "".join(f'      - "{10000 + i}:{10000 + i}"\n' for i in range(8000))})
+case("compose-env-doubling-bomb",  # 16 characters doubled 17 times: 2 MiB at line 18
+     files={"bad/.env": "A=xxxxxxxxxxxxxxxx\n" + "A=${A}${A}\n" * 40 + "PORT=6379\n",
+            "bad/compose.yaml": 'services:\n  web:\n    image: redis\n    ports: ["${PORT:-8080}:6379"]\n'},
+     bad=(Bad("bad/.env", (18,), "env_value_bytes"),), extra=(("bad/compose.yaml", 4, "PL101"),))
+case("compose-env-too-many-crlf-lines",
+     files={"bad/.env": "".join(f"K{i}=v\r\n" for i in range(120_000)), "bad/compose.yaml": _WEB},
+     bad=(Bad("bad/.env", (100_001,), "env_lines"),), extra=(("bad/compose.yaml", 4, "PL101"),))
+case("tf-jsondecode-too-deep",
+     files={"bad/jd/main.tf": ('resource "aws_security_group" "bad" {\n  ingress {\n    from_port = 80\n'
+                               '    to_port = 80\n    protocol = "tcp"\n'
+                               f'    cidr_blocks = [jsondecode("{"[" * 5000}{"]" * 5000}")]\n  }}\n}}\n')},
+     bad=(Bad("bad/jd/main.tf", (2, 6), "yaml_depth"),))
