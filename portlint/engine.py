@@ -524,8 +524,10 @@ def _judge(report: Report, options: Options, exposures: list[Exposure]) -> None:
         report.errors = sorted(set(report.errors) | set(rule_errors),
                                key=lambda e: (e.file, e.line, e.column, e.message))
     report.rules = [type(rule) for rule in rules]
-    findings = _per_file_ignores(evaluate(exposures, rules, ctx, options.severity), options)
+    findings, chains = _with_fallbacks(evaluate(exposures, rules, ctx, options.severity), rules, ctx, options.severity)
+    findings = _per_file_ignores(findings, options)
     suppress.settle_report(report, findings, options, rules, {**options.texts, **_texts(findings, options)})
+    _collapse(report, chains)
 
 
 def _judge_per_scope(report: Report, options: Options) -> None:
@@ -563,7 +565,8 @@ def _judge_per_scope(report: Report, options: Options) -> None:
         if rule_key not in evaluated:
             ctx = RuleContext(risks=load_risk_list(), shadowed=report.shadowed)
             rules = load_rules(view, rule_errors)
-            evaluated[rule_key] = (rules, evaluate(report.exposures, rules, ctx, view.severity))
+            evaluated[rule_key] = (rules, *_with_fallbacks(evaluate(report.exposures, rules, ctx, view.severity),
+                                                           rules, ctx, view.severity))
             classes.extend(type(rule) for rule in rules if type(rule) not in classes)
         findings_of[key] = evaluated[rule_key]
     report.rules = classes
@@ -572,7 +575,7 @@ def _judge_per_scope(report: Report, options: Options) -> None:
                                key=lambda e: (e.file, e.line, e.column, e.message))
     findings_all: list[Finding] = []
     for key, (view, own) in views.items():
-        rules, findings = findings_of[key]
+        rules, findings, chains = findings_of[key]
         mine = [f for f in findings if (id(scope_for(f.location.file)) if scope_for(f.location.file) is not None
                                         else 0) == key]
         mine = _per_file_ignores(mine, view)
@@ -580,6 +583,7 @@ def _judge_per_scope(report: Report, options: Options) -> None:
         texts = {file: text for file, text in options.texts.items() if file in own}
         texts.update({file: text for file, text in _texts(mine, view).items() if file not in texts})
         suppress.settle_report(part, mine, view, rules, texts)
+        _collapse(part, chains)
         findings_all.extend(part.findings)
         report.suppressed.extend(part.suppressed)
         report.accepted.extend(part.accepted)
@@ -589,6 +593,69 @@ def _judge_per_scope(report: Report, options: Options) -> None:
     report.findings = sorted(findings_all, key=order)
     report.suppressed.sort(key=order)
     report.accepted.sort(key=order)
+
+
+def _with_fallbacks(findings: list[Finding], rules: list[Rule], ctx: RuleContext,
+                    severity: Mapping[str, str] | None) -> tuple[list[Finding], list[list[tuple]]]:
+    """``findings`` plus, for each service-rule verdict that names others ("also: PL106 ..."), the
+    findings those others would make, and the chains (best first) that ``_collapse`` settles.
+
+    One verdict is reported per exposure (portlint.checks.verdict); when a suppression, an
+    ``accept`` entry or a per-file ignore silences it, the next one must stand: silencing PL101
+    on a port must not silence the PL106 on the same port too.
+    """
+    from portlint.checks.verdict import SERVICE_RULES, chain
+
+    overrides = severity or {}
+    by_code = {rule.code: rule for rule in rules}
+    extra: list[Finding] = []
+    chains: list[list[tuple]] = []
+    for finding in findings:
+        if finding.rule_id not in SERVICE_RULES:
+            continue
+        ranked = chain(finding.exposure, ctx)
+        if len(ranked) < 2 or ranked[0].code != finding.rule_id:
+            continue
+        links = [(finding.rule_id, id(finding.exposure))]
+        for candidate in ranked[1:]:
+            rule = by_code.get(candidate.code)
+            if rule is None:
+                continue
+            forced = overrides.get(rule.code) or overrides.get(rule.name)
+            level = Severity.parse(forced) if forced else candidate.severity
+            extra.append(Finding(rule.code, rule.name, level, candidate.text, finding.exposure))
+            links.append((rule.code, id(finding.exposure)))
+        chains.append(links)
+    if not extra:
+        return findings, chains
+    findings = findings + extra
+    findings.sort(key=lambda f: (f.location.file, f.location.line, f.location.column, f.rule_id))
+    return findings, chains
+
+
+def _collapse(report: Report, chains: list[list[tuple]]) -> None:
+    """Keep one verdict per exposure: the first of its chain still open after per-file ignores,
+    suppressions and acceptances. Those before it stay suppressed or accepted (with their
+    reasons); those after it were only stand-ins and are dropped wherever they ended up."""
+    if not chains:
+        return
+
+    def key(f: Finding) -> tuple:
+        return (f.rule_id, id(f.exposure))
+
+    open_ = {key(f) for f in report.findings}
+    drop: set[tuple] = set()
+    for links in chains:
+        first = next((i for i, link in enumerate(links) if link in open_), None)
+        if first is not None:
+            drop.update(links[first + 1:])
+    if not drop:
+        return
+    report.findings = [f for f in report.findings if key(f) not in drop]
+    report.suppressed = [f for f in report.suppressed if key(f) not in drop]
+    report.accepted = [f for f in report.accepted if key(f) not in drop]
+    for f in [f for f in report.waivers if key(f) in drop]:
+        del report.waivers[f]
 
 
 def _per_file_ignores(findings: list[Finding], options: Options) -> list[Finding]:

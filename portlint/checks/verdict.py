@@ -191,11 +191,18 @@ def verdict(code: str, e: Exposure, ctx: RuleContext) -> Candidate | None:
     Only rules that run count (``--ignore``/``--select``), and a configured
     severity (``severity:`` in ``.portlint.yaml``) decides as it would be reported.
     """
+    ranked = chain(e, ctx)
+    return ranked[0] if ranked and ranked[0].code == code else None
+
+
+def chain(e: Exposure, ctx: RuleContext) -> list[Candidate]:
+    """The running service rules' candidates for ``e``, most severe first, each naming the ones
+    after it in its message. The first is the verdict; when a suppression, an ``accept`` entry or
+    a per-file ignore silences it, the engine reports the next one instead (a silenced PL101 must
+    not hide the PL106 on the same exposure)."""
     active = ctx.options.get("active_rules")
     forced = ctx.options.get("severity_overrides") or {}
     found = [c for c in candidates(e, ctx) if active is None or c.code in active]
-    if not found:
-        return None
 
     def level(c: Candidate) -> Severity:
         text = forced.get(c.code)
@@ -204,11 +211,10 @@ def verdict(code: str, e: Exposure, ctx: RuleContext) -> Candidate | None:
         except ValueError:
             return c.severity
 
-    winner = max(found, key=lambda c: (level(c), -SERVICE_RULES.index(c.code)))
-    if winner.code != code:
-        return None
-    others = [c for c in found if c is not winner]
-    if not others:
-        return winner
-    named = ", ".join(f"{c.code} {_LABELS[c.code]}, {level(c).label}" for c in others)
-    return Candidate(code, winner.severity, f"{winner.message} (also: {named})", winner.fix)
+    found.sort(key=lambda c: (level(c), -SERVICE_RULES.index(c.code)), reverse=True)
+    ranked = []
+    for i, c in enumerate(found):
+        after = sorted(found[i + 1:], key=lambda o: SERVICE_RULES.index(o.code))
+        named = ", ".join(f"{o.code} {_LABELS[o.code]}, {level(o).label}" for o in after)
+        ranked.append(Candidate(c.code, c.severity, f"{c.message} (also: {named})", c.fix) if named else c)
+    return ranked

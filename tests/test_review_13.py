@@ -1,0 +1,69 @@
+"""Review of issue 13: paths that still turned a red gate green."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.conftest import REPO
+
+EDGE = (REPO / "examples/firewall/edge.firewall.yaml").read_text()
+LEGACY = '      ports: ["20-23"]\n'
+assert LEGACY in EDGE
+
+
+def _results(result) -> dict:
+    doc = json.loads(result.stdout)
+    return {key: sorted((f["line"], f["rule_id"], f["severity"]) for f in doc.get(key, []))
+            for key in ("findings", "suppressed", "accepted")}
+
+
+def _edge_repo(tmp_path, monkeypatch, text=EDGE, config=None):
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "edge.firewall.yaml").write_text(text)
+    if config:
+        (tmp_path / ".portlint.yaml").write_text(config)
+    monkeypatch.chdir(tmp_path)
+
+
+# 1. one verdict per exposure: silencing the reported code must leave the next one standing
+
+def test_the_edge_firewall_reports_pl101_and_names_pl106(tmp_path, monkeypatch, run_cli):
+    _edge_repo(tmp_path, monkeypatch)
+    result = run_cli("check", "-f", "json", ".")
+    assert _results(result)["findings"] == [(32, "PL101", "high")]
+    assert "(also: PL106 clear-text protocol, high)" in json.loads(result.stdout)["findings"][0]["message"]
+
+
+SILENCED = {
+    "comment": (EDGE.replace(LEGACY, LEGACY.rstrip("\n") + "  # portlint: disable=PL101 -- ssh is fine here\n"),
+                None, "suppressed"),
+    "accept": (EDGE, "accept:\n  - file: edge.firewall.yaml\n    rules: [PL101]\n    reason: ssh is fine here\n",
+               "accepted"),
+    "per_file_ignores": (EDGE, "per-file-ignores:\n  edge.firewall.yaml: [PL101]\n", None),
+}
+
+
+@pytest.mark.parametrize("how", list(SILENCED))
+def test_silencing_pl101_leaves_the_pl106_on_the_same_port_open(tmp_path, monkeypatch, run_cli, how):
+    text, config, where = SILENCED[how]
+    _edge_repo(tmp_path, monkeypatch, text, config)
+    result = run_cli("check", "-f", "json", ".")
+    found = _results(result)
+    assert found["findings"] == [(32, "PL106", "high")], result.stdout
+    assert result.exit_code == 1
+    if where:
+        assert found[where] == [(32, "PL101", "high")]
+    assert not [f for f in json.loads(result.stdout)["findings"] if f["rule_id"] == "PL601"]
+    text_out = run_cli("check", ".")
+    assert "PL106 [high] Ports 20-22/tcp" in text_out.stdout and text_out.exit_code == 1
+
+
+def test_silencing_both_codes_silences_the_exposure(tmp_path, monkeypatch, run_cli):
+    text = EDGE.replace(LEGACY, LEGACY.rstrip("\n") + "  # portlint: disable=PL101,PL106 -- lab only\n")
+    _edge_repo(tmp_path, monkeypatch, text)
+    result = run_cli("check", "-f", "json", ".")
+    found = _results(result)
+    assert found["findings"] == [] and found["suppressed"] == [(32, "PL101", "high"), (32, "PL106", "high")]
+    assert result.exit_code == 0
