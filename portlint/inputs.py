@@ -37,6 +37,16 @@ def is_inside(path: Path, root: Path | None) -> bool:
         return False
 
 
+def _resolved_inside(resolved: Path, root: Path) -> bool:
+    """``is_inside`` for a path whose links are already resolved (resolving it again costs a
+    system call per component and finds the same path)."""
+    try:
+        resolved.relative_to(Path(os.path.realpath(root)))
+        return True
+    except (ValueError, OSError):
+        return False
+
+
 def read_input(path: Path, root: Path | None = None, max_bytes: int | None = None) -> str | None:
     """The UTF-8 text of ``path``; None when it does not exist; ReadRefused when it may not be read."""
     budget = limits.FILE_BYTES if max_bytes is None else max_bytes
@@ -47,7 +57,7 @@ def read_input(path: Path, root: Path | None = None, max_bytes: int | None = Non
         return None
     except (OSError, RuntimeError, ValueError) as exc:  # link loops, names too long, NUL bytes
         raise ReadRefused(path, _os_reason(exc)) from None
-    if root is not None and not is_inside(resolved, root):
+    if root is not None and not _resolved_inside(resolved, root):
         raise ReadRefused(path, f"it is outside the project root {root.as_posix()}; "
                                 "portlint reads nothing outside the checked project")
     if not stat.S_ISREG(info.st_mode):
@@ -87,7 +97,7 @@ def list_folder(folder: Path, root: Path | None = None) -> list[tuple[Path, bool
         return []
     except (OSError, RuntimeError, ValueError) as exc:
         raise ReadRefused(folder, _os_reason(exc)) from None
-    if root is not None and not is_inside(resolved, root):
+    if root is not None and not _resolved_inside(resolved, root):
         raise ReadRefused(folder, f"it is outside the project root {root.as_posix()}; "
                                   "portlint reads nothing outside the checked project")
     if not stat.S_ISDIR(info.st_mode):
