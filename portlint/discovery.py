@@ -31,6 +31,31 @@ NOT_REGULAR = "not a regular file (a FIFO, device or socket is never read)"
 NAMED_NOT_REGULAR = ("not a regular file or folder, so nothing was checked (a FIFO, device or socket is never "
                      "read); to check a pipe such as <(helm template ...) or standard input, run "
                      "`portlint check - --stdin-filename NAME < FILE`")
+NAMED_DESCRIPTOR = ("an open file descriptor (standard input, /dev/fd/N or /proc/self/fd/N), not a file of the "
+                    "tree, so nothing was checked; to check standard input, run "
+                    "`portlint check - --stdin-filename NAME < FILE`")
+#: named paths that are a process's open descriptors, whatever they point at (a redirected regular file too)
+_DESCRIPTOR_NAMES = frozenset({"/dev/stdin", "/dev/stdout", "/dev/stderr"})
+_DESCRIPTOR_FOLDERS = ("/dev/fd/", "/proc/self/fd/", "/proc/thread-self/fd/")
+
+
+def is_descriptor_path(path: Path | str) -> bool:
+    """Whether a named path is, or links through, a process's open descriptor (``/dev/stdin``,
+    ``/dev/fd/N``, ``/proc/self/fd/N``, ``/proc/PID/fd/N``). Such a path may point at a regular
+    file (``< file``) that is not in the tree and has no name a parser knows."""
+    current = os.path.abspath(path)
+    for _ in range(40):  # links followed by hand, bounded (a loop is reported elsewhere)
+        if current in _DESCRIPTOR_NAMES or current.startswith(_DESCRIPTOR_FOLDERS):
+            return True
+        parts = current.split("/")
+        if len(parts) > 4 and parts[1] == "proc" and parts[3] == "fd" and (parts[2].isdigit() or parts[2] == "self"):
+            return True
+        try:
+            target = os.readlink(current)
+        except OSError:
+            return False
+        current = os.path.normpath(os.path.join(os.path.dirname(current), target))
+    return False
 
 
 @dataclass(frozen=True, slots=True)
@@ -237,6 +262,9 @@ def _discover(paths: Iterable[Path], exclude: Iterable, root: Path | None,
             raise FileNotFoundError(str(top)) from None
         except OSError as exc:
             yield Candidate(top, True, _os_reason(exc), always=True)
+            continue
+        if not stat.S_ISDIR(info.st_mode) and is_descriptor_path(top):
+            yield Candidate(top, True, NAMED_DESCRIPTOR, always=True)
             continue
         if stat.S_ISLNK(info.st_mode):
             try:

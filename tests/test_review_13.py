@@ -67,3 +67,30 @@ def test_silencing_both_codes_silences_the_exposure(tmp_path, monkeypatch, run_c
     found = _results(result)
     assert found["findings"] == [] and found["suppressed"] == [(32, "PL101", "high"), (32, "PL106", "high")]
     assert result.exit_code == 0
+
+
+# 3. a named path that is an open descriptor is an error even when it points at a regular file
+
+RISKY = 'services:\n  db:\n    image: postgres:16\n    ports:\n      - "5432:5432"\n'
+
+
+@pytest.mark.parametrize("named", ["/dev/stdin", "/dev/fd/0", "/proc/self/fd/0"])
+@pytest.mark.parametrize("inside", [True, False], ids=["in_the_tree", "outside_the_root"])
+def test_a_descriptor_redirected_from_a_regular_file_is_an_error(tmp_path, named, inside):
+    import os
+    import subprocess
+    import sys
+
+    if not os.path.exists(named):
+        pytest.skip(f"{named} does not exist on this system")
+    project = tmp_path / "project"
+    (project / ".git").mkdir(parents=True)
+    source = (project if inside else tmp_path) / "compose.yaml"
+    source.write_text(RISKY)
+    env = {**os.environ, "PYTHONPATH": str(REPO), "NO_COLOR": "1"}
+    with source.open() as stdin:
+        result = subprocess.run([sys.executable, "-m", "portlint", "check", named], cwd=project, stdin=stdin,
+                                capture_output=True, text=True, env=env)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert f"{named}:1:1: PL001" in result.stdout
+    assert "portlint check - --stdin-filename NAME" in result.stdout
