@@ -91,6 +91,8 @@ class Directive:
     file: str = ""
     #: the line it is written on when that is not ``line`` (an annotation inside its object)
     at: int = 0
+    #: an ``until`` that is not a real date, as written: the directive then silences nothing
+    bad_expiry: str = ""
 
     def covers(self, finding: Finding) -> bool:
         """Whether this directive's place and codes match ``finding`` (codes as written)."""
@@ -214,8 +216,8 @@ def scan(text: str, file: str = "") -> tuple[list[Directive], list[Problem]]:
         kind, codes, raw_reason = what
         reason, expires, bad = parse_reason(raw_reason)
         if bad:
-            problems.append(Problem(file, number, f"{bad}; the suppression has no expiry", column))
-        found.append(Directive(kind, number, codes, reason, expires, column, file=file))
+            problems.append(Problem(file, number, f"{bad}; the suppression silences nothing", column))
+        found.append(Directive(kind, number, codes, reason, expires, column, file=file, bad_expiry=bad or ""))
     return found, problems
 
 
@@ -267,9 +269,10 @@ def annotation_directives(text: str, file: str) -> tuple[list[Directive], list[P
             codes = frozenset()
         reason, expires, bad = parse_reason(raw_reason)
         if bad:
-            problems.append(Problem(file, line, f"{bad}; the suppression has no expiry", column))
+            problems.append(Problem(file, line, f"{bad}; the suppression silences nothing", column))
         first, last = (span.line, span.end_line) if span else (1, 1 << 30)
-        found.append(Directive("object", first, codes, reason, expires, column, end=last, file=file, at=line))
+        found.append(Directive("object", first, codes, reason, expires, column, end=last, file=file, at=line,
+                               bad_expiry=bad or ""))
     return found, problems
 
 
@@ -352,6 +355,8 @@ def _suggest(token: str, known: Mapping[str, str]) -> str:
 
 
 def _why_not(d: Directive, today: date, require_reason: bool) -> str | None:
+    if d.bad_expiry:  # fail closed: a date nobody can read must not make a suppression permanent
+        return f"the suppression at line {_where(d)} silences nothing: its {d.bad_expiry}"
     if d.expires is not None and d.expires < today:
         return f"the suppression at line {_where(d)} expired on {d.expires.isoformat()}"
     if require_reason and not d.reason:

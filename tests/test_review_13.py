@@ -94,3 +94,30 @@ def test_a_descriptor_redirected_from_a_regular_file_is_an_error(tmp_path, named
     assert result.returncode == 2, result.stdout + result.stderr
     assert f"{named}:1:1: PL001" in result.stdout
     assert "portlint check - --stdin-filename NAME" in result.stdout
+
+
+# 4. an expiry that is not a date fails closed: the suppression silences nothing
+
+@pytest.mark.parametrize("stamp", ["2099-02-30", "tomorrow", "2099-13-45"])
+def test_a_malformed_expiry_silences_nothing(tmp_path, stamp):
+    from tests.conftest import run_tree
+
+    report = run_tree(tmp_path, {
+        "compose.yaml": 'services:\n  db:\n    image: postgres:16\n    ports:\n'
+                        f'      - "5432:5432"   # portlint: disable=PL101 -- until {stamp}: x\n',
+        "svc.yaml": "apiVersion: v1\nkind: Service\nmetadata:\n  name: redis\n  annotations:\n"
+                    f'    portlint.dev/disable: "PL101: until {stamp}: vpn only"\n'
+                    "spec:\n  type: LoadBalancer\n  ports:\n    - port: 6379\n"})
+    assert report.suppressed == []
+    opened = {f.location.file: f.message for f in report.findings if f.rule_id == "PL101"}
+    assert sorted(opened) == ["compose.yaml", "svc.yaml"]
+    for message in opened.values():
+        assert f"silences nothing: its expiry '{stamp}' is not a date" in message
+
+
+@pytest.mark.parametrize("stamp", ["2099-02-30", "tomorrow"])
+def test_an_accept_entry_with_a_malformed_expiry_is_a_configuration_error(tmp_path, monkeypatch, run_cli, stamp):
+    _edge_repo(tmp_path, monkeypatch, config="accept:\n  - file: edge.firewall.yaml\n    reason: x\n"
+                                             f'    expires: "{stamp}"\n')
+    result = run_cli("check", ".")
+    assert result.exit_code == 2 and ".portlint.yaml:" in result.output and stamp in result.output
