@@ -29,3 +29,18 @@ def test_safe_examples_are_clean(run_cli, monkeypatch, folder):
     monkeypatch.chdir(REPO)
     result = run_cli("check", folder)
     assert result.exit_code == 0, result.stdout
+
+
+def test_readme_sample_output_is_taken_from_the_snapshot():
+    """The README's abridged sample is a selection of the pinned output, line for line, and its count."""
+    import re
+
+    readme = (REPO / "README.md").read_text()
+    sample = re.search(r"Sample output \(`portlint check examples/`, abridged\):\n\n```text\n(.*?)```", readme, re.S)
+    assert sample, "README lost its sample output"
+    pinned = SNAPSHOT.read_text().splitlines()
+    lines = sample.group(1).splitlines()
+    assert lines[-1] == pinned[-1]
+    assert [line for line in lines[:-1] if line not in pinned] == []
+    risks = len(re.findall(r"(?m)^  - id: ", (REPO / "rules" / "risks.yaml").read_text()))
+    assert f"lists {risks} services" in readme
