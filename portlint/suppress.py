@@ -264,6 +264,10 @@ def annotation_directives(text: str, file: str) -> tuple[list[Directive], list[P
             problems.append(Problem(file, line, f"annotation {ANNOTATION}: {codes_text.strip()[:40]!r} is not a list "
                                                 "of rule codes; write 'PL101: reason'; it suppresses nothing", column))
             continue
+        if not tokens:  # "" or ": reason": silencing every rule takes an explicit "all"
+            problems.append(Problem(file, line, f"annotation {ANNOTATION} names no rule code; write 'PL101: reason' "
+                                                "(or 'all: reason' for every rule); it suppresses nothing", column))
+            continue
         codes = frozenset(tokens)
         if any(c.lower() == "all" for c in codes):
             codes = frozenset()

@@ -121,3 +121,17 @@ def test_an_accept_entry_with_a_malformed_expiry_is_a_configuration_error(tmp_pa
                                              f'    expires: "{stamp}"\n')
     result = run_cli("check", ".")
     assert result.exit_code == 2 and ".portlint.yaml:" in result.output and stamp in result.output
+
+
+# 5. an empty annotation value names no rule: it silences nothing
+
+@pytest.mark.parametrize("value", ['""', '": vpn only"'])
+def test_an_empty_annotation_silences_nothing(tmp_path, value):
+    from tests.conftest import run_tree
+
+    report = run_tree(tmp_path, {
+        "svc.yaml": "apiVersion: v1\nkind: Service\nmetadata:\n  name: redis\n  annotations:\n"
+                    f"    portlint.dev/disable: {value}\nspec:\n  type: LoadBalancer\n  ports:\n    - port: 6379\n"})
+    assert report.suppressed == []
+    assert [f.rule_id for f in report.findings] == ["PL601", "PL101"]
+    assert "names no rule code" in report.findings[0].message
