@@ -21,7 +21,7 @@ from portlint.checks import RuleContext
 from portlint.checks.describe import ports_label, reach_phrase, services_in_range, services_label
 from portlint.checks.fixes import advice, fix
 from portlint.model import Exposure, Severity
-from portlint.reference import ImageEntry, RiskEntry, image_entry
+from portlint.reference import ImageEntry, RiskEntry, RiskList, image_entry
 
 #: the rules that name the service behind a port, in the order that wins a tie
 SERVICE_RULES = ("PL101", "PL105", "PL106", "PL302", "PL401")
@@ -72,7 +72,11 @@ def public_ingress(e: Exposure) -> bool:
 
 
 def identify(e: Exposure, ctx: RuleContext) -> Identity:
-    by_port = ctx.risks.matching(e.protocol, e.service_ports)
+    return identify_with(e, ctx.risks)
+
+
+def identify_with(e: Exposure, risks: RiskList) -> Identity:
+    by_port = risks.matching(e.protocol, e.service_ports)
     image = image_entry(e.image)
     if "web-frontend" in e.traits:
         # a web port in front of a generic HTTP app port (rules/web-app-ports.yaml): the port number
@@ -82,8 +86,33 @@ def identify(e: Exposure, ctx: RuleContext) -> Identity:
         return Identity(None, tuple(by_port), ())
     kept = [r for r in by_port if r.id in image.risks]
     contradicted = tuple(r for r in by_port if r.id not in image.risks)
-    linked = tuple(ctx.risks.by_id[r] for r in image.risks if r in ctx.risks.by_id)
+    linked = tuple(risks.by_id[r] for r in image.risks if r in risks.by_id)
     return Identity(image, tuple(kept), contradicted, linked)
+
+
+def service_label(e: Exposure, risks: RiskList | None = None) -> str:
+    """What runs behind ``e``, for inventories and diffs (``""`` when nothing says): the image's
+    service when ``rules/images.yaml`` knows the image (ESPHome on 6052, never X11), else the risk
+    list's services for the port, else the port registry's name. The one naming every output uses,
+    so the inventory cannot contradict the findings of ``check``."""
+    ports = e.service_ports
+    if "unresolved-port" in e.traits or ports.size > WIDE_RANGE:
+        return ""
+    if risks is None:
+        from portlint.reference import load_risk_list
+
+        risks = load_risk_list()
+    identity = identify_with(e, risks)
+    if identity.image is not None:
+        return identity.image.service
+    if identity.entries:
+        return services_label(list(identity.entries))
+    if "web-frontend" in e.traits or ports.size != 1 or e.protocol not in ("tcp", "udp", "sctp"):
+        return ""
+    from portlint.registry import load_registry
+
+    found = load_registry().by_port(ports.start, e.protocol)
+    return found[0].name if found else ""
 
 
 def registered_name(e: Exposure, identity: Identity) -> str:

@@ -14,20 +14,10 @@ from portlint.model import Exposure
 
 @lru_cache(maxsize=4096)
 def service_name(exposure: Exposure) -> str:
-    """The risk list's (else the port registry's) name for what listens there, or ''."""
-    from portlint.reference import load_risk_list
-    from portlint.registry import load_registry
+    """What runs there, named as ``check`` names it (the image first), else ''."""
+    from portlint.checks.verdict import service_label
 
-    ports = exposure.service_ports
-    if "unresolved-port" in exposure.traits or ports.size > 100:
-        return ""
-    entries = load_risk_list().matching(exposure.protocol, ports)
-    if entries:
-        return entries[0].service
-    if ports.size == 1 and exposure.protocol in ("tcp", "udp", "sctp"):
-        found = load_registry().by_port(ports.start, exposure.protocol)
-        return found[0].name if found else ""
-    return ""
+    return service_label(exposure)
 
 
 def ports(exposure: Exposure) -> str:

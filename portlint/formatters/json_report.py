@@ -152,20 +152,10 @@ def _status(entries: list[dict]) -> str:
 
 
 def service_name(exposure: Exposure) -> str:
-    """What listens there: the risk list's service, else the port registry's name, else ``""``."""
-    from portlint.reference import load_risk_list
-    from portlint.registry import load_registry
+    """What runs there, named as ``check`` names it (the image first), else ``""``."""
+    from portlint.checks.verdict import service_label
 
-    ports = exposure.service_ports
-    if "unresolved-port" in exposure.traits or ports.size > 100:
-        return ""
-    entries = load_risk_list().matching(exposure.protocol, ports)
-    if entries:
-        return ", ".join(r.service for r in entries)
-    if ports.size != 1 or exposure.protocol not in ("tcp", "udp", "sctp"):
-        return ""
-    services = load_registry().by_port(ports.start, exposure.protocol)
-    return services[0].name if services else ""
+    return service_label(exposure)
 
 
 def render_check(report: Report, options: dict) -> str:

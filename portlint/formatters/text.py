@@ -64,20 +64,17 @@ def summary_line(report: Report) -> str:
 
 
 def render_inventory(report: Report, options: dict) -> str:
+    from portlint.checks.verdict import service_label
     from portlint.reference import load_risk_list
 
-    from portlint.registry import load_registry
-
-    risks, registry = load_risk_list(), load_registry()
+    risks = load_risk_list()
     header = ("LOCATION", "RESOURCE", "DIR", "ACTION", "PROTO", "PORTS", "TARGET", "SCOPE", "SOURCES", "SERVICE")
     rows = [header]
     for e in report.exposures:
-        entries = [] if "unresolved-port" in e.traits or e.service_ports.size > 100 \
-            else risks.matching(e.protocol, e.service_ports)
         rows.append(tuple(visible(cell) for cell in (
             f"{e.location.file}:{e.location.line}" + (f" (root {e.root})" if e.via else ""), e.resource, e.direction, e.action, e.protocol,
             str(e.port_range), str(e.target_port_range) if e.target_port_range else "-", e.scope,
-            ",".join(e.sources) or "-", ", ".join(r.service for r in entries) or _registered(registry, e),
+            ",".join(e.sources) or "-", service_label(e, risks) or "-",
         )))
     widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
     lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows]
@@ -86,12 +83,3 @@ def render_inventory(report: Report, options: dict) -> str:
     for e in report.errors:
         lines.append(f"{visible(e.file)}:{e.line}:{e.column}: error: {visible(e.message)}")
     return "\n".join(lines) + "\n"
-
-
-def _registered(registry, e) -> str:
-    """The registry's name for a single-port exposure, or ``-``."""
-    ports = e.service_ports
-    if ports.size != 1 or e.protocol not in ("tcp", "udp", "sctp"):
-        return "-"
-    services = registry.by_port(ports.start, e.protocol)
-    return services[0].name if services else "-"

@@ -183,3 +183,85 @@ def test_ansible_text_output_names_where_the_deciding_value_was_set(tmp_path):
     line = render_check(report, {}).splitlines()[0]
     assert line.startswith("site.yml:5:7: PL101 [critical] RDP (3389/tcp)"), line
     assert line.endswith("(risky-service-public) [value from play vars at site.yml:3]"), line
+
+
+# -- 7. inventory, JSON and diff name the service as check does: the image first ------------------
+
+IMAGES_COMPOSE = """\
+    services:
+      esphome:
+        image: ghcr.io/esphome/esphome:2024.6
+        ports: ["6052:6052"]
+      transmission:
+        image: linuxserver/transmission
+        ports: ["9091:9091"]
+      grafana:
+        image: grafana/grafana
+        ports: ["3000:3000"]
+      admin:
+        image: mongo-express
+        ports: ["8081:8081"]
+      cache:
+        image: example/unknown-thing
+        ports: ["6379:6379"]
+      plain:
+        ports: ["6052:6052"]
+    """
+
+ESPHOME_SERVICE = """\
+    apiVersion: apps/v1
+    kind: Deployment
+    metadata:
+      name: esphome
+    spec:
+      selector:
+        matchLabels: {app: esphome}
+      template:
+        metadata:
+          labels: {app: esphome}
+        spec:
+          containers:
+            - name: esphome
+              image: esphome/esphome:latest
+              ports: [{containerPort: 6052}]
+    ---
+    apiVersion: v1
+    kind: Service
+    metadata:
+      name: esphome
+    spec:
+      type: LoadBalancer
+      selector: {app: esphome}
+      ports:
+        - port: 6052
+    """
+
+
+def _inventory_services(report):
+    from portlint.formatters.json_report import inventory_document
+    from portlint.formatters.text import render_inventory
+
+    table = render_inventory(report, {}).splitlines()
+    column = table[0].index("SERVICE")
+    text = [(row.split()[1], row[column:].strip()) for row in table[1:1 + len(report.exposures)]]
+    document = inventory_document(report)
+    return text, [(e["resource"], e["service"]) for e in document["exposures"]]
+
+
+def test_compose_inventory_names_the_image_not_the_port_number(tmp_path):
+    from portlint.formatters import diff_common
+
+    report = run_tree(tmp_path, {"compose.yaml": IMAGES_COMPOSE})
+    text, json_rows = _inventory_services(report)
+    expected = [("esphome", "ESPHome"), ("transmission", "Transmission"), ("grafana", "Grafana"),
+                ("admin", "mongo-express"), ("cache", "Redis"), ("plain", "X11")]
+    assert [(r.split(".")[-1], s) for r, s in json_rows] == expected, json_rows
+    assert [(r.split(".")[-1], s) for r, s in text] == expected, text
+    assert [diff_common.service_name(e) for e in report.exposures] == [s for _, s in expected]
+
+
+def test_kubernetes_inventory_names_the_image_behind_the_service(tmp_path):
+    report = run_tree(tmp_path, {"esphome.yaml": ESPHOME_SERVICE})
+    text, json_rows = _inventory_services(report)
+    assert {s for _, s in json_rows} == {"ESPHome"}, json_rows
+    assert {s for _, s in text} == {"ESPHome"}, text
