@@ -525,7 +525,7 @@ def _run(paths: Sequence[Path], options: Options, with_findings: bool) -> Report
         exposures.extend(outcome.exposures)
         report.errors.extend(outcome.errors)
         report.notices.extend(n for n in outcome.notices if n not in report.notices)
-    report.exposures, report.shadowed = evaluate_policies(exposures)
+    report.exposures, report.shadowed = evaluate_policies(exposures, report.errors)
     report.errors = sorted(set(report.errors), key=lambda e: (e.file, e.line, e.column, e.message))
     if with_findings:
         if options.scopes is None:

@@ -83,3 +83,5 @@ COMPOSE_FILES = _limit("COMPOSE_FILES", 64)
 INVENTORY_ENTRIES = _limit("INVENTORY_ENTRIES", 100_000)
 #: characters in one expanded variable value (a .env value or a Compose interpolation result; ${A}${A} doubling)
 ENV_VALUE_BYTES = _limit("ENV_VALUE_BYTES", 1024 * 1024)
+#: comparisons of allow rules with the earlier deny rules that overlap them, in one ordered rule set
+POLICY_COMPARISONS = _limit("POLICY_COMPARISONS", 1_000_000)

@@ -23,9 +23,11 @@ from __future__ import annotations
 
 import ipaddress
 from dataclasses import dataclass, replace
-from typing import Iterable
+from functools import lru_cache
 
-from portlint.model import Exposure, PortRange
+from portlint import limits
+
+from portlint.model import Exposure, InputError, PortRange
 from portlint.protocols import ALL_PORTS
 from portlint.netscope import INTERNET_WORDS, classify_sources, parse_network
 
@@ -42,8 +44,13 @@ class Shadowed:
     by: Exposure
 
 
-def _networks(sources: Iterable[str]) -> tuple[list, set[str]]:
-    """Split sources into IP networks and opaque words (tags, references)."""
+def _networks(sources) -> tuple[tuple, frozenset[str]]:
+    """Split sources into IP networks and opaque words (tags, references); parsed once per sources."""
+    return _parsed_networks(tuple(sources))
+
+
+@lru_cache(maxsize=65536)
+def _parsed_networks(sources: tuple[str, ...]) -> tuple[tuple, frozenset[str]]:
     nets, words = [], set()
     for source in sources:
         word = source.strip()
@@ -55,7 +62,7 @@ def _networks(sources: Iterable[str]) -> tuple[list, set[str]]:
             words.add(word)
         else:
             nets.append(net)
-    return nets, words
+    return tuple(nets), frozenset(words)
 
 
 #: protocols with ports; an allow of ``all`` is these plus ``other`` (every protocol without ports)
@@ -82,13 +89,26 @@ def _split_all(allow: Exposure, deny: Exposure) -> list[Exposure] | None:
     return narrowed + rest
 
 
+def _spans(sources) -> tuple[tuple[int, int, int, str], ...]:
+    """The networks of ``sources`` as (version, first address, last address, text): compared as numbers."""
+    return _parsed_spans(tuple(sources))
+
+
+@lru_cache(maxsize=65536)
+def _parsed_spans(sources: tuple[str, ...]) -> tuple[tuple[int, int, int, str], ...]:
+    return tuple((n.version, int(n.network_address), int(n.broadcast_address), str(n))
+                 for n in _networks(sources)[0])
+
+
 def _sources_covered(allow: Exposure, deny: Exposure) -> bool:
-    allow_nets, allow_words = _networks(allow.sources)
+    allow_words = _networks(allow.sources)[1]
     deny_nets, deny_words = _networks(deny.sources)
     everyone = any(n.prefixlen == 0 for n in deny_nets)
     if allow_words and not (everyone or allow_words <= deny_words):
         return False
-    return all(any(net.version == d.version and net.subnet_of(d) for d in deny_nets) for net in allow_nets)
+    deny_spans = _spans(deny.sources)
+    return all(any(version == v and first <= low and high <= last for v, first, last, _ in deny_spans)
+               for version, low, high, _ in _spans(allow.sources))
 
 
 def _subtract_sources(allow: Exposure, deny: Exposure) -> tuple[str, ...] | None:
@@ -98,7 +118,11 @@ def _subtract_sources(allow: Exposure, deny: Exposure) -> tuple[str, ...] | None
     if allow_words - deny_words and deny_words:
         return None
     remaining: list = []
-    for net in allow_nets:
+    deny_spans = _spans(deny.sources)
+    for net, (version, low, high, text) in zip(allow_nets, _spans(allow.sources)):
+        if not any(version == v and first <= high and low <= last for v, first, last, _ in deny_spans):
+            remaining.append(text)  # no deny network touches it: it stays whole
+            continue
         pieces = [net]
         for d in deny_nets:
             next_pieces = []
@@ -162,8 +186,77 @@ def is_second_layer(exposure: Exposure) -> bool:
     return exposure.protocol in _WITH_PORTS and ports.start >= EPHEMERAL_START and ports.end >= EPHEMERAL_TOP
 
 
-def evaluate_policies(exposures: list[Exposure]) -> tuple[list[Exposure], list[Shadowed]]:
-    """Effective exposures (in input order) and the allows that earlier denies hide."""
+class _DenyIndex:
+    """The denies seen so far, found by port interval: a segment tree over ports 0-65535.
+
+    An allow is compared only with the denies that can take something from it (an
+    overlapping port range, a protocol that covers it), in rule order; comparing every allow
+    with every earlier deny made a file of thousands of rules quadratic.
+    """
+
+    _SIZE = 65536
+
+    def __init__(self) -> None:
+        self.denies: list[Exposure] = []
+        self._full: dict[int, list[int]] = {}  # tree node -> denies covering its whole range
+        self._inside: dict[int, list[int]] = {}  # tree node -> denies touching part of its subtree
+        self._every_protocol: list[int] = []  # denies of protocol "all" (or "other"): they reach "other" parts
+
+    def add(self, deny: Exposure) -> None:
+        number = len(self.denies)
+        self.denies.append(deny)
+        if deny.protocol in ("all", OTHER):
+            self._every_protocol.append(number)
+        for node in self._nodes(deny.port_range):
+            self._full.setdefault(node, []).append(number)
+            node >>= 1
+            while node:
+                below = self._inside.setdefault(node, [])
+                if below and below[-1] == number:
+                    break  # this node and those above it hold it already
+                below.append(number)
+                node >>= 1
+
+    def candidates(self, allow: Exposure) -> list[Exposure]:
+        """The earlier denies, in order, that may narrow ``allow`` or a part split from it."""
+        found: set[int] = set()
+        for node in self._nodes(allow.port_range):
+            found.update(self._full.get(node, ()))
+            found.update(self._inside.get(node, ()))
+            node >>= 1
+            while node:
+                found.update(self._full.get(node, ()))
+                node >>= 1
+        if allow.protocol == "all":
+            found.update(self._every_protocol)  # the "other" part of a split covers every port
+        else:
+            found = {n for n in found if _protocol_covers(self.denies[n].protocol, allow.protocol)}
+        return [self.denies[n] for n in sorted(found)]
+
+    @classmethod
+    def _nodes(cls, ports: PortRange) -> list[int]:
+        low, high = ports.start + cls._SIZE, ports.end + 1 + cls._SIZE
+        nodes = []
+        while low < high:
+            if low & 1:
+                nodes.append(low)
+                low += 1
+            if high & 1:
+                high -= 1
+                nodes.append(high)
+            low >>= 1
+            high >>= 1
+        return nodes
+
+
+def evaluate_policies(exposures: list[Exposure], errors: list[InputError] | None = None,
+                      ) -> tuple[list[Exposure], list[Shadowed]]:
+    """Effective exposures (in input order) and the allows that earlier denies hide.
+
+    Comparing allows with the earlier denies that overlap them is bounded by
+    ``limits.POLICY_COMPARISONS`` per rule set; past it, the set's remaining allows are kept
+    whole (reported as written, never hidden) and an input error goes to ``errors``.
+    """
     groups: dict[tuple[str, str], list[tuple[int, Exposure]]] = {}
     passthrough: list[tuple[int, Exposure]] = []
     for index, exposure in enumerate(exposures):
@@ -177,14 +270,27 @@ def evaluate_policies(exposures: list[Exposure]) -> tuple[list[Exposure], list[S
     shadowed: list[Shadowed] = []
     for members in groups.values():
         ordered = sorted(members, key=lambda item: (item[1].priority, item[0]))
-        denies: list[Exposure] = []
+        denies = _DenyIndex()
+        budget = limits.POLICY_COMPARISONS
         for index, exposure in ordered:
             if exposure.action == "deny":
-                denies.append(exposure)
+                denies.add(exposure)
                 result.append((index, exposure))
                 continue
             parts = [exposure]
-            for deny in denies:
+            candidates = denies.candidates(exposure) if budget >= 0 else []
+            for deny in candidates:
+                budget -= len(parts)
+                if budget < 0:
+                    parts = [exposure]  # not narrowed at all: reported as written
+                    if errors is not None:
+                        exc = limits.LimitExceeded(
+                            "comparisons of allow rules with the deny rules before them in one rule set",
+                            limits.POLICY_COMPARISONS, "POLICY_COMPARISONS")
+                        errors.append(InputError(exposure.location.file, exposure.location.line,
+                                                 f"{exc.message}; this and the later allow rules of "
+                                                 f"{exposure.policy} are reported without their denies"))
+                    break
                 next_parts: list[Exposure] = []
                 for part in parts:
                     narrowed = _narrow(part, deny)

@@ -1,0 +1,60 @@
+"""Attacker review, second batch: large valid rule sets, sniffing dodges, silently accepted values.
+
+Each case puts the hostile thing beside a good risky unit whose finding must survive, and checks
+the exact error line. Work bounds are checked by counting or with limits monkeypatched small,
+never by timing.
+"""
+
+from __future__ import annotations
+
+from portlint import limits, policy
+from tests.conftest import run_tree
+
+FW_HEAD = "firewall:\n  name: big\n  default: deny\n  rules:\n"  # 4 lines
+
+
+def fw_rule(name: str, action: str, port: int, source: str) -> str:
+    """One firewall rule (5 lines)."""
+    return (f"    - name: {name}\n      action: {action}\n      protocol: tcp\n      ports: [{port}]\n"
+            f"      sources: [{source}]\n")
+
+
+def errors_of(report):
+    return sorted((e.file, e.line) for e in report.errors)
+
+
+def findings_of(report):
+    return sorted((f.location.file, f.location.line, f.rule_id) for f in report.findings)
+
+
+# -- item 5: policy evaluation of large rule sets ----------------------------------------------
+
+def test_policy_compares_an_allow_only_with_the_denies_that_overlap_it(tmp_path, monkeypatch):
+    """16,000 rules on distinct ports took 36 s: every allow was compared with every earlier deny."""
+    calls = []
+    narrow = policy._narrow
+    monkeypatch.setattr(policy, "_narrow", lambda allow, deny: calls.append(1) or narrow(allow, deny))
+    rules = "".join(fw_rule(f"r{i}", "allow" if i % 2 else "deny", 10000 + i, "any") for i in range(400))
+    rules += fw_rule("deny-pg", "deny", 5432, "10.0.0.0/8") + fw_rule("pg", "allow", 5432, "any")
+    report = run_tree(tmp_path, {"big.firewall.yaml": FW_HEAD + rules})
+    assert report.errors == []
+    assert len(calls) <= 10  # was 40,000 pairwise comparisons
+    assert ("big.firewall.yaml", 4 + 5 * 401 + 1, "PL101") in findings_of(report)  # the pg allow still narrowed
+    [pg] = [e for e in report.exposures if e.resource.endswith("pg") and e.action == "allow" and e.port_range.start == 5432]
+    assert "10.0.0.0/8" not in pg.sources and pg.sources  # narrowed by its deny, as before
+
+
+def test_overlapping_rule_sets_are_bounded_by_a_limit(tmp_path, monkeypatch):
+    """30 denies and 30 allows of one port from disjoint sources: a real quadratic, bounded."""
+    monkeypatch.setattr(limits, "POLICY_COMPARISONS", 100)
+    rules = "".join(fw_rule(f"d{i}", "deny", 22, f"10.{i}.0.0/24") for i in range(30))
+    rules += "".join(fw_rule(f"a{i}", "allow", 22, f"172.16.{i}.1/32") for i in range(30))
+    rules += fw_rule("pg", "allow", 5432, "any")
+    report = run_tree(tmp_path, {"big.firewall.yaml": FW_HEAD + rules,
+                                 "good.firewall.yaml": FW_HEAD + fw_rule("redis", "allow", 6379, "any")})
+    # allows 0-2 use 90 comparisons, allow 3 (line 4 + 5 * 33 + 1) passes the limit of 100
+    assert errors_of(report) == [("big.firewall.yaml", 170)]
+    assert "POLICY_COMPARISONS" in report.errors[0].message
+    found = findings_of(report)
+    assert ("big.firewall.yaml", 4 + 5 * 60 + 1, "PL101") in found
+    assert ("good.firewall.yaml", 5, "PL101") in found
