@@ -110,6 +110,16 @@ def _service_ports(name: str) -> list[tuple[str, PortRange]] | None:
     return [(protocol, service.ports)]
 
 
+def _scalar_args(args: dict, keys: Iterable[str]) -> None:
+    """A module argument that Ansible takes as one word or number must not be a list or mapping:
+    ``rule: [allow]`` or ``port: [1, 2]`` read as text matched nothing and the task was passed over."""
+    for key in keys:
+        value = args.get(key)
+        if isinstance(value, (list, tuple, dict)):
+            raise Invalid(f"{key} must be a string or a number, got {type_name(value)}",
+                          args.spans.get(key) if isinstance(args, LocatedDict) else None)
+
+
 def _ufw_ports(text: str) -> tuple[PortRange, str | None]:
     """ufw ports: ``22``, ``8000:8100`` or ``8000-8100``, optionally ``/tcp``."""
     body, _, proto = str(text).partition("/")
@@ -247,6 +257,8 @@ class _TaskReader:
     # -- ufw --------------------------------------------------------------------------
 
     def _ufw(self, args: dict, span: Span, task: dict) -> None:
+        _scalar_args(args, ("rule", "port", "to_port", "proto", "protocol", "direction", "policy", "name", "app",
+                            "insert", "delete"))
         if str(args.get("delete", "no")).lower() in ("yes", "true"):
             return
         direction = str(args.get("direction", "in")).lower()
@@ -403,6 +415,7 @@ class _TaskReader:
     # -- firewalld ----------------------------------------------------------------------
 
     def _firewalld(self, args: dict, span: Span, task: dict) -> None:
+        _scalar_args(args, ("state", "zone", "rich_rule", "port", "service", "source"))
         state = str(args.get("state", "enabled")).lower()
         if state not in ("enabled", "present"):
             return

@@ -841,3 +841,14 @@ case("tf-jsondecode-too-deep",
                                '    to_port = 80\n    protocol = "tcp"\n'
                                f'    cidr_blocks = [jsondecode("{"[" * 5000}{"]" * 5000}")]\n  }}\n}}\n')},
      bad=(Bad("bad/jd/main.tf", (2, 6), "yaml_depth"),))
+
+
+# ---- attacker review, second batch (tests/hostile/test_review_fixes_b.py) ----
+case("firewall-16000-rules", exit=(1,),  # every allow compared with every earlier deny: 36 s
+     files={"bad/x.firewall.yaml": FW_HEAD + "".join(
+         f"    - name: r{i}\n      action: {'allow' if i % 2 else 'deny'}\n      protocol: tcp\n"
+         f"      ports: [{10000 + i}]\n      sources: [10.{i // 250}.{i % 250}.0/24]\n" for i in range(16_000))})
+case("ansible-argument-list-and-mapping",
+     files={"bad/play.yml": PLAY_HEAD + "    - name: bad\n      community.general.ufw:\n        rule: [allow]\n"
+                            "        port: [1, 2]\n        from_ip: {a: 1}\n" + ufw_task()},
+     bad=(Bad("bad/play.yml", (3, 5), "rule must be a string"),), extra=(("bad/play.yml", 8, "PL101"),))

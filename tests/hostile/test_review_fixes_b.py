@@ -58,3 +58,24 @@ def test_overlapping_rule_sets_are_bounded_by_a_limit(tmp_path, monkeypatch):
     found = findings_of(report)
     assert ("big.firewall.yaml", 4 + 5 * 60 + 1, "PL101") in found
     assert ("good.firewall.yaml", 5, "PL101") in found
+
+
+# -- item 7b: Ansible module arguments of the wrong shape ----------------------------------------
+
+UFW_PG = "    - name: pg\n      community.general.ufw:\n        rule: allow\n        port: '5432'\n        proto: tcp\n"
+
+
+def test_ansible_list_and_mapping_arguments_are_input_errors_at_their_line(tmp_path):
+    """``rule: [allow]`` made the task pass over silently, with its ``port: [1, 2]``, ``from_ip: {a: 1}``;
+    a firewalld ``port: {a: 1}`` beside ``rich_rule: 5`` was never looked at."""
+    play = ("- hosts: db\n  tasks:\n"
+            "    - name: bad\n      community.general.ufw:\n        rule: [allow]\n        port: [1, 2]\n"
+            "        from_ip: {a: 1}\n"
+            "    - name: bad2\n      ansible.posix.firewalld:\n        port: {a: 1}\n        rich_rule: 5\n"
+            "    - name: bad3\n      community.general.ufw:\n        rule: allow\n        port: [1, 2]\n"
+            + UFW_PG)
+    report = run_tree(tmp_path, {"play.yml": play})
+    assert errors_of(report) == [("play.yml", 5), ("play.yml", 10), ("play.yml", 15)]
+    assert "rule must be a string or a number, got a list" in report.errors[0].message
+    assert "port must be a string or a number, got a mapping" in report.errors[1].message
+    assert ("play.yml", 16, "PL101") in findings_of(report)
