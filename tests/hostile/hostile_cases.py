@@ -852,3 +852,16 @@ case("ansible-argument-list-and-mapping",
      files={"bad/play.yml": PLAY_HEAD + "    - name: bad\n      community.general.ufw:\n        rule: [allow]\n"
                             "        port: [1, 2]\n        from_ip: {a: 1}\n" + ufw_task()},
      bad=(Bad("bad/play.yml", (3, 5), "rule must be a string"),), extra=(("bad/play.yml", 8, "PL101"),))
+case("tf-sg-rule-type-list",
+     files={"bad/tf/main.tf": 'resource "aws_security_group_rule" "bad" {\n  type = ["ingress"]\n  from_port = 22\n'
+                              '  to_port = 22\n  protocol = "tcp"\n  cidr_blocks = ["0.0.0.0/0"]\n'
+                              '  security_group_id = "x"\n}\n' + sg("ok", 3389)},
+     bad=(Bad("bad/tf/main.tf", (2,), "type must be"),), extra=(("bad/tf/main.tf", 10, "PL101"),))
+case("tf-count-and-for-each",
+     files={"bad/tf/main.tf": 'resource "aws_security_group" "bad" {\n  count = 2\n  for_each = {a = 1}\n}\n'
+                              + sg("ok", 3389)},
+     bad=(Bad("bad/tf/main.tf", (2, 3), "cannot be used together"),), extra=(("bad/tf/main.tf", 6, "PL101"),))
+case("tf-dynamic-iterator-number",
+     files={"bad/tf/main.tf": 'resource "aws_security_group" "bad" {\n  dynamic "ingress" {\n    for_each = {a = 1}\n'
+                              '    iterator = 5\n    content {}\n  }\n}\n' + sg("ok", 3389)},
+     bad=(Bad("bad/tf/main.tf", (4,), "iterator"),), extra=(("bad/tf/main.tf", 9, "PL101"),))

@@ -79,3 +79,32 @@ def test_ansible_list_and_mapping_arguments_are_input_errors_at_their_line(tmp_p
     assert "rule must be a string or a number, got a list" in report.errors[0].message
     assert "port must be a string or a number, got a mapping" in report.errors[1].message
     assert ("play.yml", 16, "PL101") in findings_of(report)
+
+
+# -- item 7c: Terraform that Terraform itself rejects ---------------------------------------------
+
+TF_OK = ('resource "aws_security_group" "ok" {\n  ingress {\n    from_port = 3389\n    to_port = 3389\n'
+         '    protocol = "tcp"\n    cidr_blocks = ["0.0.0.0/0"]\n  }\n}\n')  # 8 lines, finding on line 2
+
+
+def test_terraform_rejected_blocks_are_input_errors_at_their_line(tmp_path):
+    """``type = ["ingress"]`` was read as ingress, ``count`` with ``for_each`` made two instances and
+    ``iterator = 5`` was ignored; Terraform rejects all three."""
+    rule = ('resource "aws_security_group_rule" "bad" {\n  type = ["ingress"]\n  from_port = 22\n  to_port = 22\n'
+            '  protocol = "tcp"\n  cidr_blocks = ["0.0.0.0/0"]\n  security_group_id = "x"\n}\n')
+    both = ('resource "aws_security_group" "both" {\n  count = 2\n  for_each = {a = 1}\n  ingress {\n'
+            '    from_port = 22\n    to_port = 22\n    protocol = "tcp"\n    cidr_blocks = ["0.0.0.0/0"]\n  }\n}\n')
+    iterator = ('resource "aws_security_group" "it" {\n  dynamic "ingress" {\n    for_each = {a = 1}\n'
+                '    iterator = 5\n    content {\n      from_port = 22\n      to_port = 22\n      protocol = "tcp"\n'
+                '      cidr_blocks = ["0.0.0.0/0"]\n    }\n  }\n}\n')
+    report = run_tree(tmp_path, {"a/main.tf": rule + TF_OK, "b/main.tf": both + TF_OK, "c/main.tf": iterator + TF_OK})
+    assert errors_of(report) == [("a/main.tf", 2), ("b/main.tf", 3), ("c/main.tf", 4)]
+    messages = [e.message for e in report.errors]
+    assert 'type must be "ingress" or "egress", got a list' in messages[0]
+    assert '"count" and "for_each" cannot be used together' in messages[1]
+    assert 'iterator of dynamic "ingress" must be a name' in messages[2]
+    found = findings_of(report)
+    assert ("a/main.tf", 10, "PL101") in found and ("b/main.tf", 12, "PL101") in found
+    assert ("c/main.tf", 14, "PL101") in found
+    assert not any(f[1] < 9 for f in found if f[0] == "a/main.tf") and not any(
+        f[1] < 11 for f in found if f[0] == "b/main.tf") and not any(f[1] < 13 for f in found if f[0] == "c/main.tf")

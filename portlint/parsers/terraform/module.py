@@ -113,7 +113,11 @@ class BlockView:
         if content is None:
             return
         iterator_attr = block.body.attributes.get("iterator")
-        name = (reference_text(iterator_attr.expr) if iterator_attr else None) or kind
+        named = reference_text(iterator_attr.expr) if iterator_attr else None
+        name = named or kind
+        if iterator_attr is not None and not (named or "").isidentifier():
+            raise TerraformError(f'iterator of dynamic "{kind}" must be a name, such as iterator = rule',
+                                 iterator_attr.span.line, iterator_attr.span.column)
         for_each_attr = block.body.attributes.get("for_each")
         collection = evaluate(for_each_attr.expr, self.scope) if for_each_attr else []
         if for_each_attr is not None:
@@ -309,6 +313,9 @@ class Module:
         """The instances ``count`` or ``for_each`` make of a resource block (none for count = 0)."""
         attrs = block.body.attributes
         problems = self.problems
+        if "count" in attrs and "for_each" in attrs:
+            span = attrs["for_each"].span  # Terraform rejects the block: it has no instances
+            raise TerraformError('"count" and "for_each" cannot be used together', span.line, span.column)
         if "count" in attrs:
             attr = attrs["count"]
             count = evaluate(attr.expr, self.scope)

@@ -339,6 +339,10 @@ def aws_security_group(view: BlockView) -> Iterator[Exposure]:
 
 def aws_security_group_rule(view: BlockView) -> Iterator[Exposure]:
     kind = view.get("type", "ingress")
+    if not isinstance(kind, Unknown) and kind not in ("ingress", "egress"):
+        shown = repr(kind) if isinstance(kind, str) and len(kind) <= 80 else kind_of(kind)
+        raise invalid(f'type must be "ingress" or "egress", got {shown} (the provider rejects it)',
+                      record_of(view).line_of("type"))
     direction = "egress" if kind == "egress" else "ingress"
     yield from _aws_sg_rule(Emitter(view), record_of(view), direction)
 
