@@ -25,7 +25,8 @@ from portlint.model import EPHEMERAL_PORTS, Exposure, InputError, Location, Pars
 from portlint.netscope import classify_bind
 from portlint.parsers import ParseContext, SourceFile
 from portlint.parsers.compose_project import (
-    IncludeEntry, Layer, group_projects, include_entries, last_value, merged_entries, same_service,
+    DEFAULT_FILES, IncludeEntry, Layer, group_projects, include_entries, last_value, merged_entries,
+    same_service,
 )
 from portlint.parsers.compose_ports import (
     PortSpec, PortSpecError, parse_expose, parse_long, parse_short,
@@ -46,6 +47,7 @@ ALL_INTERFACES = ("0.0.0.0", "::")
 INTERNAL_SOURCES = ("container-network",)
 _SERVICES_KEY = re.compile(r"^services\s*:", re.MULTILINE)
 _INCLUDE_KEY = re.compile(r"^include\s*:", re.MULTILINE)
+_EXTENDS_KEY = re.compile(r"^\s*extends\s*:", re.MULTILINE)
 
 
 def is_compose_name(name: str) -> bool:
@@ -68,9 +70,10 @@ class ComposeParser:
     @staticmethod
     def cache_groups(files: list[SourceFile]) -> list[list[SourceFile]]:
         """The files of one folder (a default file and its override) are cached together; when a
-        file has an ``include`` section, every Compose file is one group, since an included file
-        anywhere is read as part of the project that includes it and not on its own."""
-        if any(_INCLUDE_KEY.search(source.text) for source in files):
+        file has an ``include`` section or an ``extends``, every Compose file is one group, since an
+        included or extended file anywhere is read as part of the project that reaches it and not on
+        its own."""
+        if any(_INCLUDE_KEY.search(source.text) or _EXTENDS_KEY.search(source.text) for source in files):
             return [list(files)]
         groups: dict[Path, list[SourceFile]] = {}
         for source in files:
@@ -224,6 +227,7 @@ class ComposeParser:
             except Exception as exc:  # noqa: BLE001 - one bad service must not cost the others
                 builder.error(span, f"services.{name}: could not be read ({type(exc).__name__}: {exc})")
         errors.extend(builder.errors)
+        state["reached"].update(_extended(builder, ctx))
         exposures = list(builder.exposures)
         if has_include:
             docs = [(file, source.path, doc)] + [(o.display, o.path, d) for o, _s, d in overrides]
@@ -372,6 +376,7 @@ class ComposeParser:
                 reader.error(layers[0][4], f"services.{name}: could not be read ({type(exc).__name__}: {exc})")
             result[name] = (layers[0][2], reader.exposures[before:])
         errors.extend(reader.errors)
+        state["reached"].update(_extended(reader, ctx))
         own = {name: definition for name, (definition, _e) in result.items()}
         nested = self._include([(s, p, d) for s, p, d, _x in loaded], project_dir, sub_env, ctx,
                                (*chain, _real(files[0])), state, own, errors)
@@ -424,11 +429,37 @@ def _real(path: Path) -> str:
         return os.path.abspath(path)
 
 
+def _extended(reader: "_FileReader", ctx: ParseContext) -> set[str]:
+    """The files ``reader`` read for ``extends.file`` that are not their folder's default file.
+
+    Such a base file is a template: Compose deploys its services only through the services that
+    extend them, so it is not a project of its own (its entries are reported under each extending
+    service, at its own lines). A default file (``docker compose up`` in its folder runs it) stays
+    a project of its own.
+    """
+    return {_real(Path(key)) for key, found in reader.loaded.items()
+            if found is not None and not _is_default_file(Path(key), ctx)}
+
+
+def _is_default_file(path: Path, ctx: ParseContext) -> bool:
+    """Is ``path`` the file ``docker compose up`` reads in its folder (the first default name found)?"""
+    if path.name not in DEFAULT_FILES:
+        return False
+    for name in DEFAULT_FILES[:DEFAULT_FILES.index(path.name)]:
+        try:
+            if ctx.read_text(path.parent / name) is not None:
+                return False
+        except (ReadRefused, LimitExceeded):
+            return False  # it exists, so Compose would take it first
+    return True
+
+
 def _without_included(results: list[tuple], reached: dict[str, set[str]]) -> Iterator[ParseOutcome]:
-    """The outcomes, with a file that another project includes not also reported as a project of
-    its own (it is part of the project that includes it, as ``docker compose`` loads it), and no
-    exposure reported twice (a file included by two projects, or a default file with an override
-    that is also included elsewhere).
+    """The outcomes, with a file that another project includes, or extends without being its
+    folder's default file (``_extended``), not also reported as a project of its own (it is part
+    of the project that reaches it, as ``docker compose`` loads it), and no exposure reported twice
+    (a file included by two projects, or a default file with an override that is also included
+    elsewhere).
 
     A file keeps its own project when it has an override file beside it (``docker compose up`` in
     its folder merges that override, which the including project does not) or when the only

@@ -265,3 +265,38 @@ def test_kubernetes_inventory_names_the_image_behind_the_service(tmp_path):
     text, json_rows = _inventory_services(report)
     assert {s for _, s in json_rows} == {"ESPHome"}, json_rows
     assert {s for _, s in text} == {"ESPHome"}, text
+
+
+# -- 8. a Compose file used only as an extends base is not a project of its own ------------------
+
+HOSTNET_BASE = """\
+    services:
+      hostnet:
+        network_mode: host
+        image: redis
+    """
+
+
+def _extending(base: str) -> str:
+    return f"""\
+        services:
+          a:
+            extends: {{file: {base}, service: hostnet}}
+          b:
+            extends: {{file: {base}, service: hostnet}}
+        """
+
+
+def test_an_extends_base_is_reported_once_per_extending_service_not_as_its_own_project(tmp_path):
+    report = run_tree(tmp_path, {"common/base.yaml": HOSTNET_BASE, "compose.yaml": _extending("common/base.yaml")})
+    assert not report.errors, report.errors
+    assert [(f.rule_id, f.location.file, f.location.line, f.message.split(" uses")[0]) for f in report.findings] == [
+        ("PL301", "common/base.yaml", 3, "services.a"), ("PL301", "common/base.yaml", 3, "services.b")]
+
+
+def test_an_extends_base_that_is_its_folders_default_file_stays_a_project(tmp_path):
+    report = run_tree(tmp_path, {"common/compose.yaml": HOSTNET_BASE,
+                                 "compose.yaml": _extending("common/compose.yaml")})
+    assert not report.errors, report.errors
+    assert sorted(f.message.split(" uses")[0] for f in report.findings) == [
+        "services.a", "services.b", "services.hostnet"]
