@@ -488,6 +488,7 @@ def check(ctx, paths, fmt, output, reports, baseline, write_baseline, fail_on, e
     fail_on = fail_on or configured_fail_on or "medium"
     if fail_on_empty is None:
         fail_on_empty = bool(settings.fail_on_empty)
+    docs_url = _docs_url(settings)
     if fmt is None:
         fmt = "github" if os.environ.get("GITHUB_ACTIONS") == "true" and not output else "text"
     colour = _use_colour(color) and output is None
@@ -495,7 +496,7 @@ def check(ctx, paths, fmt, output, reports, baseline, write_baseline, fail_on, e
     if stdin is None and write_baseline is None and baseline is None and "html" not in [fmt] + [f for f, _ in extra]:
         run_cache = _replay_or_record(ctx, options, paths, {
             "params": ctx.params, "fmt": fmt, "colour": colour, "fail_on": fail_on,
-            "fail_on_empty": fail_on_empty, "extra": extra, "output": output})
+            "fail_on_empty": fail_on_empty, "extra": extra, "output": output, "docs_url": docs_url})
     progress = _Progress() if sys.stderr.isatty() else None
     options.progress = progress
     try:
@@ -521,7 +522,7 @@ def check(ctx, paths, fmt, output, reports, baseline, write_baseline, fail_on, e
     for notice in report.notices:  # skipped on purpose (unrendered Helm templates): never the exit code
         _say(f"portlint: notice: {_clean(notice.file)}: {_clean(notice.message)}")
     render_options = {"color": colour, "fail_on": threshold, "severity": dict(options.severity),
-                      "project_root": options.project_root}
+                      "project_root": options.project_root, "docs_url": docs_url}
     if fmt == "html" or any(extra_fmt == "html" for extra_fmt, _ in extra):
         from portlint.cli_render import page_options
 
@@ -596,6 +597,17 @@ def _stdin_for(paths, name: str | None):
             raise click.BadParameter("needs - among PATHS (standard input)", param_hint="--stdin-filename")
         return None
     return _read_stdin(name)
+
+
+def _docs_url(settings) -> str | None:
+    """The rule pages' base URL for SARIF: ``docs-url`` of the configuration, else PORTLINT_DOCS_URL
+    (a value that is not an http(s) URL is a usage error, not a silently dropped link)."""
+    from portlint.formatters.sarif import DOCS_URL_ENV, is_docs_url
+
+    value = settings.docs_url or os.environ.get(DOCS_URL_ENV) or None
+    if value is not None and not is_docs_url(value):
+        raise click.UsageError(f"{DOCS_URL_ENV} {_clean(value)[:80]!r} is not an http(s) URL")
+    return value
 
 
 def _say_if_empty(report, paths) -> bool:
@@ -724,7 +736,8 @@ def inventory(ctx, paths, fmt, output, link_base, exclude, env_file, var_file, v
 _DEFAULTS = {"fail-on": "medium", "fail-on-empty": False, "select": "all rules", "ignore": [],
              "per-file-ignores": {}, "severity": {}, "exclude": [], "force-exclude": True,
              "env-file": ".env beside each Compose file", "var-file": [], "vars": {}, "rules-dir": [],
-             "baseline": None, "reports": [], "require-reason": False, "accept": []}
+             "baseline": None, "reports": [], "require-reason": False, "accept": [],
+             "docs-url": "PORTLINT_DOCS_URL, else none (SARIF without helpUri)"}
 
 
 @cli.command("config")

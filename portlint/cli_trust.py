@@ -32,7 +32,9 @@ def trust_config(base, user_args):
     that check with it, NUL-separated: --config FILE, or --isolated when BASE has none.
 
     The file is .portlint.yaml (else .portlint.yml, else [tool.portlint] of pyproject.toml) at
-    the top of BASE's tree; it replaces every configuration in the checked tree.
+    the top of BASE's tree; it replaces every configuration in the checked tree. It is written in
+    the work tree, not a temporary folder, because the paths and gitignore-style patterns in it are
+    relative to its folder; whoever runs this removes it after the check (the GitHub Action does).
     """
     from portlint.gitfs import GitError
     from portlint.trust import write_trusted
@@ -52,7 +54,9 @@ def trust_config(base, user_args):
                    "(the change's own configuration files are not used)", err=True)
         click.echo("--isolated\0", nl=False)
         return
-    click.echo(f"portlint: note: checking with the configuration of {base} ({written.name})", err=True)
+    click.echo(f"portlint: note: checking with the configuration of {base}, written to {written.name} at the "
+               "top of the work tree (its relative paths and patterns mean what they mean there); remove it "
+               f"after the check: rm -f -- {written.name}", err=True)
     click.echo(f"--config\0{written}\0", nl=False)
 
 

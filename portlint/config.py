@@ -67,6 +67,8 @@ class Config:
     compose_projects: list[dict] = field(default_factory=list)
     baseline: Path | None = None
     reports: list[str] = field(default_factory=list)
+    #: base URL of the rule pages, for SARIF helpUri (else PORTLINT_DOCS_URL; none: no helpUri)
+    docs_url: str | None = None
     #: a suppression comment without a reason does not suppress
     require_reason: bool = False
     #: accepted exposures (see the class docstring)
@@ -265,6 +267,7 @@ def load_config(path: Path | None, shown: str | None = None, root: Path | None =
         if inside("reports", index, target) is not None:
             config.reports.append(f"{fmt}:{(base / target).as_posix()}")
     config.require_reason = bool(doc.get("require-reason", False))
+    config.docs_url = doc.get("docs-url")
     for index, entry in enumerate(doc.get("accept", [])):
         config.accept.append(_acceptance(entry, line_of(["accept", index]), shown))
     return config
@@ -418,7 +421,7 @@ def unknown_code_message(token: str, keys: list[str]) -> str:
 PER_FILE_KEYS = ("select", "ignore", "per-file-ignores", "severity", "exclude", "accept", "require-reason",
                  "env-file", "var-file", "vars", "rules-dir")
 #: settings of the whole run: from --config, else the root-most configuration (the command line wins)
-RUN_WIDE_KEYS = ("fail-on", "fail-on-empty", "force-exclude", "baseline", "reports")
+RUN_WIDE_KEYS = ("fail-on", "fail-on-empty", "force-exclude", "baseline", "reports", "docs-url")
 
 
 def config_in(folder: Path) -> Path | None:

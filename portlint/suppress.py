@@ -47,6 +47,8 @@ KINDS = ("disable-next-line", "disable-file", "disable")
 TRIES_PER_LINE = 4
 #: the Kubernetes annotation that suppresses findings on its object
 ANNOTATION = "portlint.dev/disable"
+#: every annotation key under it is portlint's: an unknown one is a misspelling (PL601)
+ANNOTATION_PREFIX = "portlint.dev/"
 #: the rule that reports bad and unused suppressions (see portlint.checks.hygiene)
 HYGIENE = "PL601"
 #: every rule, in a directive's index
@@ -147,7 +149,8 @@ def _parse(text: str) -> tuple[str, frozenset[str], str] | str:
     for kind in KINDS:
         if rest.lower().startswith(kind):
             after = rest[len(kind):]
-            if not after or not (after[0].isalnum() or after[0] == "_"):  # a whole word
+            # a whole word ("disable-fle" is a misspelled directive, not "disable" and junk)
+            if not after or not (after[0].isalnum() or after[0] == "_" or (after[0] == "-" and after[1:2].isalpha())):
                 break
     else:
         word = rest[:40].replace("=", " ").replace("--", " ").split()
@@ -228,7 +231,7 @@ def directives(text: str) -> list[Directive]:
 
 def annotation_directives(text: str, file: str) -> tuple[list[Directive], list[Problem]]:
     """``portlint.dev/disable`` annotations of the Kubernetes objects in a YAML text."""
-    if ANNOTATION not in text:
+    if ANNOTATION_PREFIX not in text:
         return [], []
     from portlint.limits import LimitExceeded
     from portlint.yamlpos import load_documents
@@ -247,7 +250,15 @@ def annotation_directives(text: str, file: str) -> tuple[list[Directive], list[P
             continue
         meta = obj.get("metadata")
         notes = meta.get("annotations") if isinstance(meta, dict) else None
-        if not isinstance(notes, dict) or ANNOTATION not in notes:
+        if not isinstance(notes, dict):
+            continue
+        for key in notes:
+            if isinstance(key, str) and key.lower().startswith(ANNOTATION_PREFIX) and key != ANNOTATION:
+                spot = getattr(notes, "spans", {}).get(key) if hasattr(notes, "spans") else None
+                problems.append(Problem(file, spot.line if spot is not None else 1,
+                                        f"unknown annotation {key[:60]!r} (did you mean {ANNOTATION}?); "
+                                        "it suppresses nothing", spot.column if spot is not None else 1))
+        if ANNOTATION not in notes:
             continue
         span = getattr(obj, "span", None)
         at = getattr(notes, "spans", {}).get(ANNOTATION) if hasattr(notes, "spans") else None
@@ -354,6 +365,10 @@ class Settled:
 
 
 def _suggest(token: str, known: Mapping[str, str]) -> str:
+    prefix = token.upper()
+    under = sorted(code for code in set(known.values()) if code.upper().startswith(prefix) and code.upper() != prefix)
+    if under:  # "PL1": --select takes prefixes, a suppression names codes (a near code would mislead)
+        return f" ({token[:40]} is a prefix; name the code, e.g. {under[0]})"
     guess = difflib.get_close_matches(token.lower(), list(known), n=1, cutoff=0.6)
     return f" (did you mean {known[guess[0]]}?)" if guess else ""
 

@@ -265,7 +265,9 @@ def base_config(repo: Path, base: str) -> tuple[str, str] | None:
 def write_trusted(repo: Path, base: str) -> Path | None:
     """Write the base revision's configuration to a new file at the top of the work tree (so that
     the paths it names are taken from the same folder as in the repository) and return it; None
-    when the base has no configuration. The file is created new (never through a planted link)."""
+    when the base has no configuration. The file is created new (never through a planted link).
+    It stays in the tree (not a temporary folder: patterns such as ``exclude`` and ``accept: file``
+    cannot be moved to absolute paths faithfully); the caller removes it after the check."""
     found = base_config(repo, base)
     if found is None:
         return None

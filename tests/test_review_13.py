@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 
@@ -135,3 +136,111 @@ def test_an_empty_annotation_silences_nothing(tmp_path, value):
     assert report.suppressed == []
     assert [f.rule_id for f in report.findings] == ["PL601", "PL101"]
     assert "names no rule code" in report.findings[0].message
+
+
+# 6. misspellings in suppressions get a suggestion, never a misleading one
+
+SVC = ("apiVersion: v1\nkind: Service\nmetadata:\n  name: redis\n  annotations:\n    {key}: \"PL101: vpn only\"\n"
+       "spec:\n  type: LoadBalancer\n  ports:\n    - port: 6379\n")
+
+
+@pytest.mark.parametrize("key", ["portlint.dev/disabel", "portlint.dev/disble", "portlint.dev/ignore"])
+def test_a_misspelled_annotation_key_is_pl601(tmp_path, key):
+    from tests.conftest import run_tree
+
+    report = run_tree(tmp_path, {"svc.yaml": SVC.format(key=key)})
+    assert report.suppressed == []
+    hygiene = [f for f in report.findings if f.rule_id == "PL601"]
+    assert [(f.location.line, f.location.column) for f in hygiene] == [(6, 5)]
+    assert f"unknown annotation '{key}' (did you mean portlint.dev/disable?)" in hygiene[0].message
+    assert "PL101" in [f.rule_id for f in report.findings]
+
+
+def _compose_with(comment: str) -> dict:
+    return {"compose.yaml": f'services:\n  db:\n    image: postgres:16\n    ports:\n      - "5432:5432"   # {comment}\n'}
+
+
+def test_a_code_prefix_in_a_suppression_says_it_is_a_prefix(tmp_path):
+    from tests.conftest import run_tree
+
+    report = run_tree(tmp_path, _compose_with("portlint: disable=PL1 -- lab"))
+    hygiene = [f.message for f in report.findings if f.rule_id == "PL601"]
+    assert hygiene == ["unknown rule 'PL1' in a suppression (PL1 is a prefix; name the code, e.g. PL101); "
+                       "it suppresses nothing"]
+    assert "PL601?" not in hygiene[0]
+
+
+def test_a_misspelled_disable_file_is_suggested(tmp_path):
+    from tests.conftest import run_tree
+
+    report = run_tree(tmp_path, _compose_with("portlint: disable-fle=PL101 -- lab"))
+    hygiene = [f.message for f in report.findings if f.rule_id == "PL601"]
+    assert len(hygiene) == 1 and "did you mean 'disable-file'?" in hygiene[0]
+    assert [f.rule_id for f in report.suppressed] == []
+
+
+# 7. port 0 is a port: IANA reserves it
+
+@pytest.mark.parametrize("query", ["0", "0/udp", "0-1"])
+def test_port_zero_is_answered(run_cli, query):
+    result = run_cli("port", query)
+    assert result.exit_code == 0, result.output
+    assert "0/tcp,udp  reserved: Reserved" in result.output and "nothing known" not in result.output
+    doc = json.loads(run_cli("port", query, "-f", "json").stdout)
+    assert doc["services"][0]["ports"] == "0" and doc["services"][0]["origin"] == "iana"
+
+
+# 8. SARIF links only to a documentation site the user names
+
+def _sarif(tmp_path, monkeypatch, run_cli, config=None, env=None):
+    _edge_repo(tmp_path, monkeypatch, config=config)
+    result = run_cli("check", "-f", "sarif", ".", env={"PORTLINT_DOCS_URL": None, **(env or {})})
+    return result, (json.loads(result.stdout) if result.exit_code != 2 else None)
+
+
+def _links(doc) -> tuple[set, object]:
+    driver = doc["runs"][0]["tool"]["driver"]
+    return {r.get("helpUri") for r in driver["rules"]}, driver.get("informationUri")
+
+
+def test_sarif_has_no_made_up_links_by_default(tmp_path, monkeypatch, run_cli):
+    _, doc = _sarif(tmp_path, monkeypatch, run_cli)
+    assert _links(doc) == ({None}, None)
+    assert "github.com/portlint" not in json.dumps(doc)
+
+
+@pytest.mark.parametrize("how", ["env", "config"])
+def test_sarif_links_to_the_configured_docs(tmp_path, monkeypatch, run_cli, shared_dir, how):
+    from jsonschema import Draft4Validator
+
+    url = "https://git.example.org/ops/portlint/blob/v0.1.0/docs/rules"
+    env = {"PORTLINT_DOCS_URL": url} if how == "env" else None
+    config = f"docs-url: {url}\n" if how == "config" else None
+    _, doc = _sarif(tmp_path, monkeypatch, run_cli, config, env)
+    helps, info = _links(doc)
+    assert helps == {f"{url}/PL101.md"} and info == url + "/"
+    schema = json.loads((shared_dir / "schemas" / "sarif-schema-2.1.0.json").read_text())
+    assert not list(Draft4Validator(schema).iter_errors(doc))
+
+
+@pytest.mark.parametrize("how", ["env", "config"])
+def test_a_docs_url_that_is_not_a_url_is_a_usage_error(tmp_path, monkeypatch, run_cli, how):
+    env = {"PORTLINT_DOCS_URL": "docs/rules"} if how == "env" else None
+    config = "docs-url: docs/rules\n" if how == "config" else None
+    result, _ = _sarif(tmp_path, monkeypatch, run_cli, config, env)
+    assert result.exit_code == 2 and "docs" in result.output
+
+
+# 9. the trusted configuration written into the tree says who removes it
+
+def test_trust_config_says_the_file_is_to_be_removed(tmp_path, monkeypatch, run_cli):
+    from tests.diff_helpers import Repo
+
+    repo = Repo(tmp_path / "repo")
+    repo.commit({".portlint.yaml": "fail-on: low\n", "docker-compose.yml": RISKY})
+    monkeypatch.chdir(repo.root)
+    result = run_cli("trust", "config", "HEAD")
+    written = result.stdout.split("\0")[1]
+    assert f"rm -f -- {os.path.basename(written)}" in result.stderr
+    os.remove(written)
+

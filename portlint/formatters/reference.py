@@ -60,6 +60,13 @@ def port_report(query: str) -> dict:
         for number in range(ports.start, min(ports.end, ports.start + 200) + 1):
             services.extend(s for s in registry.by_port(number) if s not in services)
         entries = risks.matching("all", ports)
+        if ports.start == 0 and not any(s.ports.start == 0 for s in services):
+            from portlint.registry import Service
+
+            # IANA lists port 0 as Reserved without a service name, so the registry table skips it
+            services.insert(0, Service(PortRange(0, 0), frozenset({"tcp", "udp"}), "reserved",
+                                       "Reserved; a program that binds port 0 gets a free port the system picks",
+                                       "iana"))
     else:
         services = registry.by_name(query)[:25]
         needle = query.strip().lower()

@@ -19,17 +19,28 @@ LEVEL = {Severity.CRITICAL: "error", Severity.HIGH: "error", Severity.MEDIUM: "w
          Severity.LOW: "note", Severity.INFO: "note"}
 
 
-#: where rule pages live; ``docs_url`` in the render options (or PORTLINT_DOCS_URL) replaces it
-DOCS_URL = "https://github.com/portlint/portlint/blob/main/docs/rules/"
-INFORMATION_URI = "https://github.com/portlint/portlint"
+#: portlint has no public home yet: without a configured documentation base URL (``docs_url`` in the
+#: render options, from ``docs-url`` in the configuration, else PORTLINT_DOCS_URL) the SARIF carries
+#: no ``helpUri`` and no ``informationUri`` rather than links to a site that does not exist
+DOCS_URL_ENV = "PORTLINT_DOCS_URL"
 
 
-def _docs_url(options: dict) -> str:
-    base = options.get("docs_url") or os.environ.get("PORTLINT_DOCS_URL") or DOCS_URL
+def is_docs_url(value: str) -> bool:
+    """An absolute http(s) URL without spaces (what SARIF's ``format: uri`` fields may hold)."""
+    head = value.strip().lower()
+    return (head.startswith("https://") or head.startswith("http://")) and len(head) > 8 \
+        and not any(c.isspace() for c in value.strip())
+
+
+def docs_url(options: dict) -> str | None:
+    """The configured base URL of the rule pages (``.../docs/rules/``), ending in ``/``; None if none."""
+    base = (options.get("docs_url") or os.environ.get(DOCS_URL_ENV) or "").strip()
+    if not is_docs_url(base):
+        return None
     return base if base.endswith("/") else base + "/"
 
 
-def _rule_descriptor(cls, docs: str, entry=None, severity: Severity | None = None) -> dict:
+def _rule_descriptor(cls, docs: str | None, entry=None, severity: Severity | None = None) -> dict:
     """The descriptor of a rule, or of one risk entry of a rule (id ``PL101/redis``).
 
     GitHub code scanning reads ``security-severity`` from the descriptor only, so
@@ -48,12 +59,13 @@ def _rule_descriptor(cls, docs: str, entry=None, severity: Severity | None = Non
         "shortDescription": {"text": f"{cls.summary} ({entry.label()})" if entry is not None else cls.summary},
         "fullDescription": {"text": " ".join(what.split())},
         "help": {"text": doc, "markdown": rule_markdown(cls)},
-        "helpUri": f"{docs}{cls.code}.md",
         "defaultConfiguration": {"level": LEVEL[level]},
         "properties": {"security-severity": SECURITY_SEVERITY[level],
                        "tags": ["security", "network", "port-exposure"],
                        "precision": "high"},
     }
+    if docs:
+        descriptor["helpUri"] = f"{docs}{cls.code}.md"
     if entry is not None:
         descriptor["fullDescription"]["text"] += f" {entry.service}: {' '.join(entry.reason.split())}"
         descriptor["properties"]["riskEntry"] = entry.id
@@ -104,7 +116,7 @@ def sarif_document(report: Report, root: Path | None = None, options: dict | Non
 
     options = options or {}
     root = (root or Path.cwd()).resolve()
-    docs = _docs_url(options)
+    docs = docs_url(options)
     overrides = options.get("severity") or {}
     classes = {cls.code: cls for cls in report.rules}
     descriptors: list[dict] = []
@@ -177,13 +189,14 @@ def sarif_document(report: Report, root: Path | None = None, options: dict | Non
         "message": {"text": f"{n.file}: {n.message}"},
         "locations": [{"physicalLocation": {"artifactLocation": _artifact(n.file)}}],
     } for n in report.notices]
+    driver = {"name": "portlint", "version": __version__, "semanticVersion": __version__}
+    if docs:
+        driver["informationUri"] = docs
     return {
         "$schema": SARIF_SCHEMA,
         "version": "2.1.0",
         "runs": [{
-            "tool": {"driver": {"name": "portlint", "version": __version__, "semanticVersion": __version__,
-                                "informationUri": INFORMATION_URI,
-                                "rules": descriptors}},
+            "tool": {"driver": {**driver, "rules": descriptors}},
             "originalUriBaseIds": {"%SRCROOT%": {"uri": root.as_uri() + "/"}},
             "invocations": [{"executionSuccessful": not report.errors,
                              "toolExecutionNotifications": notifications}],
