@@ -351,6 +351,49 @@ def test_a_terraform_run_does_not_import_python_hcl2s_serialisers(tmp_path):
     assert result.stdout.strip().splitlines()[-1] == "True False", result.stdout + result.stderr
 
 
+@pytest.mark.parametrize("name, text, wanted", [
+    ("compose.yaml", 'services:\n  a:\n    ports: ["80:80"]\n', ["portlint.parsers.compose"]),
+    # the Terraform parser reads kubernetes_* resources with the Kubernetes parser's functions
+    ("main.tf", 'variable "a" { default = 1 }\n', ["portlint.parsers.kubernetes", "portlint.parsers.terraform"]),
+])
+def test_a_one_format_run_imports_only_that_parser(tmp_path, name, text, wanted):
+    """Built-in parsers are imported only for a file that passes their quick test (parsers/lazy.py)."""
+    (tmp_path / name).write_text(text)
+    result = _run("import sys\nfrom portlint.cli import main\ntry:\n    main(['check', '--no-cache', '.'])\n"
+                  "except SystemExit:\n    pass\n"
+                  "from portlint.plugins import BUILTINS\n"
+                  "mods = {v.split(':')[0] for v in BUILTINS['portlint.parsers'].values()}\n"
+                  "print(sorted(m for m in mods if m in sys.modules))",
+                  env={"PORTLINT_CACHE_DIR": str(tmp_path / ".." / "c")}, cwd=tmp_path)
+    assert result.stdout.strip().splitlines()[-1] == repr(wanted), result.stdout + result.stderr
+
+
+def test_quick_tests_never_reject_a_file_the_real_parser_claims():
+    """A lazy built-in's quick test is a necessary condition of its real ``claims``: over every file
+    of the examples and test trees (and with the text withheld), never False where claims is True."""
+    from portlint.parsers.ansible import SNIFF_MODULES
+    from portlint.parsers.lazy import ANSIBLE_WORDS, QUICK
+    from portlint.plugins import _resolve
+
+    assert all(any(word in module for word in ANSIBLE_WORDS) for module in SNIFF_MODULES)
+    real = {value: _resolve(value)() for value in QUICK}
+    checked = 0
+    for base in (REPO / "examples", REPO / "tests"):
+        for path in base.rglob("*"):
+            if not path.is_file() or "__pycache__" in path.parts:
+                continue
+            try:
+                text = path.read_text(encoding="utf-8")
+            except (UnicodeDecodeError, OSError):
+                text = None
+            for value, quick in QUICK.items():
+                for offered in (text, None):
+                    if real[value].claims(path, offered):
+                        checked += 1
+                        assert quick(path, offered), (value, path, offered is None)
+    assert checked >= 20  # the test trees hold examples of every format
+
+
 # --------------------------------------------------------------------------- the run cache
 
 

@@ -107,11 +107,23 @@ def yaml_documents(source: SourceFile) -> tuple[list, ParseOutcome | None]:
 
 
 def load_parsers() -> list[Parser]:
-    """Every parser registered under ``portlint.parsers``, built-ins included, by name."""
-    from portlint.plugins import load_entry_points
+    """Every parser registered under ``portlint.parsers``, built-ins included, by name.
+
+    Built-ins come as ``LazyParser`` stand-ins (``portlint/parsers/lazy.py``): their modules are
+    imported only for a file that may be theirs. Plug-ins are imported here, as before.
+    """
+    from portlint.parsers.lazy import QUICK, LazyParser
+    from portlint.plugins import PluginError, _resolve, find_entry_points
 
     parsers = []
-    for factory in load_entry_points("portlint.parsers"):
+    for name, value, dist in find_entry_points("portlint.parsers"):
+        if dist == "portlint" and value in QUICK:
+            parsers.append(LazyParser(name, value, QUICK[value]))
+            continue
+        try:
+            factory = _resolve(value)
+        except Exception as exc:  # a plug-in's import error must not look like ours
+            raise PluginError(f"{dist}: cannot load portlint.parsers entry point {name!r} ({value}): {exc}") from exc
         parser = factory() if isinstance(factory, type) else factory
         parsers.append(parser)
     return sorted(parsers, key=lambda p: p.name)
