@@ -881,8 +881,8 @@ class RunCache:
         for extra in _configuration_files(options):
             if extra not in files:
                 add(extra, self._content(extra))
-        # files no parser claimed whose start could make one claim them (a YAML file that becomes a
-        # Kubernetes manifest): compared by that start, as discovery reads it
+        # files no parser claimed whose text could make one claim them (a YAML file that becomes a
+        # Kubernetes manifest): compared by what discovery sniffs (the whole file, up to FILE_BYTES)
         for folder in sorted(walked):
             if not any(_under(folder, r) for r in self.walk_roots):
                 continue

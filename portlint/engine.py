@@ -22,9 +22,9 @@ from portlint.parsers import ParseContext, Parser, SourceFile, load_parsers
 from portlint.plugins import load_entry_points
 from portlint.jobs import resolve_jobs
 
-#: Suffixes whose content is read to let parsers recognise files not named for them.
+#: Suffixes whose content is read to let parsers recognise files not named for them (the whole
+#: file, up to ``limits.FILE_BYTES``: a risky manifest after 300 KB of comment padding is still one).
 SNIFF_SUFFIXES = frozenset({".yml", ".yaml", ".json"})
-SNIFF_BYTES = 256 * 1024
 
 
 @dataclass
@@ -363,9 +363,10 @@ def _crash(parser: Parser, source: SourceFile) -> ParseOutcome:
 
 
 def _head(path: Path) -> str | None:
-    """The start of a file, for parsers to recognise it; None for binary or unreadable files.
+    """A file's text (up to ``limits.FILE_BYTES``), for parsers to recognise it; None for binary or
+    unreadable files.
 
-    Only a file a parser claims is then read in full (and an unreadable one is
+    Only a file a parser claims is then read as an input (and an unreadable one is
     an error); a data file that merely ends in .json is never an error. Never
     blocks: only a regular file is read (discovery hands on no other kind, and
     the file is checked again once open).
@@ -381,7 +382,9 @@ def _head(path: Path) -> str | None:
         try:
             if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
                 return None
-            data = fh.read(SNIFF_BYTES)
+            from portlint import limits
+
+            data = fh.read(limits.FILE_BYTES)
         except OSError:
             return None
     if b"\x00" in data[:8192]:

@@ -9,6 +9,7 @@ ones too), so third-party formats plug in the same way.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Mapping, Protocol, runtime_checkable
 
@@ -85,6 +86,30 @@ class Parser(Protocol):
 
     def parse(self, files: Iterable[SourceFile], ctx: ParseContext) -> Iterator[ParseOutcome]:
         """Parse the claimed files; one outcome per file, errors included."""
+
+
+def line_start_key(text: str, word: str) -> bool:
+    """Does a line of ``text`` start with the key ``word`` (``word:``, spaces allowed before the colon)?
+
+    For ``claims``, which see whole files (up to ``limits.FILE_BYTES``): the pattern begins with a
+    literal newline and the word, so the scan is a fast substring search, not a per-line match.
+    """
+    first, rest = _line_start_patterns(word)
+    return first.match(text) is not None or rest.search(text) is not None
+
+
+def kubernetes_stream(text: str) -> bool:
+    """Column-0 ``kind:`` and ``apiVersion:``: a Kubernetes stream, whose load errors are input errors.
+    No playbook (a list) or CloudFormation template has these top-level keys, so their parsers decline
+    such a file whatever words it holds (an annotation cannot hand a manifest to them)."""
+    return "apiVersion" in text and line_start_key(text, "apiVersion") and line_start_key(text, "kind")
+
+
+@lru_cache(maxsize=32)
+def _line_start_patterns(word: str):
+    import re
+
+    return re.compile(re.escape(word) + r"\s*:"), re.compile("\n" + re.escape(word) + r"\s*:")
 
 
 def yaml_documents(source: SourceFile) -> tuple[list, ParseOutcome | None]:

@@ -29,7 +29,7 @@ from typing import Any, Callable, Iterable, Iterator
 
 from portlint.model import Exposure, InputError, Location, ParseOutcome, PortRange
 from portlint.netscope import classify_sources
-from portlint.parsers import ParseContext, SourceFile, yaml_documents
+from portlint.parsers import ParseContext, SourceFile, kubernetes_stream, yaml_documents
 from portlint import limits
 from portlint.limits import LimitExceeded
 from portlint.parsers.ansible_inventory import Inventory, read_inventory
@@ -47,6 +47,12 @@ GCP_FIREWALL_MODULES = ("gcp_compute_firewall", "google.cloud.gcp_compute_firewa
 #: module names whose tasks make a file an Ansible file for portlint
 SNIFF_MODULES = frozenset((*UFW_MODULES, *FIREWALLD_MODULES, *AZURE_NSG_MODULES, *EC2_SG_MODULES,
                            *GCP_FIREWALL_MODULES))
+#: the same module names as keys anywhere: flow style ``- {hosts: db, tasks: [{ufw: {...}}]}``, quoted keys
+#: (the character before the name is checked by ``_module_key``; longest names first)
+_MODULE_KEY = re.compile(r"(?:%s)[\"']?[ \t]*:" % "|".join(
+    re.escape(m) for m in sorted(SNIFF_MODULES, key=len, reverse=True)))
+#: substrings every module name holds: a file without any is not scanned further
+_MODULE_WORDS = ("ufw", "firewall", "group")
 ANY = ("0.0.0.0/0", "::/0")
 PUBLIC_ZONES = frozenset({"public", "external", "dmz", "drop", "block"})
 BLOCK_KEYS = ("block", "rescue", "always")
@@ -77,11 +83,24 @@ class AnsibleParser:
     def claims(self, path: Path, text: str | None) -> bool:
         if text is None or path.suffix not in (".yml", ".yaml"):
             return False
-        return sniff(text)
+        if kubernetes_stream(text):
+            return False  # column-0 kind: and apiVersion: is a mapping, never a play list: a manifest
+        return _module_key(text)
 
     def parse(self, files: Iterable[SourceFile], ctx: ParseContext) -> Iterator[ParseOutcome]:
         for source in files:
             yield parse_tasks(source, ctx)
+
+
+def _module_key(text: str) -> bool:
+    """A module portlint reads named as a key anywhere (block or flow style, quoted or not); linear."""
+    if not any(word in text for word in _MODULE_WORDS):
+        return False
+    for match in _MODULE_KEY.finditer(text):
+        start = match.start()
+        if start == 0 or not (text[start - 1].isalnum() or text[start - 1] in "_.-"):
+            return True
+    return False
 
 
 def sniff(text: str) -> bool:
@@ -554,6 +573,11 @@ def _task_name(task: dict) -> str:
 def parse_tasks(source: SourceFile, ctx: ParseContext | None = None) -> ParseOutcome:
     file = source.display
     documents, failed = yaml_documents(source)
+    if not any(isinstance(doc, list) for doc in documents) and not sniff(source.text):
+        # claimed only by a module name somewhere, and no play or task list loads: not Ansible (a work
+        # limit hit is still named: a flow-style play too large to read)
+        limit_hits = tuple(e for e in failed.errors if "PORTLINT_MAX_" in e.message) if failed else ()
+        return ParseOutcome(file, errors=limit_hits)
     reader = _TaskReader(file, _Variables(ctx, source.path, file))
     if failed:
         reader.units.errors.extend(failed.errors)  # a bad document or task costs only itself

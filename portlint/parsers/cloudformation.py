@@ -19,12 +19,14 @@ from typing import Any, Iterable, Iterator
 from portlint import limits
 from portlint.model import Exposure, InputError, Location, ParseOutcome, PortRange
 from portlint.netscope import classify_sources
-from portlint.parsers import ParseContext, SourceFile
+from portlint.parsers import ParseContext, SourceFile, kubernetes_stream
 from portlint.parsers.units import Invalid, Units, checked_address, failure_message, short, type_name
 from portlint.protocols import normalize_protocol
 from portlint.yamlpos import LocatedDict, LocatedList, LocatedStr, Span, YAMLLoadError, load_single
 
 _SNIFF = re.compile(r"AWSTemplateFormatVersion|AWS::EC2::(SecurityGroup|NetworkAclEntry)")
+#: what makes a claimed file a template even when it does not load: the version key, or a column-0 Resources:
+_STRONG = re.compile(r"(?<![\w.-])[\"']?AWSTemplateFormatVersion[\"']?[ \t]*:|^Resources[ \t]*:", re.MULTILINE)
 ALL_PORTS = PortRange(0, 65535)
 TYPES = ("AWS::EC2::SecurityGroup", "AWS::EC2::SecurityGroupIngress", "AWS::EC2::SecurityGroupEgress",
          "AWS::EC2::NetworkAclEntry")
@@ -43,7 +45,9 @@ class CloudFormationParser:
     def claims(self, path: Path, text: str | None) -> bool:
         if text is None or path.suffix.lower() not in (".yml", ".yaml", ".json", ".template"):
             return False
-        return _SNIFF.search(text) is not None and "Resources" in text
+        if kubernetes_stream(text):
+            return False  # a manifest that mentions a security group type (a ConfigMap, an annotation)
+        return "Resources" in text and "AWS" in text and _SNIFF.search(text) is not None
 
     def parse(self, files: Iterable[SourceFile], ctx: ParseContext) -> Iterator[ParseOutcome]:
         for source in files:
@@ -75,14 +79,17 @@ def _load(source: SourceFile) -> tuple[Any, list[YAMLLoadError]]:
 
 def parse_template(source: SourceFile) -> ParseOutcome:
     file = source.display
+    strong = _STRONG.search(source.text) is not None  # else claimed only by a type name and the word Resources
     try:
         doc, problems = _load(source)
     except YAMLLoadError as exc:
-        return ParseOutcome(file, errors=(InputError(file, exc.line, exc.message, exc.column),))
+        return ParseOutcome(file, errors=(InputError(file, exc.line, exc.message, exc.column),) if strong else ())
     except limits.LimitExceeded as exc:
         return ParseOutcome(file, errors=(InputError(file, max(exc.line, 1), exc.message),))
     load_errors = tuple(InputError(file, e.line, e.message, e.column) for e in problems)
     if not isinstance(doc, dict) or not isinstance(doc.get("Resources"), dict):
+        if not strong:
+            return ParseOutcome(file)  # a document that names a security group type, not a template
         if load_errors:  # the Resources mapping itself was the bad value: its error says why
             return ParseOutcome(file, errors=load_errors)
         span = doc.spans.get("Resources", doc.span) if isinstance(doc, LocatedDict) else Span(1, 1, 1)

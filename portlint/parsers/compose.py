@@ -23,7 +23,7 @@ from typing import Iterable, Iterator, Mapping
 
 from portlint.model import EPHEMERAL_PORTS, Exposure, InputError, Location, ParseOutcome, PortRange, Step
 from portlint.netscope import classify_bind
-from portlint.parsers import ParseContext, SourceFile
+from portlint.parsers import ParseContext, SourceFile, line_start_key
 from portlint.parsers.compose_project import (
     DEFAULT_FILES, IncludeEntry, Layer, group_projects, include_entries, last_value, merged_entries,
     same_service,
@@ -45,7 +45,6 @@ NAME_PATTERNS = (
 )
 ALL_INTERFACES = ("0.0.0.0", "::")
 INTERNAL_SOURCES = ("container-network",)
-_SERVICES_KEY = re.compile(r"^services\s*:", re.MULTILINE)
 _INCLUDE_KEY = re.compile(r"^include\s*:", re.MULTILINE)
 _EXTENDS_KEY = re.compile(r"^\s*extends\s*:", re.MULTILINE)
 
@@ -65,7 +64,7 @@ class ComposeParser:
             return True
         if path.suffix not in (".yml", ".yaml") or text is None:
             return False
-        return _SERVICES_KEY.search(text) is not None
+        return line_start_key(text, "services")  # a line-start key, like ^services\s*:
 
     @staticmethod
     def cache_groups(files: list[SourceFile]) -> list[list[SourceFile]]:

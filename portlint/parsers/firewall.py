@@ -34,13 +34,12 @@ from typing import Any, Iterable, Iterator
 from portlint import limits
 from portlint.model import Exposure, InputError, Location, ParseOutcome, PortRange
 from portlint.netscope import LOCAL_WORDS, PRIVATE_WORDS, classify_sources, parse_network
-from portlint.parsers import ParseContext, SourceFile, yaml_documents
+from portlint.parsers import ParseContext, SourceFile, line_start_key, yaml_documents
 from portlint.parsers.units import Invalid, Units, invalid_address, short
 from portlint.protocols import ALL_PORTS, parse_port_text
 from portlint.schemas import json_path
 from portlint.yamlpos import LocatedDict, LocatedList, Span, span_at
 
-_TOP_KEY = re.compile(r"^firewall\s*:", re.MULTILINE)
 DEFAULT_PRIORITY = 1000
 ANY = ("0.0.0.0/0", "::/0")
 KNOWN_WORDS = PRIVATE_WORDS | LOCAL_WORDS
@@ -151,7 +150,7 @@ class FirewallParser:
             return False
         if text is None:
             return path.name.endswith((".firewall.yaml", ".firewall.yml"))
-        return _TOP_KEY.search(text) is not None
+        return line_start_key(text, "firewall")  # a line-start key, like ^firewall\s*:
 
     def parse(self, files: Iterable[SourceFile], ctx: ParseContext) -> Iterator[ParseOutcome]:
         for source in files:

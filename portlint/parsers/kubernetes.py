@@ -33,13 +33,14 @@ from typing import Any, Iterable, Iterator
 
 from portlint.model import Exposure, InputError, Location, Notice, ParseOutcome, PortRange
 from portlint.netscope import classify_bind, classify_sources
-from portlint.parsers import ParseContext, SourceFile
+from portlint.parsers import ParseContext, SourceFile, kubernetes_stream as strongly_claimed
 from portlint.parsers.units import Invalid, Units, checked_address, expect, short, type_name
 from portlint.protocols import normalize_protocol
 from portlint.yamlpos import LocatedDict, LocatedList, Span
 
-_KIND = re.compile(r"^kind\s*:", re.MULTILINE)
-_API = re.compile(r"^apiVersion\s*:", re.MULTILINE)
+#: the same words as keys anywhere: flow style ``{kind: Service}``, quoted ``"kind": Service``, JSON
+_KIND_KEY = re.compile(r"kind(?<![\w.-]kind)[\"']?[ \t]*:")
+_API_KEY = re.compile(r"apiVersion(?<![\w.-]apiVersion)[\"']?[ \t]*:")
 NODE_PORTS = PortRange(30000, 32767)
 ALL_INTERFACES = ("0.0.0.0", "::")
 
@@ -121,9 +122,19 @@ class KubernetesParser:
     name = "kubernetes"
 
     def claims(self, path: Path, text: str | None) -> bool:
-        if text is None or path.suffix not in (".yml", ".yaml"):
+        """Line-start ``kind:`` and ``apiVersion:`` (block style) is a manifest; the words as keys
+        anywhere (flow style, quoted keys, JSON) may be one, confirmed by structure once loaded."""
+        if text is None or path.suffix.lower() not in (".yml", ".yaml", ".json"):
             return False
-        return _KIND.search(text) is not None and _API.search(text) is not None
+        if "apiVersion" not in text:
+            return False
+        if strongly_claimed(text):
+            return True
+        if _API_KEY.search(text) is None or _KIND_KEY.search(text) is None:
+            return False
+        from portlint.parsers.terraform_plan import TerraformPlanParser
+
+        return not TerraformPlanParser().claims(path, text)  # its kubernetes_manifest values are the plan's
 
     @staticmethod
     def cache_groups(files: list[SourceFile]) -> list[list[SourceFile]]:
@@ -271,6 +282,24 @@ def resolve_target(containers: list, target: Any, protocol: str) -> tuple[int | 
 _SEPARATOR = re.compile(r"^---(?=[ \t]|$)", re.MULTILINE)
 
 
+def _is_object(doc: Any) -> bool:
+    """The structure that confirms a loosely claimed file: a mapping with ``kind`` and ``apiVersion``."""
+    return isinstance(doc, dict) and "kind" in doc and "apiVersion" in doc
+
+
+def _confirmed(source: SourceFile, documents: list, errors: list) -> tuple[list, list]:
+    """A file claimed only by the loose test (flow style, quoted keys, JSON) is a manifest when a
+    document loads as a Kubernetes object; otherwise (a data file that merely holds the words, even
+    one that does not load) it is nothing: no documents, and no errors but a work limit hit (a
+    flow-style Service too large to read is still named). Others keep what they had."""
+    if strongly_claimed(source.text):
+        return documents, errors
+    kept = [doc if _is_object(doc) else None for doc in documents]
+    if not any(doc is not None for doc in kept):
+        return [], [e for e in errors if "PORTLINT_MAX_" in e.message]
+    return kept, errors
+
+
 def manifest_documents(source: SourceFile) -> tuple[list, list[InputError]]:
     """Every document of a manifest stream, each read on its own, and the errors met.
 
@@ -280,8 +309,26 @@ def manifest_documents(source: SourceFile) -> tuple[list, list[InputError]]:
     line-start ``---`` whatever is open. So after a syntax error, reading resumes at
     the next ``---`` line, and only the broken document is lost. Work stays linear:
     each piece of text is parsed once, and the documents of the file stay within
-    ``limits.YAML_DOCUMENTS``.
+    ``limits.YAML_DOCUMENTS``. A ``.json`` file is one JSON document. A loosely claimed file is
+    kept only when it confirms (see ``_confirmed``).
     """
+    documents, errors = _json_manifest(source) if source.path.suffix.lower() == ".json" else _yaml_manifests(source)
+    return _confirmed(source, documents, errors)
+
+
+def _json_manifest(source: SourceFile) -> tuple[list, list[InputError]]:
+    from portlint import limits
+    from portlint.jsonpos import JSONLoadError, loads_located
+
+    try:
+        return [loads_located(source.text)], []
+    except JSONLoadError as exc:
+        return [], [InputError(source.display, exc.line, f"invalid JSON: {exc.message}", exc.column)]
+    except limits.LimitExceeded as exc:
+        return [], [InputError(source.display, max(exc.line, 1), exc.message)]
+
+
+def _yaml_manifests(source: SourceFile) -> tuple[list, list[InputError]]:
     from portlint import limits
     from portlint.yamlpos import load_documents
 

@@ -865,3 +865,35 @@ case("tf-dynamic-iterator-number",
      files={"bad/tf/main.tf": 'resource "aws_security_group" "bad" {\n  dynamic "ingress" {\n    for_each = {a = 1}\n'
                               '    iterator = 5\n    content {}\n  }\n}\n' + sg("ok", 3389)},
      bad=(Bad("bad/tf/main.tf", (4,), "iterator"),), extra=(("bad/tf/main.tf", 9, "PL101"),))
+
+
+# ---- attacker review, third batch: sniffing dodges (tests/hostile/test_review_fixes_c.py) ----
+SNIFF_PAD = "#" + "x" * 300_000 + "\n"  # one line past the old 256 KiB sniffed head
+case("k8s-sniff-padding", exit=(1,), files={"bad/svc.yaml": SNIFF_PAD + k8s_service()},
+     extra=(("bad/svc.yaml", 10, "PL101"),))
+case("cfn-sniff-padding", exit=(1,), files={"bad/cfn.yaml": SNIFF_PAD + CFN_HEAD + cfn_sg()},
+     extra=(("bad/cfn.yaml", 9, "PL101"),))
+case("k8s-flow-style", exit=(1,),
+     files={"bad/svc.yaml": "{apiVersion: v1, kind: Service, metadata: {name: pg}, "
+                            "spec: {type: LoadBalancer, ports: [{port: 5432}]}}\n"},
+     extra=(("bad/svc.yaml", 1, "PL101"),))
+case("k8s-quoted-keys", exit=(1,),
+     files={"bad/svc.yaml": k8s_service().replace("apiVersion:", '"apiVersion":').replace("kind:", '"kind":')},
+     extra=(("bad/svc.yaml", 9, "PL101"),))
+case("k8s-json-manifest", exit=(1,),
+     files={"bad/svc.json": '{"apiVersion": "v1", "kind": "Service", "metadata": {"name": "pg"},\n'
+                            ' "spec": {"type": "LoadBalancer", "ports": [\n  {"port": 5432}]}}\n'},
+     extra=(("bad/svc.json", 3, "PL101"),))
+case("ansible-flow-play", exit=(1,),
+     files={"bad/play.yml": '- {hosts: db, tasks: [{name: x, community.general.ufw: {rule: allow, port: "5432"}}]}\n'},
+     extra=(("bad/play.yml", 1, "PL101"),))
+case("k8s-annotation-baits-ansible-and-cfn", exit=(1,),  # other parsers claimed the manifest and found nothing
+     files={"bad/a.yaml": k8s_service().replace("  name: pg\n", "  name: pg\n  annotations:\n    n: |\n      - ufw: x\n"),
+            "bad/c.yaml": k8s_service().replace("  name: pg\n", "  name: pg\n  annotations:\n"
+                                                "    n: 'Resources: AWS::EC2::SecurityGroup'\n")},
+     extra=(("bad/a.yaml", 12, "PL101"), ("bad/c.yaml", 11, "PL101")))
+case("loose-words-in-data-files", exit=(1,),  # claimed by a loose test, not that format: no input error
+     files={"data/broken.yaml": "{kind: fruit, apiVersion: 2, list: [1, 2\n",
+            "data/broken.json": '{"kind": "fruit", "apiVersion": 2, "x": [1, 2\n',
+            "data/ufw.yaml": "notes: {ufw: [unclosed\n",
+            "data/cfn.json": '{"Resources": {"x": {"Type": "AWS::EC2::SecurityGroup"\n'})

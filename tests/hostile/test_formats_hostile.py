@@ -423,10 +423,13 @@ def test_protocol_numbers_are_ascii():
 
 PARSER_MODULES = ("ansible", "ansible_vars", "cloudformation", "firewall", "kubernetes", "terraform_plan")
 AUDITED = {
-    "firewall._TOP_KEY": ["\n" * 100_000, "firewall" + " " * 100_000, "firewall\n" * 11_000],
     "firewall._PORT_TEXT": ["1" * 100_000, "1-" * 50_000, "any" * 33_000],
-    "kubernetes._KIND": ["\n" * 100_000, "kind" + " \n" * 50_000, "kind\n" * 20_000],
-    "kubernetes._API": ["\n" * 100_000, "apiVersion" + "\t" * 100_000],
+    "kubernetes._KIND_KEY": ["\n" * 100_000, "kind" + " \t" * 50_000, "kind\"" * 20_000, "xkind" * 20_000],
+    "kubernetes._API_KEY": ["\n" * 100_000, "apiVersion" + "\t" * 100_000, "apiVersion '" * 10_000],
+    "ansible._MODULE_KEY": ["ufw" * 33_000, "ufw" + " " * 100_000, "community.general." * 6_000,
+                            "ec2_group\" " * 10_000],
+    "cloudformation._STRONG": ["AWSTemplateFormatVersion" + " " * 100_000, "\nResources" * 10_000,
+                               "'AWSTemplateFormatVersion'" * 4_000],
     "kubernetes._SEPARATOR": ["-" * 100_000, "---\n" * 25_000, "--\n" * 33_000],
     "ansible_vars._VAR": ["{{" + " " * 100_000, "{{ a" + " |int" * 25_000, "{{ " + "a" * 100_000 + " }}",
                           "{{ a " + "| " * 50_000],
