@@ -480,12 +480,17 @@ class ConfigTree:
         self.top = os.path.realpath(top) if top is not None else None
         self._load, self._build = load, build
         self._folders: dict[str, object] = {}
+        #: a folder as given -> its real path, resolved once per run (many files share a folder)
+        self._reals: dict[str, str] = {}
         #: every configuration below the run's own that applies to some checked file, in load order
         self.used: list[Config] = []
 
     def for_folder(self, folder: Path):
         """The scope of the files in ``folder`` (None: the run's own settings)."""
-        real = os.path.realpath(folder)
+        given = os.fspath(folder)
+        real = self._reals.get(given)
+        if real is None:
+            real = self._reals[given] = os.path.realpath(folder)
         if real in self._folders:
             return self._folders[real]
         chain = []  # folders from ``folder`` up, not yet known

@@ -153,7 +153,15 @@ def display_path(path: Path, cwd: Path) -> str:
     try:
         absolute = os.path.abspath(path if path.is_absolute() else cwd / path)
         here = os.path.abspath(cwd)
-        if absolute == here or absolute.startswith(here.rstrip(os.sep) + os.sep):
+        if absolute == here:
+            return "."
+        prefix = here.rstrip(os.sep) + os.sep
+        if absolute.startswith(prefix):
+            # both are normalised absolute paths: the relative path is the rest of the name
+            # (what os.path.relpath computes, without splitting and rejoining both paths)
+            rest = absolute[len(prefix):]
+            if os.sep == "/" and not rest.startswith("/"):  # POSIX keeps a leading '//'
+                return rest
             return Path(os.path.relpath(absolute, here)).as_posix()
         if _is_under(Path(absolute), cwd) and os.path.lexists(os.path.realpath(absolute)):
             # cwd reached through a link, e.g. /tmp -> /private/tmp (a pipe's "link" leads nowhere real)

@@ -221,6 +221,13 @@ def _kind(value: object) -> str:
     return f"a {type(value).__name__}"
 
 
+#: (plain scalar text, implicit flags) -> resolved tag: a pure function of the two for
+#: PositionLoader (no path resolvers), and the same short values (``ports``, ``tcp``, ``true``)
+#: recur in every file; bounded in entries and value length
+_RESOLVED: dict[tuple, str] = {}
+_RESOLVED_MAX = 4096
+
+
 class _FileFailed(Exception):
     """Stop reading the file (syntax error, too deep, too many documents)."""
 
@@ -266,6 +273,7 @@ class _Builder:
         loader = self.loader
         skipping = False
         depth = 0
+        scalar_event, mapping_start, sequence_start = yaml.ScalarEvent, yaml.MappingStartEvent, yaml.SequenceStartEvent
         while loader.check_event():
             event = loader.get_event()
             kind = type(event)
@@ -292,8 +300,18 @@ class _Builder:
                 depth -= 1
             if skipping or kind in (yaml.StreamStartEvent, yaml.StreamEndEvent):
                 continue
-            try:
-                self._node_event(event, kind)
+            try:  # _node_event, inlined: this loop runs once per YAML event
+                if kind is scalar_event:
+                    self._count_node(event.start_mark)
+                    self._scalar(event)
+                elif kind is mapping_start:
+                    self._count_node(event.start_mark)
+                    self._open(event, True)
+                elif kind is sequence_start:
+                    self._count_node(event.start_mark)
+                    self._open(event, False)
+                else:
+                    self._node_event(event, kind)
             except _DocumentFailed as failed:
                 self.errors.append(failed.error)
                 self.stack.clear()
@@ -332,9 +350,14 @@ class _Builder:
 
     def _scalar(self, event) -> None:
         tag = event.tag
-        if tag is None or tag == "!":
-            tag = self.loader.resolve(yaml.ScalarNode, event.value, event.implicit)
-        explicit = event.tag not in (None, "!")
+        explicit = tag is not None and tag != "!"
+        if not explicit:
+            key = (event.value, event.implicit)
+            tag = _RESOLVED.get(key)
+            if tag is None:
+                tag = self.loader.resolve(yaml.ScalarNode, event.value, event.implicit)
+                if len(_RESOLVED) < _RESOLVED_MAX and len(event.value) <= 64:
+                    _RESOLVED[key] = tag
         if tag == _STR_TAG:
             value = event.value
         elif tag == _MERGE_TAG and not explicit and self._in_key_position():

@@ -34,6 +34,7 @@ WIDE_RANGE = 100
 WILDCARD_BINDS = frozenset({"0.0.0.0", "::"})
 _UNCERTAIN = frozenset({"unresolved-port", "invalid-ports", "invalid-protocol"})
 _CACHE_KEY = "_service_verdicts"
+_CHAIN_KEY = "_service_chains"
 
 
 @dataclass(frozen=True, slots=True)
@@ -229,8 +230,22 @@ def chain(e: Exposure, ctx: RuleContext) -> list[Candidate]:
     after it in its message. The first is the verdict; when a suppression, an ``accept`` entry or
     a per-file ignore silences it, the engine reports the next one instead (a silenced PL101 must
     not hide the PL106 on the same exposure)."""
-    active = ctx.options.get("active_rules")
-    forced = ctx.options.get("severity_overrides") or {}
+    options = ctx.options
+    active = options.get("active_rules")
+    overrides = options.get("severity_overrides")
+    # every service rule asks for the same exposure's chain: ranked once per exposure and settings
+    memo = options.get(_CHAIN_KEY)
+    if memo is None or memo[0] is not active or memo[1] is not overrides:
+        memo = options[_CHAIN_KEY] = (active, overrides, {})
+    # keyed by identity (an Exposure's hash walks all its fields); the entry keeps ``e`` alive,
+    # so its id is not reused, and an equal exposure that is another object is ranked again
+    entry = memo[2].get(id(e))
+    if entry is None or entry[0] is not e:
+        entry = memo[2][id(e)] = (e, _ranked(e, ctx, active, overrides or {}))
+    return list(entry[1])
+
+
+def _ranked(e: Exposure, ctx: RuleContext, active, forced) -> list[Candidate]:
     found = [c for c in candidates(e, ctx) if active is None or c.code in active]
 
     def level(c: Candidate) -> Severity:

@@ -81,7 +81,8 @@ class ComposeParser:
 
     def parse(self, files: Iterable[SourceFile], ctx: ParseContext) -> Iterator[ParseOutcome]:
         files = list(files)
-        claimed = {_real(source.path): source for source in files}
+        reals = {id(source): _real(source.path) for source in files}  # each file resolved once
+        claimed = {reals[id(source)]: source for source in files}
         consumed: set[str] = set()
         #: project root (real path) -> its outcome, and the files its includes reached
         results: list[tuple[str | None, ParseOutcome, tuple[SourceFile, ...]]] = []
@@ -89,7 +90,7 @@ class ComposeParser:
         for declared in getattr(ctx, "compose_projects", ()) or ():
             for outcome in self._declared(declared, claimed, consumed, ctx, reached):
                 results.append((None, outcome, ()))
-        rest = [source for source in files if _real(source.path) not in consumed]
+        rest = [source for source in files if reals[id(source)] not in consumed]
         for source, overrides in group_projects(rest):
             override_docs = []
             for override in overrides:
@@ -107,7 +108,7 @@ class ComposeParser:
                     services = None
                 override_docs.append((override, services or {}, doc))
                 results.append((None, ParseOutcome(override.display, errors=tuple(errors)), ()))
-            root = _real(source.path)
+            root = reals[id(source)]
             state = {"files": 0, "reached": set()}
             outcome = self.parse_file(source, ctx, tuple(override_docs), state=state)
             reached[root] = state["reached"]
@@ -400,9 +401,8 @@ class ComposeParser:
             values: dict[str, str] = {}
             problems: list = []  # messages for the Compose file; (file, line, message) for an env file's own line
             for env_path in env_paths:
-                shown = ctx.display_path(env_path)
                 if not ctx.inside_project(env_path):
-                    problems.append(f"env file {shown} is outside the project root "
+                    problems.append(f"env file {ctx.display_path(env_path)} is outside the project root "
                                     f"{ctx.project_root}; not read")
                     continue
                 try:
@@ -410,11 +410,11 @@ class ComposeParser:
                     if text is not None:
                         values.update(parse_env_file(text, {**ctx.environ, **values}))
                     elif declared:
-                        problems.append(f"env file {shown} does not exist")
+                        problems.append(f"env file {ctx.display_path(env_path)} does not exist")
                 except ReadRefused as exc:
-                    problems.append(f"env file {shown}: {exc.reason}; its variables are not used")
+                    problems.append(f"env file {ctx.display_path(env_path)}: {exc.reason}; its variables are not used")
                 except LimitExceeded as exc:  # reported in the env file, at the line that hit the limit
-                    problems.append((shown, exc.line or 1, f"{exc.message}; its variables are not used"))
+                    problems.append((ctx.display_path(env_path), exc.line or 1, f"{exc.message}; its variables are not used"))
             self._env_cache[key] = (values, tuple(problems))
         values, problems = self._env_cache[key]
         return {**values, **ctx.environ}, problems

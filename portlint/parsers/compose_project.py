@@ -50,17 +50,18 @@ def group_projects(files: list[SourceFile]) -> list[tuple[SourceFile, tuple[Sour
     An override file whose folder has a default file among ``files`` is merged
     into it and not read on its own; any other file stands alone.
     """
-    by_path = {source.path: source for source in files}
+    # by (folder, name): the same lookups as by ``folder / name`` without building a path for each
+    places = {(source.path.parent, source.path.name): source for source in files}
     overrides: dict[Path, tuple[SourceFile, ...]] = {}
     merged: set[Path] = set()
-    folders = {source.path.parent for source in files}
+    folders = {folder for folder, _name in places}
     for folder in folders:
-        base = next((folder / name for name in DEFAULT_FILES if folder / name in by_path), None)
+        base = next((name for name in DEFAULT_FILES if (folder, name) in places), None)
         if base is None:
             continue
-        found = tuple(by_path[folder / name] for name in override_names(base.name) if folder / name in by_path)
+        found = tuple(places[folder, name] for name in override_names(base) if (folder, name) in places)
         if found:
-            overrides[base] = found[:1]  # Compose takes the first of the two spellings
+            overrides[places[folder, base].path] = found[:1]  # Compose takes the first of the two spellings
             merged.add(found[0].path)
     return [(source, overrides.get(source.path, ())) for source in files if source.path not in merged]
 
