@@ -96,53 +96,40 @@ def _one(token, c: str) -> bool:
     return inside != token[1]
 
 
-def segment_matches(tokens: Sequence, text: str) -> bool:
-    """Whether one segment's tokens match the whole of ``text`` (O(len(tokens) × len(text)))."""
+def _star_match(pattern: Sequence, items: Sequence, star: object, one) -> bool:
+    """Whether ``pattern`` matches all of ``items``, where ``star`` matches any run of items and
+    ``one(token, item)`` tests a single item: greedy, backtracking only to the last star, so
+    O(len(pattern) × len(items)) calls of ``one`` at most (no exponential blow-up)."""
     p = t = 0
-    star = -1
+    last_star = -1
     resume = 0
-    n, m = len(tokens), len(text)
+    n, m = len(pattern), len(items)
     while t < m:
-        if p < n and tokens[p] is _STAR:
-            star, resume = p, t
+        if p < n and pattern[p] is star:
+            last_star, resume = p, t
             p += 1
-        elif p < n and _one(tokens[p], text[t]):
+        elif p < n and one(pattern[p], items[t]):
             p += 1
             t += 1
-        elif star >= 0:
-            p = star + 1
+        elif last_star >= 0:
+            p = last_star + 1
             resume += 1
             t = resume
         else:
             return False
-    while p < n and tokens[p] is _STAR:
+    while p < n and pattern[p] is star:
         p += 1
     return p == n
+
+
+def segment_matches(tokens: Sequence, text: str) -> bool:
+    """Whether one segment's tokens match the whole of ``text``."""
+    return _star_match(tokens, text, _STAR, _one)
 
 
 def _segments_match(pattern: Sequence, parts: Sequence[str]) -> bool:
-    """Whether segment patterns (``ANY_SEGMENTS`` for ``**``) match all of ``parts``, greedily with
-    backtracking to the last ``**`` only: O(len(pattern) × len(parts)) segment comparisons."""
-    p = t = 0
-    star = -1
-    resume = 0
-    n, m = len(pattern), len(parts)
-    while t < m:
-        if p < n and pattern[p] is ANY_SEGMENTS:
-            star, resume = p, t
-            p += 1
-        elif p < n and segment_matches(pattern[p], parts[t]):
-            p += 1
-            t += 1
-        elif star >= 0:
-            p = star + 1
-            resume += 1
-            t = resume
-        else:
-            return False
-    while p < n and pattern[p] is ANY_SEGMENTS:
-        p += 1
-    return p == n
+    """Whether segment patterns (``ANY_SEGMENTS`` for ``**``) match all of ``parts``."""
+    return _star_match(pattern, parts, ANY_SEGMENTS, segment_matches)
 
 
 class GlobPattern:
