@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from portlint.parsers import SourceFile
+from portlint.parsers.units import type_name
 from portlint.yamlpos import Span
 
 DEFAULT_FILES = ("compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml")
@@ -142,7 +143,7 @@ def include_entries(value: object, key_span: Span) -> tuple[list[IncludeEntry], 
     if value is None:
         return [], []
     if not isinstance(value, list):
-        return [], [(key_span, f"include must be a list, found {_kind(value)}")]
+        return [], [(key_span, f"include must be a list, found {type_name(value)}")]
     spans = getattr(value, "spans", None) or [key_span] * len(value)
     entries: list[IncludeEntry] = []
     problems: list[tuple[Span, str]] = []
@@ -151,7 +152,7 @@ def include_entries(value: object, key_span: Span) -> tuple[list[IncludeEntry], 
         if isinstance(item, str):
             item = {"path": item}
         if not isinstance(item, dict):
-            problems.append((span, f"{where} must be a path or a mapping with 'path', found {_kind(item)}"))
+            problems.append((span, f"{where} must be a path or a mapping with 'path', found {type_name(item)}"))
             continue
         unknown = [str(k) for k in item if k not in ("path", "project_directory", "env_file")]
         if unknown:
@@ -164,7 +165,7 @@ def include_entries(value: object, key_span: Span) -> tuple[list[IncludeEntry], 
             continue
         directory = item.get("project_directory")
         if directory is not None and (not isinstance(directory, str) or not directory.strip()):
-            problems.append((span, f"{where}.project_directory must be a path, found {_kind(directory)}"))
+            problems.append((span, f"{where}.project_directory must be a path, found {type_name(directory)}"))
             continue
         env_files = None
         if item.get("env_file") is not None:
@@ -184,14 +185,6 @@ def _strings(value: object) -> tuple[str, ...]:
     return tuple(items)
 
 
-def _kind(value: object) -> str:
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, dict):
-        return "a mapping"
-    if isinstance(value, str):
-        return "a string"
-    return "nothing" if value is None else type(value).__name__
 
 
 def same_service(left: object, right: object) -> bool:
