@@ -827,7 +827,7 @@ class _Variables:
         not know is taken as both a group and a host of that name (their vars files are read by name)."""
         from fnmatch import fnmatchcase
 
-        words = [w for w in host_patterns(hosts)]
+        words = host_patterns(hosts)
         self._named = set(words)
         targets: dict[tuple[str | None, tuple[str, ...]], None] = {}  # in order, each once
 

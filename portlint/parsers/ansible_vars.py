@@ -24,7 +24,6 @@ from portlint.model import InputError, Step
 
 #: ``{{ name }}``, with the harmless filters that keep the value
 _VAR = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]{0,127})\s*((?:\|\s*(?:int|string|trim|lower|upper)\s*){0,4})\}\}")
-_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}")
 #: value combinations tried for one task (each a set of candidate values): a fixed bound, not input-sized
 MAX_VARIANTS = 16
 #: ``{{ a }}`` whose value is ``{{ b }}`` ...: how deep values are rendered
@@ -266,22 +265,6 @@ def _test(text: str, scope: Scope) -> bool | None:
             return None
         return _truth(values[0].value)
     return None
-
-
-def host_names(hosts: Any) -> list[str]:
-    """Group and host names of a play's ``hosts:`` (``web:db``, ``[web, db]``), safe as file names."""
-    if isinstance(hosts, list):
-        words = [str(h) for h in hosts if isinstance(h, (str, int))]
-    elif isinstance(hosts, str):
-        words = re.split(r"[:,]", hosts)
-    else:
-        return []
-    names = []
-    for word in words:
-        name = word.strip().lstrip("&!")
-        if _NAME.fullmatch(name) and name not in names and ".." not in name:
-            names.append(name)
-    return names[:MAX_GROUPS]
 
 
 def host_patterns(hosts: Any) -> list[str]:

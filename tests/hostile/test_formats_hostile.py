@@ -433,7 +433,6 @@ AUDITED = {
     "kubernetes._SEPARATOR": ["-" * 100_000, "---\n" * 25_000, "--\n" * 33_000],
     "ansible_vars._VAR": ["{{" + " " * 100_000, "{{ a" + " |int" * 25_000, "{{ " + "a" * 100_000 + " }}",
                           "{{ a " + "| " * 50_000],
-    "ansible_vars._NAME": ["a" * 100_000, "a." * 50_000],
     "cloudformation._SNIFF": ["AWS::EC2::" * 10_000, "AWS" * 33_000],
     "terraform_plan._SNIFF": ['"planned_values"' + " " * 100_000, '"format_version' * 6_000],
     "ansible._ITEM": ["{{" + " " * 100_000, "{{ item." + "a" * 100_000, "{{ item['" + "a" * 100_000,
