@@ -205,14 +205,22 @@ class _Batch:
         self.proc.wait(timeout=60)
 
 
-def _write_file(folder: Path, parts: list[str], data: bytes) -> bool:
-    """Write a regular file below ``folder``, never through a link; False when the place is taken."""
+def _parent_folder(folder: Path, parts: list[str]) -> Path | None:
+    """Create the folders of ``parts`` below ``folder``, never through a link; None when one is taken."""
     target = folder
     for part in parts[:-1]:
         target = target / part
         if target.is_symlink() or (target.exists() and not target.is_dir()):
-            return False
+            return None
         target.mkdir(exist_ok=True)
+    return target
+
+
+def _write_file(folder: Path, parts: list[str], data: bytes) -> bool:
+    """Write a regular file below ``folder``, never through a link; False when the place is taken."""
+    target = _parent_folder(folder, parts)
+    if target is None:
+        return False
     target = target / parts[-1]
     try:
         fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
@@ -324,12 +332,9 @@ def materialise_revision(repo: Path, commit: str, folder: Path, label: str,
 
 def _hard_link(source: Path, folder: Path, parts: list[str]) -> bool:
     """Hard-link an already written file to a new place below ``folder``; False when that is not possible."""
-    target = folder
-    for part in parts[:-1]:
-        target = target / part
-        if target.is_symlink() or (target.exists() and not target.is_dir()):
-            return False
-        target.mkdir(exist_ok=True)
+    target = _parent_folder(folder, parts)
+    if target is None:
+        return False
     try:
         os.link(source, target / parts[-1], follow_symlinks=False)
     except (OSError, NotImplementedError):
