@@ -17,7 +17,8 @@ from portlint.checks import Hit, Rule, RuleContext, iter_rule_classes
 from portlint import suppress
 from portlint.discovery import NAMED_DESCRIPTOR, discover
 from portlint.model import Exposure, Finding, InputError, ParseOutcome, Report, Severity
-from portlint.inputs import ReadRefused, read_input
+from portlint import inputs
+from portlint.inputs import ReadRefused, read_input, read_input_stat
 from portlint.parsers import ParseContext, Parser, SourceFile, load_parsers
 from portlint.plugins import load_entry_points
 from portlint.jobs import resolve_jobs
@@ -120,12 +121,20 @@ class Scope:
 def scope_of(options: Options, path: Path) -> "Scope | None":
     """The per-file settings of ``path`` (a file, absolute or relative to the current folder);
     None when the run's own settings apply."""
+    tree = _scope_tree(options)
+    if tree is None:
+        return None
+    absolute = path if path.is_absolute() else options.cwd / path
+    return tree.for_folder(absolute.parent)
+
+
+def _scope_tree(options: Options):
+    """The run's tree of configurations below its own; None when one configuration serves the run."""
     tree = options.scopes
     if tree is None or options.project_root is None \
             or _real_folder(options.project_root) != _real_folder(tree.root):
         return None  # one configuration per run (or a revision checked in another folder)
-    absolute = path if path.is_absolute() else options.cwd / path
-    return tree.for_folder(absolute.parent)
+    return tree
 
 
 @lru_cache(maxsize=64)
@@ -191,6 +200,7 @@ def collect(paths: Sequence[Path], options: Options) -> tuple[list[ParseOutcome]
     from portlint.inputs import project_root
 
     _real_folder.cache_clear()
+    inputs.start_run()  # real paths of folders are learnt afresh each run (engine.run forgets them)
     parsers = load_parsers()
     root = options.project_root = options.project_root or project_root(paths, options.cwd)
     paths = expand_dependents(paths, root)  # a named .env, override, tfvars or module brings what it changes
@@ -213,14 +223,14 @@ def collect(paths: Sequence[Path], options: Options) -> tuple[list[ParseOutcome]
         if owner is None:
             continue
         try:
-            text = read_input(path, root)
+            text, info = read_input_stat(path, root)
         except ReadRefused as exc:
             errors.append(InputError(shown, exc.line, f"cannot read file: {exc.reason}"))
             continue
         if text is None:
             errors.append(InputError(shown, 1, "cannot read file: it vanished while portlint ran"))
             continue
-        _remember(options, path)
+        options.read.add((info.st_dev, info.st_ino))  # the file read (``_remember`` without a stat)
         options.texts[shown] = text
         claimed[owner.name].append(SourceFile(path, shown, text))
 
@@ -228,9 +238,9 @@ def collect(paths: Sequence[Path], options: Options) -> tuple[list[ParseOutcome]
         _claim_stdin(options, parsers, claimed, errors)
 
     def read_neighbour(path: Path) -> str | None:
-        text = read_input(path, root)
+        text, info = read_input_stat(path, root)
         if text is not None:
-            _remember(options, path)
+            options.read.add((info.st_dev, info.st_ino))
         return text
 
     jobs = resolve_jobs(options.jobs)
@@ -262,7 +272,15 @@ def collect(paths: Sequence[Path], options: Options) -> tuple[list[ParseOutcome]
         for part in parts.values():
             ctx, cache = context_for(part[0])
             if cache is None:
-                outcomes.extend(_parse_safely(by_name[name], part, ctx, options.progress, len(outcomes), total))
+                from portlint.workers import parse_in_workers
+
+                parsed = parse_in_workers(by_name[name], part, ctx, _parse_safely,
+                                          lambda reads: [_remember(options, Path(p)) for p in reads])
+                if parsed is None:
+                    parsed = _parse_safely(by_name[name], part, ctx, options.progress, len(outcomes), total)
+                elif options.progress:
+                    options.progress(min(len(outcomes) + len(parsed), total), total)
+                outcomes.extend(parsed)
             else:
                 from portlint.cache import parse_cached
 
@@ -279,7 +297,8 @@ def _nested_excludes(options: Options):
         return None
 
     def patterns(folder: Path) -> tuple:
-        scope = scope_of(options, Path(os.path.abspath(folder)) / "-")
+        tree = _scope_tree(options)  # as scope_of(options, <a file in folder>), without building its path
+        scope = tree.for_folder(os.path.abspath(folder)) if tree is not None else None
         return scope.exclude if scope is not None else ()
 
     return patterns
@@ -521,6 +540,7 @@ def run(paths: Sequence[Path], options: Options, with_findings: bool = True) -> 
     try:
         return _run(paths, options, with_findings)
     finally:
+        inputs.end_run()
         gc.set_threshold(*thresholds)
 
 

@@ -55,6 +55,8 @@ def is_compose_name(name: str) -> bool:
 
 class ComposeParser:
     name = "compose"
+    #: independent groups (``cache_groups``) may be parsed in worker processes (``--jobs``)
+    parallel = True
 
     def __init__(self) -> None:
         self._env_cache: dict[Path, tuple[dict[str, str], tuple[str, ...]]] = {}

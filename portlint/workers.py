@@ -1,0 +1,179 @@
+"""Independent groups of files parsed in forked worker processes (``--jobs``).
+
+The groups are shared out into at most ``jobs`` chunks of about equal size (in
+files). The parent forks a worker for every chunk but the first, parses the
+first chunk itself meanwhile, then reads each worker's results from a pipe. A
+worker that raises, dies, or sends back something unreadable costs nothing: its
+chunk is parsed again in the parent, so no file ever loses its findings to a
+worker. Workers are plain ``os.fork`` children (no pool, no manager thread):
+they inherit the parse context, including the engine's reader, which cannot be
+pickled, and they leave with ``os._exit`` so no buffer or exit handler of the
+parent runs twice.
+
+Results travel back with ``pickle``: only between a worker and the process that
+forked it, over a pipe nobody else holds, never from a file.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import threading
+from typing import Any, Callable, Sequence
+
+#: below this many files, or bytes of them, starting a worker costs more than it saves
+MIN_FILES = 24
+MIN_BYTES = 48 * 1024
+
+
+def share_out(sizes: Sequence[int], jobs: int) -> list[list[int]]:
+    """Indices of groups (by ``sizes``, in files) shared into at most ``jobs`` chunks of about equal
+    total size: largest group first, each to the lightest chunk; each chunk keeps index order."""
+    count = max(1, min(jobs, len(sizes)))
+    chunks: list[list[int]] = [[] for _ in range(count)]
+    loads = [0] * count
+    for index in sorted(range(len(sizes)), key=lambda i: (-sizes[i], i)):
+        lightest = loads.index(min(loads))
+        chunks[lightest].append(index)
+        loads[lightest] += sizes[index]
+    return [sorted(chunk) for chunk in chunks if chunk]
+
+
+def can_fork() -> bool:
+    """Forking is safe only where it exists and no other thread holds a lock the child would inherit."""
+    return hasattr(os, "fork") and threading.active_count() == 1
+
+
+def run_groups(sizes: Sequence[int], jobs: int, work: Callable[[int], Any]) -> list[Any]:
+    """``work(index)`` for every group, in worker processes when there is enough work for them:
+    the results in group order. ``work`` must not raise (a worker whose ``work`` raises has its
+    whole chunk done again here, where the exception then propagates)."""
+    total = sum(sizes)
+    if jobs < 2 or len(sizes) < 2 or total < MIN_FILES or not can_fork():
+        return [work(index) for index in range(len(sizes))]
+    chunks = share_out(sizes, jobs)
+    results: dict[int, Any] = {}
+    pending: list[tuple[int, int, list[int]]] = []  # (pid, pipe, chunk) of the running workers
+    try:
+        for chunk in chunks[1:]:
+            started = _fork(chunk, work)
+            if started is None:  # no process could be started: the chunk is done here
+                results.update((index, work(index)) for index in chunk)
+            else:
+                pending.append((*started, chunk))
+        for index in chunks[0]:
+            results[index] = work(index)
+        while pending:
+            pid, fd, chunk = pending.pop(0)
+            done = _collect(pid, fd)
+            if done is None or sorted(done) != chunk:
+                done = {index: work(index) for index in chunk}
+            results.update(done)
+    finally:
+        for pid, fd, _ in pending:  # interrupted: no worker outlives the run
+            _stop(pid, fd)
+    return [results[index] for index in range(len(sizes))]
+
+
+def _fork(chunk: list[int], work: Callable[[int], Any]) -> tuple[int, int] | None:
+    try:
+        read_end, write_end = os.pipe()
+    except OSError:
+        return None
+    try:
+        pid = os.fork()
+    except OSError:
+        os.close(read_end)
+        os.close(write_end)
+        return None
+    if pid == 0:  # the worker
+        status = 1
+        try:
+            os.close(read_end)
+            data = pickle.dumps({index: work(index) for index in chunk}, protocol=pickle.HIGHEST_PROTOCOL)
+            with os.fdopen(write_end, "wb") as out:
+                out.write(data)
+            status = 0
+        except BaseException:  # noqa: BLE001 - whatever happens, the parent redoes the chunk
+            pass
+        finally:
+            os._exit(status)
+    os.close(write_end)
+    return pid, read_end
+
+
+def _collect(pid: int, fd: int) -> dict | None:
+    """A worker's results; None when it failed in any way."""
+    parts = []
+    try:
+        with os.fdopen(fd, "rb") as pipe:
+            while True:
+                part = pipe.read(1 << 20)
+                if not part:
+                    break
+                parts.append(part)
+    except OSError:
+        parts = []
+    try:
+        _, status = os.waitpid(pid, 0)
+    except ChildProcessError:
+        return None
+    if not os.WIFEXITED(status) or os.WEXITSTATUS(status) != 0 or not parts:
+        return None
+    try:
+        done = pickle.loads(b"".join(parts))
+    except Exception:  # noqa: BLE001 - a truncated result: the chunk is done again
+        return None
+    return done if isinstance(done, dict) else None
+
+
+def _stop(pid: int, fd: int) -> None:
+    import signal
+
+    try:
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+    except OSError:
+        pass
+    try:
+        os.close(fd)
+    except OSError:
+        pass
+
+
+
+def parse_in_workers(parser: Any, files: list, ctx: Any, parse: Callable, remember: Callable) -> list | None:
+    """A parser's files parsed in worker processes, one independent group (``cache_groups``) at a
+    time, outcomes in group order; None when they are better parsed at once in this process (the
+    parser does not allow it, ``--jobs 1``, too little work, one group). Files read in a worker
+    (``.env``, tfvars, modules) are handed to ``remember`` here, as the engine's reader would."""
+    import dataclasses
+
+    grouping = getattr(parser, "cache_groups", None)
+    if not getattr(parser, "parallel", False) or not callable(grouping) or ctx.jobs < 2 \
+            or len(files) < 2 or sum(len(source.text) for source in files) < MIN_BYTES or not can_fork():
+        return None
+    groups = [group for group in grouping(files) if group]
+    if len(groups) < 2:
+        return None
+    # each worker parses its share of the groups at once (a parse call has a cost of its own)
+    order = {id(source): n for n, source in enumerate(files)}
+    shares = [sorted((source for i in chunk for source in groups[i]), key=lambda s: order[id(s)])
+              for chunk in share_out([len(group) for group in groups], ctx.jobs)]
+    local = dataclasses.replace(ctx, jobs=1)  # a worker never starts workers of its own
+
+    def work(index: int) -> tuple[list, list[str]]:
+        reads: list[str] = []
+
+        def read_text(path):
+            text = ctx.read_text(path)
+            if text is not None:
+                reads.append(os.path.abspath(path))
+            return text
+
+        return parse(parser, shares[index], dataclasses.replace(local, read_text=read_text)), reads
+
+    results = run_groups([len(share) for share in shares], ctx.jobs, work)
+    for _, reads in results:
+        remember(reads)
+    return [outcome for outcomes, _ in results for outcome in outcomes]
