@@ -485,12 +485,14 @@ class ConfigTree:
         #: every configuration below the run's own that applies to some checked file, in load order
         self.used: list[Config] = []
 
-    def for_folder(self, folder: Path):
+    def for_folder(self, folder: Path | str):
         """The scope of the files in ``folder`` (None: the run's own settings)."""
         given = os.fspath(folder)
         real = self._reals.get(given)
         if real is None:
-            real = self._reals[given] = os.path.realpath(folder)
+            from portlint.inputs import real_path
+
+            real = self._reals[given] = real_path(given)
         if real in self._folders:
             return self._folders[real]
         chain = []  # folders from ``folder`` up, not yet known

@@ -25,23 +25,85 @@ class ReadRefused(Exception):
         super().__init__(reason)
 
 
+#: during a run (``start_run`` .. ``end_run``): a folder as given -> its real path. Many checked
+#: files share a folder, and resolving each file's whole path costs an ``lstat`` per component.
+_FOLDERS: dict[str, str] | None = None
+
+
+def start_run() -> None:
+    """Forget every real path learnt so far and remember them until ``end_run`` (the engine calls
+    it when a run starts: a folder swapped for a link since the last run is seen as a link)."""
+    global _FOLDERS
+    _FOLDERS = {}
+
+
+def end_run() -> None:
+    """Stop remembering real paths (outside a run every path is resolved afresh)."""
+    global _FOLDERS
+    _FOLDERS = None
+
+
+def _plain(text: str) -> bool:
+    """An absolute POSIX path that ``os.path.realpath`` would resolve one name at a time from its
+    folder: no ``.``, ``..`` or empty component, no leading ``//``, not the root itself."""
+    return (os.sep == "/" and text[:1] == "/" and text[1:2] != "/" and len(text) > 1
+            and os.path.normpath(text) == text)
+
+
+def _resolve(text: str) -> tuple[str, os.stat_result | None]:
+    """``os.path.realpath(text)`` and, when one ``lstat`` of ``text`` showed it is not a link, that
+    ``lstat`` (None otherwise: a link, a missing name, anything unusual).
+
+    During a run, the real path of a plain absolute path whose name is not a link is its folder's
+    real path (remembered for the run) joined with the name, which is what ``os.path.realpath``
+    finds; anything else (a link, a relative path, ``..``, an error other than a missing name)
+    is resolved by ``os.path.realpath`` itself."""
+    folders = _FOLDERS
+    if folders is not None and _plain(text):
+        try:
+            info = os.lstat(text)
+        except FileNotFoundError:
+            info = None
+        except (OSError, ValueError):
+            return os.path.realpath(text), None
+        if info is None or not stat.S_ISLNK(info.st_mode):
+            head, _, name = text.rpartition("/")
+            head = head or "/"
+            real = folders.get(head)
+            if real is None:
+                real = folders[head] = _resolve(head)[0]
+            return (real + name if real == "/" else real + "/" + name), info
+    return os.path.realpath(text), None
+
+
+def real_path(path: Path | str) -> str:
+    """``os.path.realpath(path)``, resolved from the run's remembered folders when it can be (see
+    ``_resolve``); raises as ``os.path.realpath`` does."""
+    return _resolve(os.fspath(path))[0]
+
+
+def _within(real: str, real_root: str) -> bool:
+    """Whether a resolved path lies in a resolved root (both absolute and normalised)."""
+    return real == real_root or real.startswith(real_root if real_root.endswith("/") else real_root + "/")
+
+
 def is_inside(path: Path, root: Path | None) -> bool:
     """True when ``path`` (after resolving links) lies in ``root``; always true without a root."""
     if root is None:
         return True
     try:
-        resolved = Path(os.path.realpath(path))
-        resolved.relative_to(Path(os.path.realpath(root)))
-        return True
+        return _resolved_inside(real_path(path), root)
     except (ValueError, OSError):
         return False
 
 
-def _resolved_inside(resolved: Path, root: Path) -> bool:
+def _resolved_inside(resolved: Path | str, root: Path) -> bool:
     """``is_inside`` for a path whose links are already resolved (resolving it again costs a
     system call per component and finds the same path)."""
     try:
-        resolved.relative_to(Path(os.path.realpath(root)))
+        if os.sep == "/":
+            return _within(os.fspath(resolved), real_path(root))
+        Path(resolved).relative_to(Path(os.path.realpath(root)))
         return True
     except (ValueError, OSError):
         return False
@@ -49,12 +111,19 @@ def _resolved_inside(resolved: Path, root: Path) -> bool:
 
 def read_input(path: Path, root: Path | None = None, max_bytes: int | None = None) -> str | None:
     """The UTF-8 text of ``path``; None when it does not exist; ReadRefused when it may not be read."""
+    return read_input_stat(path, root, max_bytes)[0]
+
+
+def read_input_stat(path: Path, root: Path | None = None,
+                    max_bytes: int | None = None) -> tuple[str | None, os.stat_result | None]:
+    """``read_input`` and the status of the file it read (of the open file; None when absent)."""
     budget = limits.FILE_BYTES if max_bytes is None else max_bytes
     try:
-        resolved = Path(os.path.realpath(path))
-        info = os.stat(resolved)
+        resolved, info = _resolve(os.fspath(path))
+        if info is None or not stat.S_ISREG(info.st_mode):
+            info = os.stat(resolved)
     except FileNotFoundError:
-        return None
+        return None, None
     except (OSError, RuntimeError, ValueError) as exc:  # link loops, names too long, NUL bytes
         raise ReadRefused(path, _os_reason(exc)) from None
     if root is not None and not _resolved_inside(resolved, root):
@@ -70,7 +139,8 @@ def read_input(path: Path, root: Path | None = None, max_bytes: int | None = Non
     except OSError as exc:
         raise ReadRefused(path, _os_reason(exc)) from None
     with os.fdopen(fd, "rb") as fh:
-        if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):  # swapped between stat and open
+        opened = os.fstat(fh.fileno())
+        if not stat.S_ISREG(opened.st_mode):  # swapped between stat and open
             raise ReadRefused(path, "not a regular file")
         data = fh.read(budget + 1)
     if len(data) > budget:
@@ -79,7 +149,7 @@ def read_input(path: Path, root: Path | None = None, max_bytes: int | None = Non
     if b"\x00" in data[:8192]:
         raise ReadRefused(path, "binary, not text")
     try:
-        return data.decode("utf-8-sig")
+        return data.decode("utf-8-sig"), opened
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
         raise ReadRefused(path, "not UTF-8 text", line) from None
