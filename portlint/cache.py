@@ -434,10 +434,6 @@ def decode_outcomes(stored: list) -> list | None:
 
 # --------------------------------------------------------------------------- parsing through the cache
 
-#: below this many files to parse, worker processes cost more than they save
-PARALLEL_MIN_FILES = 24
-
-
 def source_fingerprint(parsers: Iterable[Any] = ()) -> str:
     """portlint's own code (every module's size and time), the given parsers' modules, and the
     versions of the libraries that parse: a change to any of them makes every old entry a miss."""
@@ -527,10 +523,11 @@ def by_folder(files: list) -> list[list]:
 
 
 def parse_cached(parser: Any, files: list, ctx: Any, cache: ResultCache, parse: Callable,
-                 jobs: int = 1) -> list:
+                 jobs: int = 1, remember: Callable[[Iterable[str]], Any] | None = None) -> list:
     """Parse ``files`` one group at a time, each group's outcomes from the cache when
     nothing it read has changed; missed groups are parsed (in ``jobs`` worker processes when
-    the parser allows it and there is enough work) and stored."""
+    the parser allows it and there is enough work, see ``portlint.workers``) and stored.
+    ``remember`` is told the files each parsed group read (a worker's reads are otherwise lost)."""
     import dataclasses
 
     grouping = getattr(parser, "cache_groups", None)
@@ -557,54 +554,24 @@ def parse_cached(parser: Any, files: list, ctx: Any, cache: ResultCache, parse: 
         listings = [[folder, _listing(folder)] for folder in sorted(folders)]
         return outcomes, recording.reads, recording.environ.record(), listings
 
-    done = _in_workers(work, missed, groups, jobs) if getattr(parser, "parallel", False) else {}
+    if getattr(parser, "parallel", False):
+        from portlint.workers import run_groups
+
+        produced = dict(zip(missed, run_groups([len(groups[i]) for i in missed], jobs,
+                                               lambda n: work(missed[n]))))
+    else:
+        produced = {index: work(index) for index in missed}
     for index in missed:
-        produced = done.get(index) or work(index)
-        outcomes, reads, env, listings = produced
+        outcomes, reads, env, listings = produced[index]
         results[index] = outcomes
+        if remember is not None:
+            remember(reads)
         _note(reads, env)
         try:
             cache.put(keys[index], [encode(o) for o in outcomes], reads, env, listings)
         except TypeError:  # a plug-in's outcome holding something JSON cannot: not cached
             pass
     return [outcome for group in results for outcome in (group or [])]
-
-
-_WORK: Any = None
-
-
-def _worker(index: int):
-    return _WORK(index)
-
-
-def _in_workers(work: Callable, missed: list[int], groups: list, jobs: int) -> dict:
-    """Missed groups parsed in forked worker processes; {} when not worth it or impossible
-    (the caller then parses whatever is missing here, so a dead worker costs no findings)."""
-    global _WORK
-    if jobs < 2 or len(missed) < 2 or sum(len(groups[i]) for i in missed) < PARALLEL_MIN_FILES:
-        return {}
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    if "fork" not in multiprocessing.get_all_start_methods():
-        return {}
-    done: dict = {}
-    _WORK = work
-    try:
-        order = sorted(missed, key=lambda i: -len(groups[i]))
-        with ProcessPoolExecutor(max_workers=min(jobs, len(missed)),
-                                 mp_context=multiprocessing.get_context("fork")) as pool:
-            futures = {i: pool.submit(_worker, i) for i in order}
-            for i, future in futures.items():
-                try:
-                    done[i] = future.result()
-                except Exception:  # the worker raised or died: parsed again here
-                    pass
-    except Exception:
-        pass
-    finally:
-        _WORK = None
-    return done
 
 
 # --------------------------------------------------------------------------- the run cache

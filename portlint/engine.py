@@ -284,7 +284,8 @@ def collect(paths: Sequence[Path], options: Options) -> tuple[list[ParseOutcome]
             else:
                 from portlint.cache import parse_cached
 
-                outcomes.extend(parse_cached(by_name[name], part, ctx, cache, _parse_safely, ctx.jobs))
+                outcomes.extend(parse_cached(by_name[name], part, ctx, cache, _parse_safely, ctx.jobs,
+                                             lambda reads: [_remember(options, Path(p)) for p in reads]))
     outcomes.sort(key=lambda outcome: outcome.file)  # stable: a file's outcomes keep their order
     files = len({f.display for group in claimed.values() for f in group} | {o.file for o in outcomes})
     return outcomes, errors, files

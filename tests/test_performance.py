@@ -177,16 +177,16 @@ def test_output_is_identical_for_any_jobs_and_any_file_order(tmp_path, run_cli, 
 
 
 def test_jobs_1_starts_no_worker_process(tmp_path, monkeypatch):
-    import concurrent.futures
-
+    from portlint import workers
     from portlint.engine import Options, run
 
     _terraform_tree(tmp_path)
 
     def refuse(*args, **kwargs):
-        raise AssertionError("a worker pool was started with --jobs 1")
+        raise AssertionError("a worker process was started with --jobs 1")
 
-    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", refuse)
+    monkeypatch.setattr(os, "fork", refuse)
+    monkeypatch.setattr(workers, "MIN_BYTES", 0)
     for cache in (False, True):
         report = run([tmp_path], Options(environ={}, cwd=tmp_path, jobs=1, cache=cache,
                                          cache_dir=tmp_path / ".cache"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+from portlint.parsers import SourceFile
 from tests.conftest import run_tree
 
 SG = """
@@ -329,11 +330,18 @@ def test_worker_processes_give_the_same_result(tmp_path, monkeypatch):
     for i in range(6):
         files[f"live{i}/main.tf"] = f'module "m" {{\n  source = "../modules/sg"\n  port = {3384 + i}\n}}\n'
         files[f"solo{i}/main.tf"] = SG
+    from portlint import workers
+
     serial = run_tree(tmp_path, files)
-    monkeypatch.setattr(terraform, "PARALLEL_MIN_FILES", 2)
-    monkeypatch.setattr(terraform.os, "cpu_count", lambda: 4)
-    assert len(terraform._chunks([], 4)) == 0
-    parallel = run_tree(tmp_path, files)
+    assert len(terraform._groups([SourceFile(tmp_path / n, n, t) for n, t in files.items()])) == 7
+    started = []
+    real_fork = workers._fork
+    monkeypatch.setattr(workers, "_fork", lambda chunk, work: started.append(chunk) or real_fork(chunk, work))
+    monkeypatch.setattr(workers, "can_fork", lambda: True)
+    monkeypatch.setattr(workers, "MIN_BYTES", 0)
+    monkeypatch.setattr(workers, "MIN_FILES", 2)
+    parallel = run_tree(tmp_path, files, jobs=4)
+    assert started, "no worker process was started"
     key = lambda f: (f.location.file, f.location.line, f.rule_id, f.message)  # noqa: E731
     assert sorted(map(key, serial.findings)) == sorted(map(key, parallel.findings))
     assert len([f for f in parallel.findings if "RDP" in f.message]) == 1  # module call live5 -> 3389

@@ -27,8 +27,6 @@ from portlint.parsers import ParseContext, SourceFile
 
 MODULE_SUFFIXES = (".tf", ".tf.json")
 VARS_SUFFIXES = (".tfvars", ".tfvars.json")
-#: Below this many files one process is faster than starting workers.
-PARALLEL_MIN_FILES = 24
 #: Remote modules whose name says they manage firewall rules (their rules are not analysed).
 _FIREWALL_MODULE = re.compile(r"security[-_]?group|firewall|\bnsg\b|network[-_]security|[-/_]sg\b", re.I)
 #: Firewall resource types portlint knows but does not evaluate (an adapter, when one is added
@@ -69,7 +67,7 @@ class TerraformParser:
     def claims(self, path: Path, text: str | None) -> bool:
         return _is_module_file(path.name) or _is_vars_file(path.name)
 
-    #: the result cache may parse missed module groups in worker processes
+    #: independent module groups (``cache_groups``) may be parsed in worker processes (``--jobs``)
     parallel = True
 
     def cache_groups(self, files: list[SourceFile]) -> list[list[SourceFile]]:
@@ -77,53 +75,7 @@ class TerraformParser:
         return _groups(files)
 
     def parse(self, files: Iterable[SourceFile], ctx: ParseContext) -> Iterator[ParseOutcome]:
-        from portlint.jobs import resolve_jobs
-
-        files = list(files)
-        jobs = resolve_jobs(getattr(ctx, "jobs", 0))
-        chunks = _chunks(files, jobs)
-        if jobs < 2 or len(files) < PARALLEL_MIN_FILES or len(chunks) < 2:
-            yield from _run_files(files, ctx)
-            return
-        yield from _run_parallel(chunks, ctx)
-
-
-def _run_parallel(chunks: list[list[SourceFile]], ctx: ParseContext) -> Iterator[ParseOutcome]:
-    """Each chunk in a worker; a chunk whose worker fails or dies is run again here, alone,
-    so it never costs the other chunks their findings."""
-    from concurrent.futures import ProcessPoolExecutor
-    import multiprocessing
-
-    global _PENDING
-    results: list[list[ParseOutcome] | None] = [None] * len(chunks)
-    if "fork" not in multiprocessing.get_all_start_methods():
-        # the context holds the engine's reader (a closure): workers must inherit it
-        for chunk in chunks:
-            yield from _run_files(chunk, ctx)
-        return
-    _PENDING = (chunks, ctx)  # inherited by the forked workers, which are handed an index only
-    try:
-        with ProcessPoolExecutor(max_workers=len(chunks), mp_context=multiprocessing.get_context("fork")) as pool:
-            futures = [pool.submit(_run_pending, i) for i in range(len(chunks))]
-            for i, future in enumerate(futures):
-                try:
-                    results[i] = future.result()
-                except Exception:  # the worker raised or died (BrokenProcessPool)
-                    results[i] = None
-    except Exception:  # no worker could be started at all
-        pass
-    finally:
-        _PENDING = None
-    for chunk, outcomes in zip(chunks, results):
-        yield from outcomes if outcomes is not None else _run_files(chunk, ctx)
-
-
-_PENDING: tuple | None = None
-
-
-def _run_pending(index: int) -> list[ParseOutcome]:
-    chunks, ctx = _PENDING
-    return _run_files(chunks[index], ctx)
+        yield from _run_files(list(files), ctx)
 
 
 def _run_files(files: list[SourceFile], ctx: ParseContext) -> list[ParseOutcome]:
@@ -157,18 +109,6 @@ def _groups(files: list[SourceFile]) -> list[list[SourceFile]]:
     for directory, sources in by_dir.items():
         groups[find(directory)].extend(sources)
     return list(groups.values())
-
-
-def _chunks(files: list[SourceFile], workers: int) -> list[list[SourceFile]]:
-    """Independent groups (``_groups``) shared out among at most ``workers`` worker processes."""
-    if workers < 2:
-        return [files]
-    groups = _groups(files)
-    count = min(workers, 8, len(groups))
-    chunks: list[list[SourceFile]] = [[] for _ in range(count)]
-    for group in sorted(groups, key=len, reverse=True):
-        min(chunks, key=len).extend(group)
-    return [chunk for chunk in chunks if chunk]
 
 
 class _Run:

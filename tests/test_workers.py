@@ -1,0 +1,124 @@
+"""Worker processes (``portlint.workers``): same results as one process, whatever a worker does."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from portlint import workers
+
+pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="worker processes need os.fork")
+
+
+@pytest.fixture
+def forks(monkeypatch):
+    """Counts the workers started (the real ``_fork`` still runs)."""
+    started = []
+    real = workers._fork
+
+    def counting(chunk, work):
+        started.append(list(chunk))
+        return real(chunk, work)
+
+    monkeypatch.setattr(workers, "_fork", counting)
+    monkeypatch.setattr(workers, "can_fork", lambda: True)  # another test's stray thread must not hide this
+    return started
+
+
+@pytest.mark.parametrize("sizes,jobs", [([5, 1, 1, 1, 1, 1], 2), ([3] * 7, 3), ([1], 4), ([9, 9], 8), ([], 2)])
+def test_share_out_places_every_group_once_and_balances_files(sizes, jobs):
+    chunks = workers.share_out(sizes, jobs)
+    assert sorted(i for chunk in chunks for i in chunk) == list(range(len(sizes)))
+    assert len(chunks) <= max(1, min(jobs, len(sizes)))
+    assert all(chunk == sorted(chunk) and chunk for chunk in chunks)
+    loads = [sum(sizes[i] for i in chunk) for chunk in chunks]
+    if loads:
+        assert max(loads) - min(loads) <= max(sizes)
+
+
+def test_results_come_back_in_group_order_from_workers(forks):
+    parent = os.getpid()
+    results = workers.run_groups([10] * 6, 3, lambda i: (i * i, os.getpid() != parent))
+    assert [value for value, _ in results] == [0, 1, 4, 9, 16, 25]
+    assert len(forks) == 2  # the parent does the first share itself
+    assert sum(in_worker for _, in_worker in results) == sum(len(chunk) for chunk in forks)
+
+
+@pytest.mark.parametrize("failure", ["raises", "dies", "killed"])
+def test_a_failing_worker_costs_no_result(forks, failure):
+    parent = os.getpid()
+
+    def work(index):
+        if os.getpid() != parent and index == 5:
+            if failure == "raises":
+                raise RuntimeError("worker bug")
+            if failure == "dies":
+                os._exit(3)
+            os.kill(os.getpid(), 9)
+        return index + 100
+
+    assert workers.run_groups([10] * 6, 2, work) == list(range(100, 106))
+    assert forks  # a worker was started and failed: its share was done again here
+
+
+def test_one_job_or_little_work_never_forks(monkeypatch):
+    def refuse(*args):
+        raise AssertionError("a worker was started")
+
+    monkeypatch.setattr(workers, "_fork", refuse)
+    assert workers.run_groups([100, 100], 1, lambda i: i) == [0, 1]
+    assert workers.run_groups([1, 1, 1], 4, lambda i: i) == [0, 1, 2]  # under MIN_FILES
+
+
+def test_no_fork_when_another_thread_runs():
+    import threading
+
+    stop = threading.Event()
+    thread = threading.Thread(target=stop.wait)
+    thread.start()
+    try:
+        assert not workers.can_fork()
+    finally:
+        stop.set()
+        thread.join()
+
+
+def _compose_tree(root: Path, projects: int = 30) -> None:
+    risky = [22, 3306, 5432, 6379, 9200, 27017, 3389, 23, 445, 11211, 2375, 5900, 8080]
+    for i in range(projects):
+        folder = root / f"app{i:02d}"
+        folder.mkdir()
+        (folder / "docker-compose.yml").write_text(
+            "services:\n  web:\n    image: nginx\n    ports:\n      - \"${WEB_PORT}:80\"\n"
+            f"  db:\n    image: postgres\n    ports:\n      - \"{risky[i % len(risky)]}:{risky[i % len(risky)]}\"\n")
+        (folder / ".env").write_text(f"WEB_PORT={risky[(i + 5) % len(risky)]}\n")
+        if i % 3 == 0:
+            (folder / "docker-compose.override.yml").write_text(
+                "services:\n  web:\n    ports:\n      - \"127.0.0.1:9000:9000\"\n")
+
+
+@pytest.mark.parametrize("cache", [False, True], ids=["no-cache", "cache"])
+def test_engine_output_is_the_same_with_workers(tmp_path, monkeypatch, forks, cache):
+    from portlint.engine import Options, run
+    from portlint.formatters import CHECK_FORMATS, get_renderer
+
+    _compose_tree(tmp_path)
+    monkeypatch.setattr(workers, "MIN_BYTES", 0)
+
+    def report(jobs: int, where: str):
+        options = Options(environ={}, cwd=tmp_path, jobs=jobs, cache=cache, cache_dir=tmp_path.parent / where)
+        result = run([tmp_path], options)
+        return get_renderer(CHECK_FORMATS, "json")(result, {}), options
+
+    sequential, _ = report(1, "c1")
+    assert not forks
+    parallel, options = report(2, "c2")
+    assert forks, "the parse was not shared out"
+    assert parallel == sequential
+    assert '"PL101"' in sequential and "app29/docker-compose.yml" in sequential
+    # every .env a worker read is known to the parent: no output may be written over it
+    for i in range(30):
+        info = os.stat(tmp_path / f"app{i:02d}" / ".env")
+        assert (info.st_dev, info.st_ino) in options.read
