@@ -227,6 +227,17 @@ def _kind(value: object) -> str:
 _RESOLVED: dict[tuple, str] = {}
 _RESOLVED_MAX = 4096
 
+#: plain (untagged, unquoted) scalar text -> its value, for the types whose value is a pure
+#: function of the text and immutable: strings (stored as ``_TEXT``: the event's own text is
+#: the value), null, booleans and integers; never floats (a shared ``nan`` would make two
+#: documents' values equal by identity), merge keys or timestamps. Filled by ``_scalar``;
+#: bounded in entries and value length
+_PLAIN: dict[str, object] = {}
+_PLAIN_MAX = 4096
+_PLAIN_TAGS = frozenset({_STR_TAG, "tag:yaml.org,2002:null", "tag:yaml.org,2002:bool", "tag:yaml.org,2002:int"})
+_TEXT = object()
+_UNKNOWN = object()
+
 
 class _FileFailed(Exception):
     """Stop reading the file (syntax error, too deep, too many documents)."""
@@ -249,13 +260,12 @@ class _Frame:
     __slots__ = ("obj", "is_map", "start", "anchor", "tag", "size", "key", "key_mark",
                  "has_key", "merges", "last_end", "flow", "bad_tag")
 
-    def __init__(self, obj, is_map, event, tag, bad_tag):
-        self.obj, self.is_map, self.start, self.anchor = obj, is_map, event.start_mark, event.anchor
-        self.tag, self.bad_tag = tag, bad_tag
+    def __init__(self, obj, is_map, start, anchor, tag, bad_tag, flow):
+        self.obj, self.is_map, self.start, self.anchor = obj, is_map, start, anchor
+        self.tag, self.bad_tag, self.flow = tag, bad_tag, flow
         self.size, self.key, self.key_mark, self.has_key = 1, None, None, False
-        self.merges: list = []
+        self.merges: list | None = None  # made by the first merge key
         self.last_end = 0
-        self.flow = bool(event.flow_style)
 
 
 class _Builder:
@@ -269,7 +279,164 @@ class _Builder:
         self.count = 0
 
     # -- the event loop ---------------------------------------------------------------------
+    #: True: build with ``_run_reference``, the plain one-method-per-event loop that ``run``
+    #: must agree with (tests compare the two on every kind of input)
+    reference = False
+
     def run(self) -> None:
+        """Build every document; the common events (untagged scalars whose value is known,
+        untagged collections) are handled in this loop, the rest by the methods below."""
+        if self.reference:
+            self._run_reference()
+            return
+        loader = self.loader
+        get_event = loader.get_event
+        errors = self.errors
+        plain = _PLAIN
+        max_depth, max_nodes = limits.YAML_DEPTH, limits.YAML_NODES
+        scalar_event, alias_event = yaml.ScalarEvent, yaml.AliasEvent
+        mapping_start, sequence_start = yaml.MappingStartEvent, yaml.SequenceStartEvent
+        mapping_end, sequence_end = yaml.MappingEndEvent, yaml.SequenceEndEvent
+        document_start, document_end = yaml.DocumentStartEvent, yaml.DocumentEndEvent
+        skipping = False
+        depth = nodes = 0
+        stack: list[_Frame] = []
+        while True:
+            try:
+                while True:
+                    event = get_event()
+                    if event is None:
+                        return
+                    kind = type(event)
+                    if kind is scalar_event:
+                        if skipping:
+                            continue
+                        nodes += 1
+                        if nodes > max_nodes:
+                            raise _DocumentFailed(_limit_error(event.start_mark, "the number of nodes in this "
+                                                               "YAML document", max_nodes, "YAML_NODES"))
+                        if event.tag is not None or event.anchor is not None:
+                            self._scalar(event)
+                            continue
+                        value = event.value
+                        if event.implicit[0]:
+                            known = plain.get(value, _UNKNOWN)
+                            if known is _UNKNOWN:
+                                self._scalar(event)
+                                continue
+                            if known is not _TEXT:
+                                value = known
+                        size = 1
+                        start, end = event.start_mark, event.end_mark
+                        end_line = end.line if end.column == 0 and end.line > start.line else end.line + 1
+                    elif kind is mapping_end or kind is sequence_end:
+                        depth -= 1
+                        if skipping:
+                            continue
+                        frame = stack.pop()
+                        obj = frame.obj
+                        if frame.merges:
+                            self._apply_merges(obj, frame.merges)
+                        start = frame.start
+                        if frame.flow or not frame.last_end:
+                            end = event.end_mark
+                            end_line = end.line if end.column == 0 and end.line > start.line else end.line + 1
+                        else:
+                            end_line = frame.last_end
+                        obj.span = Span(start.line + 1, start.column + 1, end_line)
+                        value = None if frame.bad_tag else obj
+                        size = frame.size
+                        if frame.anchor is not None:
+                            self.open_anchors.discard(frame.anchor)
+                            self.anchors[frame.anchor] = (value, size)
+                    elif kind is mapping_start or kind is sequence_start:
+                        depth += 1
+                        if depth > max_depth:
+                            raise _FileFailed(_limit_error(event.start_mark, "YAML nesting depth",
+                                                           max_depth, "YAML_DEPTH"))
+                        if skipping:
+                            continue
+                        nodes += 1
+                        if nodes > max_nodes:
+                            raise _DocumentFailed(_limit_error(event.start_mark, "the number of nodes in this "
+                                                               "YAML document", max_nodes, "YAML_NODES"))
+                        if event.tag is not None or event.anchor is not None:
+                            self._open(event, kind is mapping_start)
+                            continue
+                        if kind is mapping_start:
+                            obj = LocatedDict()
+                            obj.spans = {}
+                        else:
+                            obj = LocatedList()
+                            obj.spans = []
+                        obj.tag = None
+                        stack.append(_Frame(obj, kind is mapping_start, event.start_mark, None, None, False,
+                                            bool(event.flow_style)))
+                        continue
+                    elif kind is alias_event:
+                        if skipping:
+                            continue
+                        nodes += 1
+                        if nodes > max_nodes:
+                            raise _DocumentFailed(_limit_error(event.start_mark, "the number of nodes in this "
+                                                               "YAML document", max_nodes, "YAML_NODES"))
+                        self._alias(event)
+                        continue
+                    elif kind is document_start:
+                        self.count += 1
+                        if self.single and self.count > 1:
+                            raise _FileFailed(_at(event.start_mark, "expected a single YAML document, "
+                                                                    "found another one here"))
+                        if self.count > limits.YAML_DOCUMENTS:
+                            raise _FileFailed(_limit_error(event.start_mark, "the number of YAML documents",
+                                                           limits.YAML_DOCUMENTS, "YAML_DOCUMENTS"))
+                        self._start_document()
+                        stack = self.stack
+                        skipping, depth, nodes = False, 0, 0
+                        continue
+                    elif kind is document_end:
+                        self.documents.append(None if skipping else self.root)
+                        continue
+                    else:  # stream start and end
+                        continue
+                    # the node is done: it becomes its parent's key, value or item (``_finish``)
+                    if not stack:
+                        self.root = value
+                        continue
+                    frame = stack[-1]
+                    size += frame.size
+                    frame.size = size if size < _SIZE_CAP else _SIZE_CAP
+                    frame.last_end = end_line
+                    obj = frame.obj
+                    if not frame.is_map:
+                        obj.append(value)
+                        obj.spans.append(Span(start.line + 1, start.column + 1, end_line))
+                        continue
+                    if not frame.has_key:
+                        frame.key, frame.key_mark, frame.has_key = value, start, True
+                        continue
+                    key, key_mark = frame.key, frame.key_mark
+                    frame.key, frame.key_mark, frame.has_key = None, None, False
+                    if key is _MERGE:
+                        self._merge_value(frame, value, key_mark)
+                        continue
+                    try:
+                        duplicate = key in obj
+                    except TypeError:  # unhashable
+                        errors.append(_at(key_mark, f"a mapping key must be a plain value, found {_kind(key)}"))
+                        continue
+                    if duplicate:
+                        first = obj.spans[key].line
+                        errors.append(_at(key_mark, f"duplicate key {_short(key)} (first at line {first}); "
+                                                    "YAML forbids repeated keys"))
+                    obj[key] = value
+                    obj.spans[key] = Span(key_mark.line + 1, key_mark.column + 1, end_line)
+            except _DocumentFailed as failed:
+                errors.append(failed.error)
+                stack.clear()
+                skipping = True
+
+    def _run_reference(self) -> None:
         loader = self.loader
         skipping = False
         depth = 0
@@ -366,6 +533,9 @@ class _Builder:
             value = event.value
         else:
             value = self._construct_scalar(event, tag, explicit)
+        if (not explicit and event.implicit[0] and tag in _PLAIN_TAGS and len(event.value) <= 64
+                and len(_PLAIN) < _PLAIN_MAX):
+            _PLAIN[event.value] = _TEXT if value is event.value else value
         self._finish(value, 1, event.start_mark, _end_line(event.start_mark, event.end_mark), event.anchor)
 
     def _construct_scalar(self, event, tag: str, explicit: bool):
@@ -418,7 +588,8 @@ class _Builder:
         obj.tag = local
         if event.anchor is not None:
             self.open_anchors.add(event.anchor)
-        self.stack.append(_Frame(obj, is_map, event, local, bad_tag))
+        self.stack.append(_Frame(obj, is_map, event.start_mark, event.anchor, local, bad_tag,
+                                 bool(event.flow_style)))
 
     def _close(self, event) -> None:
         frame = self.stack.pop()
@@ -470,6 +641,8 @@ class _Builder:
 
     # -- merge keys -------------------------------------------------------------------------
     def _merge_value(self, frame: _Frame, value, mark) -> None:
+        if frame.merges is None:
+            frame.merges = []
         if isinstance(value, dict):
             frame.merges.append(value)
         elif isinstance(value, list):
