@@ -74,6 +74,9 @@ class RiskList:
         self.sources = sources
         self.by_id = {e.id: e for e in entries}
         self._cache: dict[tuple[str, PortRange, str | None], list[RiskEntry]] = {}
+        #: what runs behind a (protocol, service ports, image, web front end) combination, as
+        #: ``portlint.checks.verdict.identify_with`` decides it with this list
+        self.identities: dict[tuple, object] = {}
 
     def matching(self, protocol: str, ports: PortRange, rule: str | None = None) -> list[RiskEntry]:
         """Entries the exposure touches, most severe first; only those of ``rule`` if given."""

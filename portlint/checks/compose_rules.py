@@ -7,6 +7,7 @@ from typing import Iterable
 
 from portlint.checks import Hit, Rule, RuleContext
 from portlint.checks.fixes import fix
+from portlint.checks.verdict import verdict_hits
 from portlint.model import Exposure, Severity
 from portlint.reference import image_entry
 
@@ -95,12 +96,13 @@ class HostNetwork(Rule):
     summary = "A container uses host networking, so all its ports are on the host."
 
     def check(self, e: Exposure, ctx: RuleContext) -> Iterable[Hit]:
-        if "host-network" in e.traits and e.protocol == "all":
-            entry = image_entry(e.image)
-            what = f" ({entry.service} listens straight on the host)" if entry else ""
-            yield Hit(e, f"{e.resource} uses host networking{what}: every port it listens on is open on "
-                         f"all host interfaces, and port mappings no longer apply{fix(e, 'host-network')}",
-                      Severity.HIGH if entry and entry.category == "database" else None)
+        if "host-network" not in e.traits or e.protocol != "all":
+            return ()
+        entry = image_entry(e.image)
+        what = f" ({entry.service} listens straight on the host)" if entry else ""
+        return (Hit(e, f"{e.resource} uses host networking{what}: every port it listens on is open on "
+                       f"all host interfaces, and port mappings no longer apply{fix(e, 'host-network')}",
+                    Severity.HIGH if entry and entry.category == "database" else None),)
 
 
 class DatabasePublishedOnAllInterfaces(Rule):
@@ -216,11 +218,7 @@ class DatabasePublishedOnAllInterfaces(Rule):
     summary = "A database or admin tool image publishes a port on every host interface."
 
     def check(self, e: Exposure, ctx: RuleContext) -> Iterable[Hit]:
-        from portlint.checks.verdict import verdict
-
-        found = verdict(self.code, e, ctx)
-        if found is not None:
-            yield Hit(e, found.text, found.severity)
+        return verdict_hits(self.code, e, ctx)
 
 
 class DuplicateHostPort(Rule):

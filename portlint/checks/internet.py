@@ -7,6 +7,7 @@ from typing import Iterable
 from portlint.checks import Hit, Rule, RuleContext
 from portlint.checks.describe import ports_label, reach_phrase, services_in_range
 from portlint.checks.fixes import fix
+from portlint.checks.verdict import verdict_hits
 from portlint.model import Exposure, Severity
 from portlint.netscope import INTERNET_SHARE, is_internet_literal, public_share
 from portlint.protocols import PORTED
@@ -15,13 +16,19 @@ from portlint.protocols import PORTED
 WIDE_RANGE = 100
 #: Traits that mean the ports or protocol of an exposure are not known to be real.
 _UNCERTAIN = frozenset({"unresolved-port", "invalid-ports", "invalid-protocol"})
+#: Traits that keep an exposure from the per-port internet rules (PL107 judges ``second-layer``).
+_SETTLED = _UNCERTAIN | {"second-layer"}
 
 
 def public_ingress(e: Exposure) -> bool:
     """An allowed inbound exposure from the internet, on a protocol that has ports
     (a network ACL's return-traffic allow is judged by PL107 instead)."""
     return (e.scope == "internet" and e.action == "allow" and e.direction == "ingress"
-            and e.protocol in PORTED and not e.traits & _UNCERTAIN and "second-layer" not in e.traits)
+            and e.protocol in PORTED and _SETTLED.isdisjoint(e.traits))
+
+
+#: Exposures whose sources are a bind address, not a list of networks (PL104 leaves them alone).
+_WRITTEN_OUT = frozenset({"published", "host-network"})
 
 
 def _is_all(e: Exposure) -> bool:
@@ -34,11 +41,7 @@ class RiskEntryRule(Rule):
     severity = Severity.HIGH
 
     def check(self, e: Exposure, ctx: RuleContext) -> Iterable[Hit]:
-        from portlint.checks.verdict import verdict
-
-        found = verdict(self.code, e, ctx)
-        if found is not None:
-            yield Hit(e, found.text, found.severity)
+        return verdict_hits(self.code, e, ctx)
 
 
 class RiskyServicePublic(RiskEntryRule):
@@ -300,12 +303,12 @@ class AllPortsPublic(Rule):
     summary = "Every port is open to the internet."
 
     def check(self, e: Exposure, ctx: RuleContext) -> Iterable[Hit]:
-        if not public_ingress(e) or not _is_all(e) or "host-network" in e.traits:
-            return
+        if not _is_all(e) or not public_ingress(e) or "host-network" in e.traits:
+            return ()
         covered = ctx.risks.matching(e.protocol, e.service_ports)
         extra = f", including {len(covered)} services on the risk list" if covered else ""
         what = "Every port of every protocol" if e.protocol == "all" else f"Every {e.protocol.upper()} port"
-        yield Hit(e, f"{what} {reach_phrase(e)} ({e.resource}){extra}{fix(e, 'ports')}")
+        return (Hit(e, f"{what} {reach_phrase(e)} ({e.resource}){extra}{fix(e, 'ports')}"),)
 
 
 class WidePortRangePublic(Rule):
@@ -400,15 +403,15 @@ class WidePortRangePublic(Rule):
     summary = "More than 100 ports are open to the internet at once."
 
     def check(self, e: Exposure, ctx: RuleContext) -> Iterable[Hit]:
-        if not public_ingress(e) or _is_all(e) or e.service_ports.size <= WIDE_RANGE:
-            return
+        if e.service_ports.size <= WIDE_RANGE or not public_ingress(e) or _is_all(e):
+            return ()
         if "ephemeral-host-port" in e.traits:
-            return
+            return ()
         covered = ctx.risks.matching(e.protocol, e.service_ports)
         names = f", covering {services_in_range(covered, e)}" if covered else ""
         severity = max([self.severity, *(c.severity for c in covered)])
-        yield Hit(e, f"Port range {ports_label(e)} ({e.service_ports.size} ports) {reach_phrase(e)}{names}"
-                     f"{fix(e, 'ports')}", severity)
+        return (Hit(e, f"Port range {ports_label(e)} ({e.service_ports.size} ports) {reach_phrase(e)}{names}"
+                       f"{fix(e, 'ports')}", severity),)
 
 
 class InternetEquivalentSources(Rule):
@@ -519,15 +522,15 @@ class InternetEquivalentSources(Rule):
 
     def check(self, e: Exposure, ctx: RuleContext) -> Iterable[Hit]:
         if e.scope != "internet" or e.action != "allow" or e.direction != "ingress":
-            return
-        if e.traits & {"published", "host-network"} or any(is_internet_literal(s) for s in e.sources):
-            return
+            return ()
+        if not _WRITTEN_OUT.isdisjoint(e.traits) or any(is_internet_literal(s) for s in e.sources):
+            return ()
         v4, v6 = public_share(e.sources, 4), public_share(e.sources, 6)
         if max(v4, v6) < INTERNET_SHARE:
-            return  # the internet through a word such as AzureCloud: judged elsewhere
+            return ()  # the internet through a word such as AzureCloud: judged elsewhere
         share = f"{v4:.0%} of the IPv4 space" if v4 >= v6 else f"{v6:.0%} of IPv6 global unicast space"
-        yield Hit(e, f"{e.resource}: sources {', '.join(e.sources[:4])} together cover {share}; "
-                     f"this is the internet written another way{fix(e)}")
+        return (Hit(e, f"{e.resource}: sources {', '.join(e.sources[:4])} together cover {share}; "
+                       f"this is the internet written another way{fix(e)}"),)
 
 
 class UdpAmplificationPublic(RiskEntryRule):

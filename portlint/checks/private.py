@@ -132,22 +132,22 @@ class RiskyServiceBroadPrivate(Rule):
 
     def check(self, e: Exposure, ctx: RuleContext) -> Iterable[Hit]:
         if e.scope not in ("private", "restricted-public") or e.action != "allow" or e.direction != "ingress":
-            return
+            return ()
         if e.protocol not in PORTED or e.service_ports.size > 100 or "published" in e.traits:
-            return
+            return ()
         broad = broad_private_sources(e.sources)
         if not broad:
-            return
+            return ()
         from portlint.checks.verdict import identify
 
         entries = [r for r in identify(e, ctx).entries if r.severity >= Severity.MEDIUM]
         if not entries:
-            return
+            return ()
         public = [s for s in e.sources if s not in broad and network_scope_of(s) in ("internet", "restricted-public")]
         mixed = f" and to the public addresses {', '.join(public[:3])}" if public else ""
         how = advice(e, "private") or "allow only the hosts or security groups that need it"
-        yield Hit(e, f"{services_label(entries)} ({ports_label(e)}) is open to the broad private range "
-                     f"{', '.join(broad)}{mixed}; {how}")
+        return (Hit(e, f"{services_label(entries)} ({ports_label(e)}) is open to the broad private range "
+                       f"{', '.join(broad)}{mixed}; {how}"),)
 
 
 def network_scope_of(source: str) -> str:

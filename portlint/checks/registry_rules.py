@@ -7,6 +7,7 @@ from typing import Iterable
 from portlint.checks import Hit, Rule, RuleContext
 from portlint.checks.describe import ports_label, reach_phrase
 from portlint.checks.internet import public_ingress
+from portlint.checks.verdict import verdict_hits
 from portlint.model import Exposure, Severity
 
 
@@ -126,11 +127,7 @@ class UnregisteredPublicPort(Rule):
     summary = "A public port that no registry entry explains."
 
     def check(self, e: Exposure, ctx: RuleContext) -> Iterable[Hit]:
-        from portlint.checks.verdict import verdict
-
-        found = verdict(self.code, e, ctx)
-        if found is not None:
-            yield Hit(e, found.text, found.severity)
+        return verdict_hits(self.code, e, ctx)
 
 
 RULES = [UnregisteredPublicPort]

@@ -119,7 +119,10 @@ class UnresolvedExposure(Rule):
 
     def check(self, e: Exposure, ctx: RuleContext) -> Iterable[Hit]:
         if not e.unresolved or e.action != "allow" or e.direction != "ingress":
-            return
+            return ()
+        return self._judge(e, ctx)
+
+    def _judge(self, e: Exposure, ctx: RuleContext) -> Iterable[Hit]:
         port_unknown = "unresolved-port" in e.traits
         if (e.scope != "unknown" and not port_unknown) or e.traits & {"invalid-ports", "invalid-protocol"}:
             return
@@ -210,9 +213,10 @@ class InvalidPortSpec(Rule):
     summary = "Ports written on an all-protocol rule, which the provider ignores."
 
     def check(self, e: Exposure, ctx: RuleContext) -> Iterable[Hit]:
-        if "ports-ignored" in e.traits and e.action == "allow":
-            yield Hit(e, f"{e.resource}: protocol -1 means every protocol, so the ports written here are "
-                         "ignored and every port is allowed; name the protocol (tcp, udp) to open only those ports")
+        if "ports-ignored" not in e.traits or e.action != "allow":
+            return ()
+        return (Hit(e, f"{e.resource}: protocol -1 means every protocol, so the ports written here are "
+                       "ignored and every port is allowed; name the protocol (tcp, udp) to open only those ports"),)
 
 
 class ShadowedRule(Rule):

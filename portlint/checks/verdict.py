@@ -17,10 +17,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from portlint.checks import RuleContext
+from portlint.checks import Hit, RuleContext
 from portlint.checks.describe import ports_label, reach_phrase, services_in_range, services_label
 from portlint.checks.fixes import advice, fix
 from portlint.model import Exposure, Severity
+from portlint.protocols import PORTED
 from portlint.reference import ImageEntry, RiskEntry, RiskList, image_entry
 
 #: the rules that name the service behind a port, in the order that wins a tie
@@ -33,6 +34,9 @@ _LABELS = {
 WIDE_RANGE = 100
 WILDCARD_BINDS = frozenset({"0.0.0.0", "::"})
 _UNCERTAIN = frozenset({"unresolved-port", "invalid-ports", "invalid-protocol"})
+#: traits that keep an exposure from the service rules: uncertain ports or protocol, or a network
+#: ACL's return-traffic allow (PL107 judges those)
+_SETTLED = _UNCERTAIN | {"second-layer"}
 _CACHE_KEY = "_service_verdicts"
 _CHAIN_KEY = "_service_chains"
 
@@ -66,10 +70,8 @@ class Candidate:
 
 def public_ingress(e: Exposure) -> bool:
     """An allowed inbound exposure from the internet, on a protocol that has ports."""
-    from portlint.protocols import PORTED
-
     return (e.scope == "internet" and e.action == "allow" and e.direction == "ingress"
-            and e.protocol in PORTED and not e.traits & _UNCERTAIN and "second-layer" not in e.traits)
+            and e.protocol in PORTED and _SETTLED.isdisjoint(e.traits))
 
 
 def identify(e: Exposure, ctx: RuleContext) -> Identity:
@@ -77,9 +79,20 @@ def identify(e: Exposure, ctx: RuleContext) -> Identity:
 
 
 def identify_with(e: Exposure, risks: RiskList) -> Identity:
-    by_port = risks.matching(e.protocol, e.service_ports)
-    image = image_entry(e.image)
-    if "web-frontend" in e.traits:
+    """What runs behind ``e``: decided by its protocol, service ports, image and whether it is a web
+    front end alone, so worked out once per risk list for each such combination."""
+    key = (e.protocol, e.service_ports, e.image, "web-frontend" in e.traits)
+    known = risks.identities
+    found = known.get(key)
+    if found is None:
+        found = known[key] = _identify(risks, *key)
+    return found
+
+
+def _identify(risks: RiskList, protocol: str, ports, image_name: str, web_frontend: bool) -> Identity:
+    by_port = risks.matching(protocol, ports)
+    image = image_entry(image_name)
+    if web_frontend:
         # a web port in front of a generic HTTP app port (rules/web-app-ports.yaml): the port number
         # is no evidence of what runs; only the image's own risk entries count
         by_port = [r for r in by_port if image is not None and r.id in image.risks]
@@ -201,17 +214,28 @@ def _unregistered_candidate(e: Exposure, identity: Identity, ctx: RuleContext) -
 
 def candidates(e: Exposure, ctx: RuleContext) -> list[Candidate]:
     """Every service rule's verdict on ``e`` (computed once per exposure and run)."""
-    cache = ctx.options.setdefault(_CACHE_KEY, {})
-    found = cache.get(e)
-    if found is None:
+    return list(_candidates(e, ctx))
+
+
+def _candidates(e: Exposure, ctx: RuleContext) -> tuple[Candidate, ...]:
+    if not public_ingress(e):
+        return ()  # every service rule judges public ingress only
+    # keyed by identity (an Exposure's hash walks all its fields); the entry keeps ``e`` alive,
+    # so its id is not reused, and an equal exposure that is another object is judged again
+    cache = ctx.options.get(_CACHE_KEY)
+    if cache is None:
+        cache = ctx.options[_CACHE_KEY] = {}
+    entry = cache.get(id(e))
+    if entry is None or entry[0] is not e:
         identity = identify(e, ctx)
-        found = [c for c in (
-            _risk_candidate("PL101", e, identity), _risk_candidate("PL105", e, identity),
-            _risk_candidate("PL106", e, identity), _image_candidate(e, identity),
-            _unregistered_candidate(e, identity, ctx),
-        ) if c is not None]
-        cache[e] = found
-    return found
+        if identity.entries:
+            found = (_risk_candidate("PL101", e, identity), _risk_candidate("PL105", e, identity),
+                     _risk_candidate("PL106", e, identity))
+        else:
+            found = ()  # no risk entry applies: the risk rules have nothing to say
+        found += (_image_candidate(e, identity), _unregistered_candidate(e, identity, ctx))
+        entry = cache[id(e)] = (e, tuple(c for c in found if c is not None))
+    return entry[1]
 
 
 def verdict(code: str, e: Exposure, ctx: RuleContext) -> Candidate | None:
@@ -221,8 +245,17 @@ def verdict(code: str, e: Exposure, ctx: RuleContext) -> Candidate | None:
     Only rules that run count (``--ignore``/``--select``), and a configured
     severity (``severity:`` in ``.portlint.yaml``) decides as it would be reported.
     """
-    ranked = chain(e, ctx)
+    ranked = _chain(e, ctx)
     return ranked[0] if ranked and ranked[0].code == code else None
+
+
+def verdict_hits(code: str, e: Exposure, ctx: RuleContext) -> tuple[Hit, ...]:
+    """A service rule's ``check``: its hit when its candidate is the verdict for ``e``, else none."""
+    ranked = _chain(e, ctx)
+    if ranked and ranked[0].code == code:
+        found = ranked[0]
+        return (Hit(e, found.text, found.severity),)
+    return ()
 
 
 def chain(e: Exposure, ctx: RuleContext) -> list[Candidate]:
@@ -230,6 +263,12 @@ def chain(e: Exposure, ctx: RuleContext) -> list[Candidate]:
     after it in its message. The first is the verdict; when a suppression, an ``accept`` entry or
     a per-file ignore silences it, the engine reports the next one instead (a silenced PL101 must
     not hide the PL106 on the same exposure)."""
+    return list(_chain(e, ctx))
+
+
+def _chain(e: Exposure, ctx: RuleContext) -> tuple[Candidate, ...]:
+    if not public_ingress(e):
+        return ()  # no service rule judges it: nothing to rank
     options = ctx.options
     active = options.get("active_rules")
     overrides = options.get("severity_overrides")
@@ -237,16 +276,17 @@ def chain(e: Exposure, ctx: RuleContext) -> list[Candidate]:
     memo = options.get(_CHAIN_KEY)
     if memo is None or memo[0] is not active or memo[1] is not overrides:
         memo = options[_CHAIN_KEY] = (active, overrides, {})
-    # keyed by identity (an Exposure's hash walks all its fields); the entry keeps ``e`` alive,
-    # so its id is not reused, and an equal exposure that is another object is ranked again
+    # keyed by identity, as in ``_candidates``
     entry = memo[2].get(id(e))
     if entry is None or entry[0] is not e:
         entry = memo[2][id(e)] = (e, _ranked(e, ctx, active, overrides or {}))
-    return list(entry[1])
+    return entry[1]
 
 
-def _ranked(e: Exposure, ctx: RuleContext, active, forced) -> list[Candidate]:
-    found = [c for c in candidates(e, ctx) if active is None or c.code in active]
+def _ranked(e: Exposure, ctx: RuleContext, active, forced) -> tuple[Candidate, ...]:
+    found = [c for c in _candidates(e, ctx) if active is None or c.code in active]
+    if len(found) < 2:
+        return tuple(found)  # nothing to rank, nobody to name
 
     def level(c: Candidate) -> Severity:
         text = forced.get(c.code)
@@ -261,4 +301,4 @@ def _ranked(e: Exposure, ctx: RuleContext, active, forced) -> list[Candidate]:
         after = sorted(found[i + 1:], key=lambda o: SERVICE_RULES.index(o.code))
         named = ", ".join(f"{o.code} {_LABELS[o.code]}, {level(o).label}" for o in after)
         ranked.append(Candidate(c.code, c.severity, f"{c.message} (also: {named})", c.fix) if named else c)
-    return ranked
+    return tuple(ranked)
