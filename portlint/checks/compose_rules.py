@@ -285,9 +285,41 @@ class DuplicateHostPort(Rule):
                                  "the second container cannot start; publish it on another host port")
 
 
+#: files with at most this many published entries compare every pair (cheaper than the trees there)
+FEW_ENTRIES = 24
+
+
 def _first_collisions(entries: list[Exposure]) -> Iterable[tuple[Exposure, Exposure]]:
     """Each entry with the first earlier entry (another port entry) it collides with, as comparing
-    every pair would find, in O(n log n): earlier entries are kept in interval trees keyed by
+    every pair would find: by comparing every pair in a file with few entries, else in O(n log n)."""
+    if len(entries) <= FEW_ENTRIES:
+        return _pairwise_collisions(entries)
+    return _tree_collisions(entries)
+
+
+def _pairwise_collisions(entries: list[Exposure]) -> Iterable[tuple[Exposure, Exposure]]:
+    """``_first_collisions`` by its definition: each entry against every earlier one, in order
+    (``_collide``, with each entry's sources, families and wildcard bind worked out once)."""
+    facts = []
+    for e in entries:
+        sources = frozenset(e.sources)
+        families = frozenset(6 if ":" in s else 4 for s in sources)
+        facts.append((e.protocol, e.port_range.start, e.port_range.end, sources, families,
+                      not sources.isdisjoint(WILDCARD_BINDS)))
+    for index, later in enumerate(entries):
+        protocol, start, end, sources, families, wild = facts[index]
+        for number in range(index):
+            other, low, high, them, their_families, their_wild = facts[number]
+            if other == protocol and low <= end and start <= high \
+                    and (not sources.isdisjoint(them) or ((wild or their_wild)
+                                                          and not families.isdisjoint(their_families))) \
+                    and entries[number].location != later.location:
+                yield later, entries[number]
+                break
+
+
+def _tree_collisions(entries: list[Exposure]) -> Iterable[tuple[Exposure, Exposure]]:
+    """``_first_collisions`` in O(n log n): earlier entries are kept in interval trees keyed by
     protocol and by what makes two entries' sources collide (a shared address; a wildcard bind and
     a shared address family), each tree giving the first entry whose host ports overlap a range."""
     trees: dict[tuple, _FirstCover] = {}
