@@ -424,14 +424,15 @@ PER_FILE_KEYS = ("select", "ignore", "per-file-ignores", "severity", "exclude", 
 RUN_WIDE_KEYS = ("fail-on", "fail-on-empty", "force-exclude", "baseline", "reports", "docs-url")
 
 
-def config_in(folder: Path) -> Path | None:
+def config_in(folder: Path | str) -> Path | None:
     """The configuration file of one folder (``.portlint.yaml``, ``.portlint.yml``, then a
     ``pyproject.toml`` with ``[tool.portlint]``), or None."""
+    where = os.fspath(folder)  # names joined as text: a Path is built only for a file found
     for name in CONFIG_NAMES:
-        if os.path.lexists(folder / name):
-            return folder / name
-    if _has_tool_table(folder / PYPROJECT):
-        return folder / PYPROJECT
+        if os.path.lexists(os.path.join(where, name)):
+            return Path(folder) / name
+    if os.path.lexists(os.path.join(where, PYPROJECT)) and _has_tool_table(Path(folder) / PYPROJECT):
+        return Path(folder) / PYPROJECT
     return None
 
 
@@ -510,7 +511,7 @@ class ConfigTree:
                 break
             current = os.path.dirname(current)
         for path in reversed(chain):
-            found = config_in(Path(path))
+            found = config_in(path)
             if found is not None:
                 config = self._load(found)
                 self.used.append(config)

@@ -50,30 +50,40 @@ def _plain(text: str) -> bool:
             and os.path.normpath(text) == text)
 
 
-def _resolve(text: str) -> tuple[str, os.stat_result | None]:
-    """``os.path.realpath(text)`` and, when one ``lstat`` of ``text`` showed it is not a link, that
-    ``lstat`` (None otherwise: a link, a missing name, anything unusual).
+def _resolve(given: str) -> tuple[str, os.stat_result | None]:
+    """``os.path.realpath(given)`` and, when one ``lstat`` showed it is not a link, that ``lstat``
+    (None otherwise: a link, a missing name, anything unusual).
 
-    During a run, the real path of a plain absolute path whose name is not a link is its folder's
-    real path (remembered for the run) joined with the name, which is what ``os.path.realpath``
-    finds; anything else (a link, a relative path, ``..``, an error other than a missing name)
-    is resolved by ``os.path.realpath`` itself."""
+    During a run, the real path of a plain path whose name is not a link is its folder's real
+    path (remembered for the run) joined with the name, which is what ``os.path.realpath`` finds
+    (a relative path is taken from the current folder, as ``os.path.realpath`` takes it); anything
+    else (a link, ``.`` or ``..``, an error other than a missing name) is resolved by
+    ``os.path.realpath`` itself."""
     folders = _FOLDERS
-    if folders is not None and _plain(text):
-        try:
-            info = os.lstat(text)
-        except FileNotFoundError:
-            info = None
+    if folders is None or os.sep != "/":
+        return os.path.realpath(given), None
+    text = given
+    if text[:1] != "/":
+        try:  # os.getcwd() is a real path: realpath resolves a relative path from it
+            text = os.getcwd() + "/" + text
         except (OSError, ValueError):
-            return os.path.realpath(text), None
-        if info is None or not stat.S_ISLNK(info.st_mode):
-            head, _, name = text.rpartition("/")
-            head = head or "/"
-            real = folders.get(head)
-            if real is None:
-                real = folders[head] = _resolve(head)[0]
-            return (real + name if real == "/" else real + "/" + name), info
-    return os.path.realpath(text), None
+            return os.path.realpath(given), None
+    if not _plain(text):
+        return os.path.realpath(given), None
+    try:
+        info = os.lstat(text)
+    except FileNotFoundError:
+        info = None
+    except (OSError, ValueError):
+        return os.path.realpath(given), None
+    if info is not None and stat.S_ISLNK(info.st_mode):
+        return os.path.realpath(given), None
+    head, _, name = text.rpartition("/")
+    head = head or "/"
+    real = folders.get(head)
+    if real is None:
+        real = folders[head] = _resolve(head)[0]
+    return (real + name if real == "/" else real + "/" + name), info
 
 
 def real_path(path: Path | str) -> str:
