@@ -159,9 +159,21 @@ def service_name(exposure: Exposure) -> str:
 
 
 def render_check(report: Report, options: dict) -> str:
-    return json.dumps(json_safe(check_document(report)), indent=2) + "\n"
+    return _dumps(check_document(report))
 
 
 def render_inventory(report: Report, options: dict) -> str:
     document = inventory_document(report, options.get("suppression_reasons"), scan_root_for(options))
-    return json.dumps(json_safe(document), indent=2) + "\n"
+    return _dumps(document)
+
+
+def _dumps(document: dict) -> str:
+    """``document`` as indented JSON, lone surrogates written as ``\\udcff`` text (``json_safe``).
+
+    ``json.dumps`` writes every character outside ASCII as a ``\\uXXXX`` escape, so text without
+    ``\\ud`` holds no surrogate at all: ``json_safe`` would change nothing in it, and is not run
+    over every string of the document (thousands of findings) for nothing."""
+    text = json.dumps(document, indent=2)
+    if "\\ud" in text:
+        text = json.dumps(json_safe(document), indent=2)
+    return text + "\n"
