@@ -183,7 +183,16 @@ def display_path(path: Path, cwd: Path) -> str:
 def shown_path(path: Path, options: Options) -> str:
     """How a file is shown in every output: relative to the project root whatever the current folder
     (``path`` itself, when relative, is relative to the current folder)."""
-    return display_path(path if path.is_absolute() else options.cwd / path, options.display_base)
+    base, cwd = options.display_base, options.cwd
+    if os.sep == "/" and os.path.isabs(cwd) and os.path.isabs(base):
+        # display_path's common case, on text: a file below the base is the rest of its name
+        text = os.fspath(path)
+        absolute = os.path.abspath(text if text[:1] == "/" else os.path.join(os.fspath(cwd), text))
+        here = os.path.abspath(base)
+        prefix = here.rstrip("/") + "/"
+        if absolute != here and absolute.startswith(prefix) and absolute[len(prefix):len(prefix) + 1] != "/":
+            return absolute[len(prefix):]
+    return display_path(path if path.is_absolute() else cwd / path, base)
 
 
 def _is_under(path: Path, root: Path) -> bool:

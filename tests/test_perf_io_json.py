@@ -18,3 +18,4 @@ def test_the_fast_path_writes_what_json_safe_writes(text):
     document = {"findings": [{"message": text, text: [text, (text, 1)], "n": 1.5, "ok": None}],
                 "summary": {"x": [text] * 3}}
     assert _dumps(document) == json.dumps(json_safe(document), indent=2) + "\n"
+
