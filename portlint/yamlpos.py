@@ -236,6 +236,18 @@ _PLAIN: dict[str, object] = {}
 _PLAIN_MAX = 4096
 _PLAIN_TAGS = frozenset({_STR_TAG, "tag:yaml.org,2002:null", "tag:yaml.org,2002:bool", "tag:yaml.org,2002:int"})
 _TEXT = object()
+
+#: (0-based line, 0-based column, 1-based end line) -> its Span. Spans are immutable values, and
+#: files of one kind repeat the same places (line 3, column 5 ...): made once, shared; bounded
+_SPANS: dict[tuple[int, int, int], Span] = {}
+_SPANS_MAX = 1 << 16
+
+
+def _span(place: tuple[int, int, int]) -> Span:
+    span = Span(place[0] + 1, place[1] + 1, place[2])
+    if len(_SPANS) < _SPANS_MAX:
+        _SPANS[place] = span
+    return span
 _UNKNOWN = object()
 
 
@@ -293,6 +305,7 @@ class _Builder:
         get_event = loader.get_event
         errors = self.errors
         plain = _PLAIN
+        spans_made = _SPANS
         max_depth, max_nodes = limits.YAML_DEPTH, limits.YAML_NODES
         scalar_event, alias_event = yaml.ScalarEvent, yaml.AliasEvent
         mapping_start, sequence_start = yaml.MappingStartEvent, yaml.SequenceStartEvent
@@ -343,7 +356,11 @@ class _Builder:
                             end_line = end.line if end.column == 0 and end.line > start.line else end.line + 1
                         else:
                             end_line = frame.last_end
-                        obj.span = Span(start.line + 1, start.column + 1, end_line)
+                        place = (start.line, start.column, end_line)
+                        span = spans_made.get(place)
+                        if span is None:
+                            span = _span(place)
+                        obj.span = span
                         value = None if frame.bad_tag else obj
                         size = frame.size
                         if frame.anchor is not None:
@@ -410,7 +427,9 @@ class _Builder:
                     obj = frame.obj
                     if not frame.is_map:
                         obj.append(value)
-                        obj.spans.append(Span(start.line + 1, start.column + 1, end_line))
+                        place = (start.line, start.column, end_line)
+                        span = spans_made.get(place)
+                        obj.spans.append(span if span is not None else _span(place))
                         continue
                     if not frame.has_key:
                         frame.key, frame.key_mark, frame.has_key = value, start, True
@@ -430,7 +449,9 @@ class _Builder:
                         errors.append(_at(key_mark, f"duplicate key {_short(key)} (first at line {first}); "
                                                     "YAML forbids repeated keys"))
                     obj[key] = value
-                    obj.spans[key] = Span(key_mark.line + 1, key_mark.column + 1, end_line)
+                    place = (key_mark.line, key_mark.column, end_line)
+                    span = spans_made.get(place)
+                    obj.spans[key] = span if span is not None else _span(place)
             except _DocumentFailed as failed:
                 errors.append(failed.error)
                 stack.clear()

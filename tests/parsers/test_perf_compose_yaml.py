@@ -1,7 +1,7 @@
 """The positioned-YAML builder's fast loop must build what the reference loop builds.
 
-``yamlpos._Builder.run`` handles the common events inline and keeps a cache of plain scalar
-values; ``_Builder._run_reference`` is the one-method-per-event loop. Both are run here on
+``yamlpos._Builder.run`` handles the common events inline and keeps caches of plain scalar
+values and of spans; ``_Builder._run_reference`` is the one-method-per-event loop. Both are run here on
 every kind of input (anchors, merges, tags, duplicates, limits, errors), with the cache cold
 and warm, and must give the same documents (values, types, spans, tags) and errors.
 """
@@ -94,6 +94,7 @@ def _check(load, text, monkeypatch):
     for cold in (True, False):
         if cold:
             monkeypatch.setattr(yamlpos, "_PLAIN", {})
+            monkeypatch.setattr(yamlpos, "_SPANS", {})
         (fast_docs, fast_errors), (ref_docs, ref_errors) = _both(load, text, monkeypatch)
         if load is load_single:
             fast_docs, ref_docs = [fast_docs], [ref_docs]
@@ -146,3 +147,18 @@ def test_cached_values_are_the_constructed_ones(monkeypatch):
     assert dict(first) == dict(second) == {"a": True, "b": None, "c": 15, "d": "22:22", "e": "text", "f": 12}
     assert [type(v) for v in second.values()] == [bool, type(None), int, str, str, int]
 
+
+
+def test_shared_spans_are_equal_values_and_bounded(monkeypatch):
+    monkeypatch.setattr(yamlpos, "_SPANS", {})
+    monkeypatch.setattr(yamlpos, "_SPANS_MAX", 2)
+    text = "a: 1\nb: [x, y]\nc: {d: e}\n"
+    first, _ = load_single(text)
+    assert len(yamlpos._SPANS) == 2
+    second, _ = load_single(text)
+    with monkeypatch.context() as patch:
+        patch.setattr(yamlpos._Builder, "reference", True)
+        reference, _ = load_single(text)
+    assert _snapshot(first) == _snapshot(second) == _snapshot(reference)
+    assert second.spans["b"] == yamlpos.Span(2, 1, 2) and second["b"].spans == [yamlpos.Span(2, 5, 2),
+                                                                                 yamlpos.Span(2, 8, 2)]
