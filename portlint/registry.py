@@ -26,6 +26,10 @@ class Service:
         return (protocol == "all" or protocol in self.protocols) and self.ports.overlaps(ports)
 
 
+#: at most this many ``by_port`` answers are kept (a run naming more ports starts over)
+_REMEMBERED = 4096
+
+
 class PortRegistry:
     """Services by port and by name; rows stay plain tuples until asked for (fast to load)."""
 
@@ -33,6 +37,8 @@ class PortRegistry:
         self._rows = rows  # (first, last, protocols, name, description, origin)
         self._single: dict[int, list[int]] = {}
         self._ranges: list[int] = []
+        #: ``by_port`` answers by (port, protocol): rule messages name the same few ports again and again
+        self._by_port: dict[tuple[int, str | None], tuple[Service, ...]] = {}
         for index, row in enumerate(rows):
             if row[0] == row[1]:
                 self._single.setdefault(row[0], []).append(index)
@@ -55,10 +61,17 @@ class PortRegistry:
 
     def by_port(self, port: int, protocol: str | None = None) -> list[Service]:
         """Services registered on ``port`` (de-facto ones first)."""
-        found = [self._service(self._rows[i]) for i in self._indexes(port)]
-        if protocol:
-            found = [s for s in found if protocol == "all" or protocol in s.protocols]
-        return sorted(found, key=lambda s: (s.origin != "overlay", s.ports.size, s.name))
+        key = (port, protocol)
+        found = self._by_port.get(key)
+        if found is None:
+            if len(self._by_port) >= _REMEMBERED:
+                self._by_port.clear()
+            found = [self._service(self._rows[i]) for i in self._indexes(port)]
+            if protocol:
+                found = [s for s in found if protocol == "all" or protocol in s.protocols]
+            found = self._by_port[key] = tuple(sorted(found, key=lambda s: (s.origin != "overlay", s.ports.size,
+                                                                             s.name)))
+        return list(found)
 
     def explains(self, protocol: str, ports: PortRange) -> bool:
         """Does any registered service live on these ports?"""

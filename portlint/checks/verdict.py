@@ -85,8 +85,14 @@ def identify_with(e: Exposure, risks: RiskList) -> Identity:
     known = risks.identities
     found = known.get(key)
     if found is None:
+        if len(known) >= _IDENTITIES_KEPT:
+            known.clear()  # a process that checks tree after tree keeps a bounded number
         found = known[key] = _identify(risks, *key)
     return found
+
+
+#: at most this many combinations are remembered per risk list
+_IDENTITIES_KEPT = 65536
 
 
 def _identify(risks: RiskList, protocol: str, ports, image_name: str, web_frontend: bool) -> Identity:

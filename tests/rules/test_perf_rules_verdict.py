@@ -170,3 +170,32 @@ def test_many_entries_still_use_the_trees(monkeypatch):
     list(compose_rules._first_collisions(entries[:2]))
     assert calls == [1]
     assert list(itertools.islice(compose_rules._tree_collisions(entries[:2]), 3))
+
+
+def test_remembered_identities_stay_bounded(monkeypatch):
+    risks = load_risk_list()
+    monkeypatch.setattr(verdict_mod, "_IDENTITIES_KEPT", 5)
+    risks.identities.clear()
+    for e in _exposures(5, 200):
+        assert verdict_mod.identify_with(e, risks) == verdict_mod._identify(
+            risks, e.protocol, e.service_ports, e.image, "web-frontend" in e.traits)
+        assert len(risks.identities) <= 5
+
+
+def test_registry_answers_by_port_the_same_each_time(monkeypatch):
+    from portlint import registry
+
+    table = registry.load_registry()
+    monkeypatch.setattr(registry, "_REMEMBERED", 3)
+    table._by_port.clear()
+    first = {}
+    for port, protocol in itertools.product([22, 80, 3389, 6052, 9200, 31337], [None, "tcp", "udp", "all"]):
+        answer = table.by_port(port, protocol)
+        first[port, protocol] = list(answer)
+        answer.clear()  # what a caller does with its list changes nothing for the next caller
+        assert len(table._by_port) <= 3
+    for (port, protocol), answer in first.items():
+        assert table.by_port(port, protocol) == answer
+        table._by_port.clear()
+        assert table.by_port(port, protocol) == answer
+    assert [s.name for s in table.by_port(3389, "tcp")] == ["ms-wbt-server"]
