@@ -83,16 +83,29 @@ class ComposeParser:
 
     def parse(self, files: Iterable[SourceFile], ctx: ParseContext) -> Iterator[ParseOutcome]:
         files = list(files)
-        reals = {id(source): _real(source.path) for source in files}  # each file resolved once
-        claimed = {reals[id(source)]: source for source in files}
-        consumed: set[str] = set()
-        #: project root (real path) -> its outcome, and the files its includes reached
-        results: list[tuple[str | None, ParseOutcome, tuple[SourceFile, ...]]] = []
+        declared_projects = getattr(ctx, "compose_projects", ()) or ()
+        #: each file's real path, resolved once, and only when needed: to match declared
+        #: projects' files, or to find the projects whose includes reach another's file
+        reals: dict[int, str] = {}
+
+        def real_of(source: SourceFile) -> str:
+            if id(source) not in reals:
+                reals[id(source)] = _real(source.path)
+            return reals[id(source)]
+
+        #: project root (its file, real path once known) -> its outcome, and its override files
+        results: list[tuple[SourceFile | str | None, ParseOutcome, tuple[SourceFile, ...]]] = []
+        #: project root (real path) -> the files its includes (and extends) reached
         reached: dict[str, set[str]] = {}
-        for declared in getattr(ctx, "compose_projects", ()) or ():
-            for outcome in self._declared(declared, claimed, consumed, ctx, reached):
-                results.append((None, outcome, ()))
-        rest = [source for source in files if reals[id(source)] not in consumed]
+        rest = files
+        if declared_projects:
+            claimed = {real_of(source): source for source in files}
+            consumed: set[str] = set()
+            for declared in declared_projects:
+                for outcome in self._declared(declared, claimed, consumed, ctx, reached):
+                    results.append((None, outcome, ()))
+            rest = [source for source in files if real_of(source) not in consumed]
+        reached_by: list[tuple[SourceFile, set[str]]] = []
         for source, overrides in group_projects(rest):
             override_docs = []
             for override in overrides:
@@ -110,11 +123,17 @@ class ComposeParser:
                     services = None
                 override_docs.append((override, services or {}, doc))
                 results.append((None, ParseOutcome(override.display, errors=tuple(errors)), ()))
-            root = reals[id(source)]
             state = {"files": 0, "reached": set()}
             outcome = self.parse_file(source, ctx, tuple(override_docs), state=state)
-            reached[root] = state["reached"]
-            results.append((root, outcome, overrides))
+            reached_by.append((source, state["reached"]))
+            results.append((source, outcome, overrides))
+        if any(reached.values()) or any(found for _source, found in reached_by):
+            for source, found in reached_by:
+                reached[real_of(source)] = found
+            results = [(real_of(root) if isinstance(root, SourceFile) else root, outcome, overrides)
+                       for root, outcome, overrides in results]
+        else:  # no file reached another: no project is part of another, and roots are not compared
+            results = [(None, outcome, overrides) for _root, outcome, overrides in results]
         yield from _without_included(results, reached)
 
     def _declared(self, declared: tuple, claimed: Mapping[str, SourceFile], consumed: set[str],
@@ -471,15 +490,40 @@ def _without_included(results: list[tuple], reached: dict[str, set[str]]) -> Ite
         for file in files:
             if file != root:
                 includers.setdefault(file, set()).add(root)
-    seen: set = set()
+    #: the exposures yielded so far, by place: equal exposures stand at the same place, and an
+    #: exposure's own hash covers all its fields, so only those sharing a place are compared
+    seen: dict[tuple, list[Exposure]] = {}
     for root, outcome, overrides in results:
         if root is not None and not overrides and any(
                 other not in reached.get(root, ()) for other in includers.get(root, ())):
             yield ParseOutcome(outcome.file)
             continue
-        kept = tuple(e for e in outcome.exposures if e not in seen)
-        seen.update(kept)
-        yield outcome if len(kept) == len(outcome.exposures) else ParseOutcome(outcome.file, kept, outcome.errors)
+        kept, places = [], []
+        for exposure in outcome.exposures:  # compared with earlier outcomes' only, as a set would be
+            where = exposure.location
+            place = (where.file, where.line, where.column, where.end_line)
+            there = seen.get(place)
+            if there is None or not any(other is exposure or other == exposure for other in there):
+                kept.append(exposure)
+                places.append(place)
+        for place, exposure in zip(places, kept):
+            seen.setdefault(place, []).append(exposure)
+        yield outcome if len(kept) == len(outcome.exposures) else ParseOutcome(outcome.file, tuple(kept),
+                                                                               outcome.errors)
+
+
+#: host IP text -> classify_bind's scope (a pure function of the text); bounded
+_BIND_SCOPES: dict[str, str] = {}
+_BIND_SCOPES_MAX = 1024
+
+
+def _bind_scope(address: str) -> str:
+    scope = _BIND_SCOPES.get(address)
+    if scope is None:
+        scope = classify_bind(address)
+        if len(_BIND_SCOPES) < _BIND_SCOPES_MAX and len(address) <= 64:
+            _BIND_SCOPES[address] = scope
+    return scope
 
 
 def _error_order(error: InputError) -> tuple[int, int]:
@@ -518,6 +562,8 @@ class _FileReader:
         #: other Compose files read for ``extends`` (by path): shown name, path, services
         self.loaded: dict[str, tuple[str, Path, Mapping] | None] = {}
         self.service_span: Span | None = None
+        #: (service span, its Location, file) for ``_context``
+        self._context_made: tuple | None = None
         self.exposures: list[Exposure] = []
         self.errors: list[InputError] = []
 
@@ -639,7 +685,8 @@ class _FileReader:
         return self.loaded[key]
 
     def _read_layers(self, resource: str, layers: list[tuple]) -> None:
-        image_layer, image = last_value([Layer(l[0], l[1], l[2], l[4]) for l in layers], "image")
+        as_layers = [Layer(l[0], l[1], l[2], l[4]) for l in layers]
+        image_layer, image = last_value(as_layers, "image")
         self.image, image_origin = "", None
         if image_layer is not None:
             self._use(next(l for l in layers if l[2] is image_layer.service))
@@ -648,7 +695,7 @@ class _FileReader:
             span = image_layer.service.spans.get("image", image_layer.span)
             image_origin = Step(f"image {self.image}", image_layer.file, span.line, span.column)
         self.image_origin = image_origin
-        mode_layer, _mode = last_value([Layer(l[0], l[1], l[2], l[4]) for l in layers], "network_mode")
+        mode_layer, _mode = last_value(as_layers, "network_mode")
         host_network = False
         if mode_layer is not None:
             self._use(next(l for l in layers if l[2] is mode_layer.service))
@@ -657,7 +704,6 @@ class _FileReader:
             except (InterpolationError, PortSpecError) as exc:
                 self.error(mode_layer.service.spans.get("network_mode", mode_layer.span),
                            f"{resource}.network_mode: {exc}")
-        as_layers = [Layer(l[0], l[1], l[2], l[4]) for l in layers]
         for key, reader in (("ports", self._port_entry), ("expose", self._expose_entry)):
             for layer, value in merged_entries(as_layers, key):
                 self._use(next(l for l in layers if l[2] is layer.service))
@@ -773,8 +819,7 @@ class _FileReader:
             resource=resource, protocol="all", port_range=PortRange(0, 65535),
             sources=ALL_INTERFACES, scope="internet", unresolved=tuple(unresolved),
             traits=frozenset({"host-network"}), raw=f"network_mode: {mode}", image=self.image,
-            context=self.location(self.service_span) if self.service_span else None,
-            origins=self._image_origins(),
+            context=self._context(), origins=self._image_origins(),
         ))
         return True
 
@@ -832,16 +877,25 @@ class _FileReader:
             elif spec.host_ip is None:
                 sources, scope = ALL_INTERFACES, "internet"
             else:
-                sources, scope = (spec.host_ip,), classify_bind(spec.host_ip)
+                sources, scope = (spec.host_ip,), _bind_scope(spec.host_ip)
         self.exposures.append(Exposure(
             kind="compose", location=self.location(span), resource=resource,
             protocol=spec.protocol, port_range=port_range,
             target_port_range=target if published and not host_network else None,
             sources=sources, scope=scope, unresolved=tuple(unresolved),
             traits=frozenset(traits), raw=raw.replace(UNRESOLVED_MARK, ""), image=self.image,
-            context=self.location(self.service_span) if self.service_span else None,
-            origins=self._image_origins(),
+            context=self._context(), origins=self._image_origins(),
         ))
+
+    def _context(self) -> Location | None:
+        """The location of the service being read (the same for each of its entries: made once)."""
+        span = self.service_span
+        if span is None:
+            return None
+        made = self._context_made
+        if made is None or made[0] is not span or made[2] != self.file:
+            made = self._context_made = (span, self.location(span), self.file)
+        return made[1]
 
     def _image_origins(self) -> tuple[Step, ...]:
         """The image's line when another file sets it (an override, an extended service)."""

@@ -70,8 +70,30 @@ def _split_protocol(text: str) -> tuple[str, str]:
     return body, proto
 
 
+#: entry text (or long-syntax fields) -> its PortSpec: the same short entries (``"80:80"``,
+#: ``"5432"``) recur across files, and a PortSpec is immutable. Only entries that parse are kept
+#: (an error is raised afresh each time); bounded in entries and text length.
+_PARSED: dict[object, PortSpec] = {}
+_PARSED_MAX = 4096
+_PARSED_TEXT = 64
+
+
+def _remember(key: object, spec: PortSpec) -> PortSpec:
+    if len(_PARSED) < _PARSED_MAX:
+        _PARSED[key] = spec
+    return spec
+
+
 def parse_short(text: str) -> PortSpec:
     """Parse a short-syntax ``ports`` entry (already interpolated)."""
+    if len(text) <= _PARSED_TEXT:
+        key = ("short", text)
+        found = _PARSED.get(key)
+        return found if found is not None else _remember(key, _parse_short(text))
+    return _parse_short(text)
+
+
+def _parse_short(text: str) -> PortSpec:
     text = text.strip()
     if not text:
         raise PortSpecError("empty port entry")
@@ -109,17 +131,33 @@ def parse_short(text: str) -> PortSpec:
                     host_unresolved, container_unresolved)
 
 
+#: host IPs already found valid (the same few recur: 0.0.0.0, 127.0.0.1); bounded
+_VALID_IPS: set[str] = set()
+
+
 def _check_ip(address: str) -> None:
+    if address in _VALID_IPS:
+        return
     import ipaddress
 
     try:
         ipaddress.ip_address(address)
     except ValueError:
         raise PortSpecError(f"host IP {address!r} is not an IP address") from None
+    if len(_VALID_IPS) < _PARSED_MAX and len(address) <= _PARSED_TEXT:
+        _VALID_IPS.add(address)
 
 
 def parse_expose(text: str) -> PortSpec:
     """Parse an ``expose`` entry: ``3000``, ``8080-8085/tcp``."""
+    if len(text) <= _PARSED_TEXT:
+        key = ("expose", text)
+        found = _PARSED.get(key)
+        return found if found is not None else _remember(key, _parse_expose(text))
+    return _parse_expose(text)
+
+
+def _parse_expose(text: str) -> PortSpec:
     body, protocol = _split_protocol(text.strip())
     if UNRESOLVED_MARK in body:
         return PortSpec(None, protocol, container_unresolved=True)
@@ -132,6 +170,17 @@ def parse_long(
     target: str | None, published: str | None, host_ip: str | None, protocol: str | None
 ) -> PortSpec:
     """Parse a long-syntax entry from its (interpolated) fields."""
+    fields = (target, published, host_ip, protocol)
+    if all(field is None or (type(field) is str and len(field) <= _PARSED_TEXT) for field in fields):
+        key = ("long", fields)
+        found = _PARSED.get(key)
+        return found if found is not None else _remember(key, _parse_long(*fields))
+    return _parse_long(*fields)
+
+
+def _parse_long(
+    target: str | None, published: str | None, host_ip: str | None, protocol: str | None
+) -> PortSpec:
     proto = (protocol or "tcp").strip().lower()
     if UNRESOLVED_MARK in proto:
         proto = "tcp"

@@ -82,9 +82,8 @@ def merged_entries(layers: list[Layer], key: str) -> list[tuple[Layer, object]]:
     """
     result: list[tuple[Layer, object]] = []
     seen: set[str] = set()
-    for layer in layers:
-        if key not in layer.service:
-            continue
+    setting = [layer for layer in layers if key in layer.service]
+    for position, layer in enumerate(setting, 1):
         value = layer.service[key]
         tag = getattr(value, "tag", None)
         if tag in ("!reset", "!override"):
@@ -93,6 +92,10 @@ def merged_entries(layers: list[Layer], key: str) -> list[tuple[Layer, object]]:
                 continue
         if not isinstance(value, list):
             result.append((layer, value))
+            continue
+        if not seen and position == len(setting):
+            # nothing before it to drop, nothing after it to compare: every entry is kept
+            result.append((layer, (value, list(range(len(value))))))
             continue
         kept, forms = [], []
         for index, item in enumerate(value):
