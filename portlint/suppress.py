@@ -408,6 +408,9 @@ def settle(findings: list[Finding], texts: Mapping[str, str], known: Mapping[str
             more, bad = annotation_directives(text, file)
             found += more
             problems += bad
+        if not found:  # most files: nothing to index, nothing to call unused
+            out.problems += problems
+            continue
         for d in found:
             codes = set()
             for token in d.codes:
@@ -452,6 +455,8 @@ def _unused(findings: list[Finding], by_file: Mapping[str, list[Directive]],
     raw: dict[tuple[str, str], list[tuple[int, int]]] = {}
     for f in findings:
         loc = f.location
+        if not by_file.get(loc.file):
+            continue  # no directive in its file to be covered by it
         for key in (f.rule_id, ALL):
             raw.setdefault((loc.file, key), []).append((loc.line, max(loc.end_line, loc.line)))
     spans = {key: _Spans(items) for key, items in raw.items()}
