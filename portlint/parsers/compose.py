@@ -59,7 +59,8 @@ class ComposeParser:
     parallel = True
 
     def __init__(self) -> None:
-        self._env_cache: dict[Path, tuple[dict[str, str], tuple[str, ...]]] = {}
+        #: env files read (by the folder of a .env, or a Path naming declared or --env-file files)
+        self._env_cache: dict[Path | str, tuple[dict[str, str], tuple[str, ...]]] = {}
 
     def claims(self, path: Path, text: str | None) -> bool:
         if is_compose_name(path.name):
@@ -413,12 +414,16 @@ class ComposeParser:
         a link out of the project, too many lines): those are reported on the
         Compose file, and the env file's variables are then left unset.
         """
+        env_paths: tuple[Path, ...] | None
         if declared:
             env_paths, key = declared, Path("\x00declared:" + "\x00".join(str(p) for p in declared))
-        else:
-            env_paths = ctx.env_files or (path.parent / ".env",)
-            key = env_paths[0] if not ctx.env_files else Path("\x00cli")
+        elif ctx.env_files:
+            env_paths, key = ctx.env_files, Path("\x00cli")
+        else:  # the folder's .env, by the folder's name (a Path is made only the first time)
+            env_paths, key = None, os.path.dirname(os.fspath(path))
         if key not in self._env_cache:
+            if env_paths is None:
+                env_paths = (path.parent / ".env",)
             values: dict[str, str] = {}
             problems: list = []  # messages for the Compose file; (file, line, message) for an env file's own line
             for env_path in env_paths:
