@@ -562,8 +562,10 @@ class _FileReader:
         self.ctx = ctx
         self.services = services or {}
         self.image = ""
-        #: where the image of the service being read is set, when merging files
-        self.image_origin: Step | None = None
+        #: where the image of the service being read is set (file as shown, span), when merging
+        #: files, and the origins it gives (made when first needed)
+        self.image_origin: tuple[str, Span] | None = None
+        self._origin_steps: tuple[Step, ...] | None = None
         #: other Compose files read for ``extends`` (by path): shown name, path, services
         self.loaded: dict[str, tuple[str, Path, Mapping] | None] = {}
         self.service_span: Span | None = None
@@ -692,14 +694,12 @@ class _FileReader:
     def _read_layers(self, resource: str, layers: list[tuple]) -> None:
         as_layers = [Layer(l[0], l[1], l[2], l[4]) for l in layers]
         image_layer, image = last_value(as_layers, "image")
-        self.image, image_origin = "", None
+        self.image, self.image_origin, self._origin_steps = "", None, None
         if image_layer is not None:
             self._use(next(l for l in layers if l[2] is image_layer.service))
             self.image = self._image(image_layer.service, resource, image_layer.service.spans.get("image",
                                                                                                   image_layer.span))
-            span = image_layer.service.spans.get("image", image_layer.span)
-            image_origin = Step(f"image {self.image}", image_layer.file, span.line, span.column)
-        self.image_origin = image_origin
+            self.image_origin = (image_layer.file, image_layer.service.spans.get("image", image_layer.span))
         mode_layer, _mode = last_value(as_layers, "network_mode")
         host_network = False
         if mode_layer is not None:
@@ -905,4 +905,9 @@ class _FileReader:
     def _image_origins(self) -> tuple[Step, ...]:
         """The image's line when another file sets it (an override, an extended service)."""
         origin = self.image_origin
-        return (origin,) if origin is not None and origin.file != self.file else ()
+        if origin is None or origin[0] == self.file:
+            return ()
+        if self._origin_steps is None:  # made once per service, when an entry needs it
+            file, span = origin
+            self._origin_steps = (Step(f"image {self.image}", file, span.line, span.column),)
+        return self._origin_steps
