@@ -335,8 +335,10 @@ class _Builder:
                         if event.implicit[0]:
                             known = plain.get(value, _UNKNOWN)
                             if known is _UNKNOWN:
-                                self._scalar(event)
-                                continue
+                                known = self._plain_value(event)
+                                if known is _UNKNOWN:
+                                    self._scalar(event)
+                                    continue
                             if known is not _TEXT:
                                 value = known
                         size = 1
@@ -558,6 +560,19 @@ class _Builder:
                 and len(_PLAIN) < _PLAIN_MAX):
             _PLAIN[event.value] = _TEXT if value is event.value else value
         self._finish(value, 1, event.start_mark, _end_line(event.start_mark, event.end_mark), event.anchor)
+
+    def _plain_value(self, event):
+        """The value of a plain untagged scalar missing from ``_PLAIN`` (``_TEXT``: its text),
+        remembered there; ``_UNKNOWN`` when it is of a type ``_scalar`` must build."""
+        tag = self.loader.resolve(yaml.ScalarNode, event.value, event.implicit)
+        if tag not in _PLAIN_TAGS:
+            return _UNKNOWN
+        value = _TEXT if tag == _STR_TAG else self._construct_scalar(event, tag, False)
+        if value is event.value:
+            value = _TEXT
+        if len(event.value) <= 64 and len(_PLAIN) < _PLAIN_MAX:
+            _PLAIN[event.value] = value
+        return value
 
     def _construct_scalar(self, event, tag: str, explicit: bool):
         node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark, style=event.style)
