@@ -187,3 +187,18 @@ def test_known_rule_ids_in_a_baseline_in_any_case_are_accepted(repo, run_cli):
     (repo / "baseline.json").write_text(json.dumps(doc))
     result = run_cli("check", "-f", "json", "--baseline", "baseline.json", ".")
     assert result.exit_code == 0 and found(result) == []
+
+
+@pytest.mark.parametrize("cache", ["--no-cache", "--cache-dir=.c"])
+def test_two_folders_with_their_own_env_files_each_read_their_own(tmp_path, monkeypatch, run_cli, cache):
+    """Each folder's env-file is read for its own files (the parser once shared the first one read)."""
+    for folder, bind in (("a", "127.0.0.1"), ("b", "0.0.0.0")):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / ".portlint.yaml").write_text(f"env-file: [{folder}.env]\n")
+        (tmp_path / folder / f"{folder}.env").write_text(f"BIND={bind}\n")
+        (tmp_path / folder / "docker-compose.yml").write_text(BOUND.replace("${BIND:-127.0.0.1}", "${BIND}"))
+    (tmp_path / ".git").mkdir()
+    monkeypatch.chdir(tmp_path)
+    for order in (["a", "b"], ["b", "a"]):
+        doc = json.loads(run_cli("check", "-f", "json", "--fail-on", "never", cache, *order).stdout)
+        assert [(f[0], f[2]) for f in found_doc(doc)] == [("b/docker-compose.yml", "PL101")]

@@ -418,7 +418,8 @@ class ComposeParser:
         if declared:
             env_paths, key = declared, Path("\x00declared:" + "\x00".join(str(p) for p in declared))
         elif ctx.env_files:
-            env_paths, key = ctx.env_files, Path("\x00cli")
+            # per configuration: folders whose configurations name other env files must not share them
+            env_paths, key = ctx.env_files, "\x00cli:" + "\x00".join(str(p) for p in ctx.env_files)
         else:  # the folder's .env, by the folder's name (a Path is made only the first time)
             env_paths, key = None, os.path.dirname(os.fspath(path))
         if key not in self._env_cache:
