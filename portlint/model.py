@@ -313,3 +313,28 @@ class Report:
         for f in self.findings:
             counts[f.severity.label] += 1
         return counts
+
+
+def _pickled_by_fields(cls: type) -> type:
+    """Pickle ``cls`` as a call with its field values, in field order.
+
+    Outcomes travel from worker processes to the parent (``portlint.workers``); a slotted frozen
+    dataclass otherwise pickles through ``dataclasses``' Python-level state functions, which cost
+    about twice as much each way for the thousands of records of a large tree.
+    """
+    from dataclasses import fields
+    from operator import attrgetter
+
+    names = [f.name for f in fields(cls)]
+    values = attrgetter(*names) if len(names) > 1 else (lambda self, _get=attrgetter(names[0]): (_get(self),))
+
+    def __reduce__(self):
+        return cls, values(self)
+
+    cls.__reduce__ = __reduce__
+    return cls
+
+
+for _record in (PortRange, Location, Step, Exposure, InputError, Notice, ParseOutcome, Finding):
+    _pickled_by_fields(_record)
+del _record

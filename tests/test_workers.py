@@ -122,3 +122,26 @@ def test_engine_output_is_the_same_with_workers(tmp_path, monkeypatch, forks, ca
     for i in range(30):
         info = os.stat(tmp_path / f"app{i:02d}" / ".env")
         assert (info.st_dev, info.st_ino) in options.read
+
+
+def test_records_survive_the_trip_from_a_worker_unchanged():
+    """Outcomes pickle as calls with their field values (portlint.model): every field comes back."""
+    import copy
+    import pickle
+
+    from portlint.model import (Exposure, Finding, InputError, Location, Notice, ParseOutcome,
+                                PortRange, Severity, Step)
+
+    exposure = Exposure(kind="compose-port", location=Location("a/compose.yml", 4, 5, 9), resource="web",
+                        protocol="tcp", port_range=PortRange(8000, 8080), sources=("0.0.0.0/0", "::/0"),
+                        scope="public", target_port_range=PortRange(80, 80), unresolved=("PORT",),
+                        traits=frozenset({"ephemeral-host-port"}), raw="${PORT}:80", image="nginx",
+                        context=Location("a/compose.yml", 2, 9), policy="p", priority=1.5, root="live",
+                        via=(Step("module.sg", "live/main.tf", 3),), origins=(Step("var.port", "x.tfvars", 1, 2),))
+    records = [exposure, ParseOutcome("a/compose.yml", (exposure,), (InputError("a/compose.yml", 3, "bad", 7),),
+                                      (Notice("chart", "skipped"),)),
+               Finding("PL101", "public-risky-port", Severity.HIGH, "m", exposure)]
+    for record in records:
+        for back in (pickle.loads(pickle.dumps(record, protocol=pickle.HIGHEST_PROTOCOL)), copy.deepcopy(record)):
+            assert back == record and type(back) is type(record) and hash(back) == hash(record)
+    assert pickle.loads(pickle.dumps(exposure)).traits == frozenset({"ephemeral-host-port"})
