@@ -22,6 +22,15 @@ def _step(step_id: str) -> str:
     return re.sub(r"\$\{\{ inputs\.([a-z-]+) \}\}", lambda m: INPUTS[m.group(1)], script)
 
 
+def _step_inputs(step_id: str) -> dict:
+    """The step's environment as GitHub sets it from the inputs."""
+    steps = yaml.safe_load((REPO / "action.yml").read_text())["runs"]["steps"]
+    env = next(s for s in steps if s.get("id") == step_id).get("env", {})
+    pattern = re.compile(r"\$\{\{ inputs\.([a-z-]+) \}\}")
+    return {name: pattern.sub(lambda m: INPUTS.get(m.group(1), ""), value)
+            for name, value in env.items() if pattern.fullmatch(value)}
+
+
 def _run(tmp_path, step_id: str, fake: str, env=None):
     if shutil.which("bash") is None:
         pytest.skip("bash is not installed")
@@ -35,7 +44,7 @@ def _run(tmp_path, step_id: str, fake: str, env=None):
     work.mkdir()
     summary, output = tmp_path / "summary.md", tmp_path / "output"
     result = subprocess.run(["bash", "-e", "-c", _step(step_id)], cwd=work, capture_output=True, text=True,
-                            env={**os.environ, **(env or {}), "PATH": f"{bin_dir}:{os.environ['PATH']}",
+                            env={**os.environ, **_step_inputs(step_id), **(env or {}), "PATH": f"{bin_dir}:{os.environ['PATH']}",
                                  "GITHUB_STEP_SUMMARY": str(summary), "GITHUB_OUTPUT": str(output)})
     return result, summary.read_text() if summary.exists() else "", output.read_text()
 
@@ -63,3 +72,21 @@ def test_upload_steps_skip_a_missing_sarif_file():
     uploads = [s for s in steps if str(s.get("uses", "")).startswith("github/codeql-action/upload-sarif")]
     assert len(uploads) == 2
     assert all("hashFiles(inputs.sarif-file) != ''" in s["if"] for s in uploads)
+
+
+@pytest.mark.parametrize("step_id", ["check", "diff"])
+def test_inputs_are_words_never_script_text(tmp_path, step_id):
+    """A workflow that passes untrusted text (a branch name, a PR title) in args or paths runs nothing."""
+    env = {"PORTLINT_DIFF_BASE": "abc123", "PORTLINT_FORMAT": "github", "PORTLINT_FAIL_ON": "medium",
+           "PORTLINT_SARIF": "out.sarif", "PORTLINT_ARGS": "--select PL101 $(touch pwned) `touch pwned2` *",
+           "PORTLINT_PATHS": "infra;touch${IFS}pwned3 web"}
+    script = _step(step_id)
+    assert "${{" not in script  # every input arrives through the environment
+    result, _, output = _run(tmp_path, step_id, 'for a in "$@"; do printf "<%s>\\n" "$a"; done\nexit 0\n', env)
+    assert result.returncode == 0, result.stderr
+    words = re.findall(r"<(.*)>", result.stdout)
+    assert ["--select", "PL101", "$(touch", "pwned)", "`touch", "pwned2`", "*"] == \
+        words[words.index("--select"):words.index("*") + 1]
+    assert ("infra;touch${IFS}pwned3" in words) or ("--path" in words and "infra;touch${IFS}pwned3" in words)
+    assert not any((tmp_path / "work" / name).exists() for name in ("pwned", "pwned2", "pwned3"))
+    assert "exit-code=0" in output

@@ -137,6 +137,15 @@ def _step_script() -> str:
     return re.sub(r"\$\{\{ inputs\.([a-z-]+) \}\}", lambda m: INPUTS[m.group(1)], script)
 
 
+def _step_inputs() -> dict:
+    """The step's environment as GitHub sets it from the inputs (the github.* values come from the test)."""
+    steps = yaml.safe_load((REPO / "action.yml").read_text())["runs"]["steps"]
+    env = next(s for s in steps if s.get("id") == "check").get("env", {})
+    pattern = re.compile(r"\$\{\{ inputs\.([a-z-]+) \}\}")
+    return {name: pattern.sub(lambda m: INPUTS.get(m.group(1), ""), value)
+            for name, value in env.items() if pattern.fullmatch(value)}
+
+
 FAKE = dedent(r"""
     echo "$*" >> "$LOG"
     if [ "$1 $2" = "trust config" ]; then
@@ -163,7 +172,7 @@ def _run_step(tmp_path, env):
     work.mkdir()
     log, summary, output = tmp_path / "log", tmp_path / "summary.md", tmp_path / "output"
     full = {**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}", "LOG": str(log), "RUNNER_TEMP": str(tmp_path),
-            "GITHUB_STEP_SUMMARY": str(summary), "GITHUB_OUTPUT": str(output), **env}
+            "GITHUB_STEP_SUMMARY": str(summary), "GITHUB_OUTPUT": str(output), **_step_inputs(), **env}
     result = subprocess.run(["bash", "-e", "-c", _step_script()], cwd=work, capture_output=True, text=True, env=full)
     return (result, log.read_text().splitlines() if log.exists() else [],
             summary.read_text() if summary.exists() else "", output.read_text(), work)
