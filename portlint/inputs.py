@@ -28,26 +28,32 @@ class ReadRefused(Exception):
 #: during a run (``start_run`` .. ``end_run``): a folder as given -> its real path. Many checked
 #: files share a folder, and resolving each file's whole path costs an ``lstat`` per component.
 _FOLDERS: dict[str, str] | None = None
+#: during a run: the current folder (``os.getcwd()``), learnt the first time a relative path is
+#: resolved (nothing in a run changes folder; a new run asks again)
+_CWD: str | None = None
 
 
 def start_run() -> None:
     """Forget every real path learnt so far and remember them until ``end_run`` (the engine calls
     it when a run starts: a folder swapped for a link since the last run is seen as a link)."""
-    global _FOLDERS
-    _FOLDERS = {}
+    global _FOLDERS, _CWD
+    _FOLDERS, _CWD = {}, None
 
 
 def end_run() -> None:
     """Stop remembering real paths (outside a run every path is resolved afresh)."""
-    global _FOLDERS
-    _FOLDERS = None
+    global _FOLDERS, _CWD
+    _FOLDERS, _CWD = None, None
 
 
 def _plain(text: str) -> bool:
     """An absolute POSIX path that ``os.path.realpath`` would resolve one name at a time from its
-    folder: no ``.``, ``..`` or empty component, no leading ``//``, not the root itself."""
-    return (os.sep == "/" and text[:1] == "/" and text[1:2] != "/" and len(text) > 1
-            and os.path.normpath(text) == text)
+    folder: no ``.``, ``..`` or empty component, no leading ``//``, not the root itself (what
+    ``os.path.normpath(text) == text`` says of an absolute path, tested on text)."""
+    if os.sep != "/" or text[:1] != "/":
+        return False
+    padded = text + "/"  # every name is then followed by '/': '/./', '/../' and '//' find them all
+    return "//" not in padded and "/./" not in padded and "/../" not in padded
 
 
 def _resolve(given: str) -> tuple[str, os.stat_result | None]:
@@ -59,15 +65,22 @@ def _resolve(given: str) -> tuple[str, os.stat_result | None]:
     (a relative path is taken from the current folder, as ``os.path.realpath`` takes it); anything
     else (a link, ``.`` or ``..``, an error other than a missing name) is resolved by
     ``os.path.realpath`` itself."""
+    global _CWD
     folders = _FOLDERS
     if folders is None or os.sep != "/":
         return os.path.realpath(given), None
     text = given
     if text[:1] != "/":
-        try:  # os.getcwd() is a real path: realpath resolves a relative path from it
-            text = os.getcwd() + "/" + text
-        except (OSError, ValueError):
-            return os.path.realpath(given), None
+        cwd = _CWD
+        if cwd is None:
+            try:  # os.getcwd() is a real path: realpath resolves a relative path from it
+                cwd = _CWD = os.getcwd()
+            except (OSError, ValueError):
+                return os.path.realpath(given), None
+        text = cwd + "/" + text
+    real = folders.get(text)
+    if real is not None:  # a folder already resolved in this run
+        return real, None
     if not _plain(text):
         return os.path.realpath(given), None
     try:
@@ -83,7 +96,10 @@ def _resolve(given: str) -> tuple[str, os.stat_result | None]:
     real = folders.get(head)
     if real is None:
         real = folders[head] = _resolve(head)[0]
-    return (real + name if real == "/" else real + "/" + name), info
+    real = real + name if real == "/" else real + "/" + name
+    if info is not None and stat.S_ISDIR(info.st_mode):
+        folders[text] = real  # the folder of the files read next (a checked file's, the root)
+    return real, info
 
 
 def real_path(path: Path | str) -> str:
@@ -145,24 +161,50 @@ def read_input_stat(path: Path, root: Path | None = None,
         raise ReadRefused(path, f"{info.st_size:,} bytes, over portlint's limit of {budget:,} "
                                 "(raise it with PORTLINT_MAX_FILE_BYTES; see docs/security.md)")
     try:
-        fd = os.open(resolved, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
+        fd = os.open(resolved, _OPEN_FLAGS)
     except OSError as exc:
         raise ReadRefused(path, _os_reason(exc)) from None
-    with os.fdopen(fd, "rb") as fh:
-        opened = os.fstat(fh.fileno())
+    try:
+        opened = os.fstat(fd)
         if not stat.S_ISREG(opened.st_mode):  # swapped between stat and open
             raise ReadRefused(path, "not a regular file")
-        data = fh.read(budget + 1)
+        data = _read_all(fd, info.st_size, budget + 1)
+    finally:
+        os.close(fd)
     if len(data) > budget:
         raise ReadRefused(path, f"over portlint's limit of {budget:,} bytes "
                                 "(raise it with PORTLINT_MAX_FILE_BYTES; see docs/security.md)")
-    if b"\x00" in data[:8192]:
+    if data.find(b"\x00", 0, 8192) != -1:
         raise ReadRefused(path, "binary, not text")
     try:
-        return data.decode("utf-8-sig"), opened
+        # what ``data.decode("utf-8-sig")`` does (an error's offset is then past the mark too)
+        if data[:3] == _BOM:
+            return data[3:].decode("utf-8"), opened
+        return data.decode("utf-8"), opened
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
         raise ReadRefused(path, "not UTF-8 text", line) from None
+
+
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+_BOM = b"\xef\xbb\xbf"
+
+
+def _read_all(fd: int, size: int, most: int) -> bytes:
+    """Up to ``most`` bytes of an open file, to its end: first the size it had when looked at
+    (and one more byte), then until a read finds nothing more (it may have grown since)."""
+    first = os.read(fd, min(size + 1, most))
+    if not first:
+        return first
+    chunks = [first]
+    total = len(first)
+    while total < most:
+        chunk = os.read(fd, min(most - total, 1 << 16))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        total += len(chunk)
+    return first if len(chunks) == 1 else b"".join(chunks)
 
 
 def list_folder(folder: Path, root: Path | None = None) -> list[tuple[Path, bool]]:
