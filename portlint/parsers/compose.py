@@ -60,7 +60,8 @@ class ComposeParser:
 
     def __init__(self) -> None:
         #: env files read (by the folder of a .env, or a Path naming declared or --env-file files)
-        self._env_cache: dict[Path | str, tuple[dict[str, str], tuple[str, ...]]] = {}
+        #: (variables, problems, the process environment they were merged with, merged variables)
+        self._env_cache: dict[Path | str, tuple[dict[str, str], tuple, Mapping[str, str], dict[str, str]]] = {}
 
     def claims(self, path: Path, text: str | None) -> bool:
         if is_compose_name(path.name):
@@ -422,9 +423,12 @@ class ComposeParser:
             env_paths, key = ctx.env_files, "\x00cli:" + "\x00".join(str(p) for p in ctx.env_files)
         else:  # the folder's .env, by the folder's name (a Path is made only the first time)
             env_paths, key = None, os.path.dirname(os.fspath(path))
-        if key not in self._env_cache:
+        found = self._env_cache.get(key)
+        if found is not None and found[2] is ctx.environ:
+            return found[3], found[1]
+        if found is None:
             if env_paths is None:
-                env_paths = (path.parent / ".env",)
+                env_paths = (path.with_name(".env"),)
             values: dict[str, str] = {}
             problems: list = []  # messages for the Compose file; (file, line, message) for an env file's own line
             for env_path in env_paths:
@@ -442,9 +446,12 @@ class ComposeParser:
                     problems.append(f"env file {ctx.display_path(env_path)}: {exc.reason}; its variables are not used")
                 except LimitExceeded as exc:  # reported in the env file, at the line that hit the limit
                     problems.append((ctx.display_path(env_path), exc.line or 1, f"{exc.message}; its variables are not used"))
-            self._env_cache[key] = (values, tuple(problems))
-        values, problems = self._env_cache[key]
-        return {**values, **ctx.environ}, problems
+            found = (values, tuple(problems))
+        #: the variables as used (the process environment over the files'), made once per
+        #: environment: readers never change them
+        merged = {**found[0], **ctx.environ}
+        self._env_cache[key] = (found[0], found[1], ctx.environ, merged)
+        return merged, found[1]
 
 
 def _real(path: Path) -> str:
@@ -693,6 +700,13 @@ class _FileReader:
         return self.loaded[key]
 
     def _read_layers(self, resource: str, layers: list[tuple]) -> None:
+        if len(layers) == 1:
+            self._read_layer(resource, layers[0])
+        else:
+            self._read_merged(resource, layers)
+
+    def _read_merged(self, resource: str, layers: list[tuple]) -> None:
+        """A service as several files (or ``extends``) write it, each entry at its own file's line."""
         as_layers = [Layer(l[0], l[1], l[2], l[4]) for l in layers]
         image_layer, image = last_value(as_layers, "image")
         self.image, self.image_origin, self._origin_steps = "", None, None
@@ -724,6 +738,40 @@ class _FileReader:
                         reader(resource, entries[index], entry_spans[index], host_network)
                     except (PortSpecError, InterpolationError) as exc:
                         self.error(entry_spans[index], f"{resource}.{key}: {exc}")
+
+    def _read_layer(self, resource: str, layer: tuple) -> None:
+        """``_read_layers`` for a service only one file writes (no override, no extends): what
+        ``last_value`` and ``merged_entries`` find for one layer, without building Layers (tests
+        compare the two)."""
+        self._use(layer)
+        service, default = layer[2], layer[4]
+        self.image, self.image_origin, self._origin_steps = "", None, None
+        if "image" in service and getattr(service["image"], "tag", None) != "!reset":
+            span = service.spans.get("image", default)
+            self.image = self._image(service, resource, span)
+            self.image_origin = (layer[0], span)
+        host_network = False
+        if "network_mode" in service and getattr(service["network_mode"], "tag", None) != "!reset":
+            try:
+                host_network = self._host_network(service, resource)
+            except (InterpolationError, PortSpecError) as exc:
+                self.error(service.spans.get("network_mode", default), f"{resource}.network_mode: {exc}")
+        for key, reader in (("ports", self._port_entry), ("expose", self._expose_entry)):
+            if key not in service:
+                continue
+            entries = service[key]
+            if getattr(entries, "tag", None) == "!reset":
+                continue
+            key_span = service.spans.get(key, default)
+            if not isinstance(entries, list):
+                self.error(key_span, f"{resource}.{key} must be a list, found {_type_name(entries)}")
+                continue
+            entry_spans = entries.spans if isinstance(entries, LocatedList) else [key_span] * len(entries)
+            for index in range(len(entries)):
+                try:
+                    reader(resource, entries[index], entry_spans[index], host_network)
+                except (PortSpecError, InterpolationError) as exc:
+                    self.error(entry_spans[index], f"{resource}.{key}: {exc}")
 
     def _image(self, service: LocatedDict, resource: str, span: Span) -> str:
         image = service.get("image")
