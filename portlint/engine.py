@@ -523,11 +523,36 @@ def evaluate(exposures: list[Exposure], rules: list[Rule], ctx: RuleContext,
     ctx.options.setdefault("severity_overrides", {
         rule.code: overrides.get(rule.code) or overrides.get(rule.name)
         for rule in rules if overrides.get(rule.code) or overrides.get(rule.name)})
+    from itertools import repeat
+
+    from portlint.checks.verdict import verdict_check, verdicts
+
+    # a rule's ``applies_to`` admits the only exposures its ``check`` can report: each such set is
+    # worked out once for all the rules that name it; the service rules' hits come from one pass
+    # that asks each exposure's verdict once (``verdicts``), as their ``check`` would one by one
+    admitted: dict = {}
+    verdicts_of: dict[int, dict[str, list[Hit]]] = {}
     for rule in rules:
         forced = overrides.get(rule.code) or overrides.get(rule.name)
         hits: list[Hit] = []
-        for exposure in exposures:
-            hits.extend(rule.check(exposure, ctx))
+        cls = type(rule)
+        own = getattr(rule, "__dict__", None) or {}
+        if cls.check is not Rule.check or "check" in own:  # the base class's check reports nothing
+            admits = own.get("applies_to", getattr(cls, "applies_to", None))
+            judged = exposures
+            if admits is not None:
+                judged = admitted.get(admits)
+                if judged is None:
+                    judged = admitted[admits] = [e for e in exposures if admits(e)]
+            if cls.check is verdict_check and "check" not in own:
+                found = verdicts_of.get(id(judged))
+                if found is None:
+                    found = verdicts_of[id(judged)] = verdicts(judged, ctx)
+                hits.extend(found.get(rule.code, ()))
+            else:
+                for got in map(rule.check, judged, repeat(ctx)):
+                    if got:
+                        hits.extend(got)
         hits.extend(rule.finish(exposures, ctx))
         for hit in hits:
             level = Severity.parse(forced) if forced else (

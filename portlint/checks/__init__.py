@@ -11,12 +11,19 @@ one code block per format family the rule applies to (Compose, Terraform,
 Kubernetes, firewall YAML ...), in the same order, each starting with a
 ``# FILE NAME`` comment; tests run every block. Messages end with the fix from
 ``portlint.checks.fixes``.
+
+A rule whose ``check`` can only report exposures of one kind says so with
+``applies_to``, a function of the exposure (``staticmethod(public_ingress)``):
+the engine then hands ``check`` only the exposures it admits, working each
+such set out once for every rule that names the same function. A rule that
+leaves it ``None`` (every plug-in rule written before it existed) sees every
+exposure. ``finish`` always receives every exposure.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Iterable, Iterator
+from typing import Any, Callable, ClassVar, Iterable, Iterator
 
 from portlint.model import Exposure, Severity
 from portlint.reference import RiskList
@@ -45,6 +52,9 @@ class Rule:
     name: ClassVar[str]
     severity: ClassVar[Severity] = Severity.MEDIUM
     summary: ClassVar[str] = ""
+    #: None, or a function of an exposure that is true for every exposure ``check`` can report
+    #: (``check`` is then called with those only); see the module's documentation
+    applies_to: ClassVar[Callable[[Exposure], bool] | None] = None
 
     def check(self, exposure: Exposure, ctx: RuleContext) -> Iterable[Hit]:
         """Judge one exposure."""

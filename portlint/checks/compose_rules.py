@@ -7,7 +7,7 @@ from typing import Iterable
 
 from portlint.checks import Hit, Rule, RuleContext
 from portlint.checks.fixes import fix
-from portlint.checks.verdict import verdict_hits
+from portlint.checks.verdict import public_ingress, verdict_check
 from portlint.model import Exposure, Severity
 from portlint.reference import image_entry
 
@@ -217,8 +217,8 @@ class DatabasePublishedOnAllInterfaces(Rule):
     severity = Severity.HIGH
     summary = "A database or admin tool image publishes a port on every host interface."
 
-    def check(self, e: Exposure, ctx: RuleContext) -> Iterable[Hit]:
-        return verdict_hits(self.code, e, ctx)
+    applies_to = staticmethod(public_ingress)
+    check = verdict_check
 
 
 class DuplicateHostPort(Rule):

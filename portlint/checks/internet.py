@@ -7,7 +7,7 @@ from typing import Iterable
 from portlint.checks import Hit, Rule, RuleContext
 from portlint.checks.describe import ports_label, reach_phrase, services_in_range
 from portlint.checks.fixes import fix
-from portlint.checks.verdict import verdict_hits
+from portlint.checks.verdict import public_ingress, verdict_check
 from portlint.model import Exposure, Severity
 from portlint.netscope import INTERNET_SHARE, is_internet_literal, public_share
 from portlint.protocols import PORTED
@@ -20,11 +20,9 @@ _UNCERTAIN = frozenset({"unresolved-port", "invalid-ports", "invalid-protocol"})
 _SETTLED = _UNCERTAIN | {"second-layer"}
 
 
-def public_ingress(e: Exposure) -> bool:
-    """An allowed inbound exposure from the internet, on a protocol that has ports
-    (a network ACL's return-traffic allow is judged by PL107 instead)."""
-    return (e.scope == "internet" and e.action == "allow" and e.direction == "ingress"
-            and e.protocol in PORTED and _SETTLED.isdisjoint(e.traits))
+# ``public_ingress`` (from portlint.checks.verdict, kept importable from here): an allowed inbound
+# exposure from the internet, on a protocol that has ports (a network ACL's return-traffic allow
+# is judged by PL107 instead)
 
 
 #: Exposures whose sources are a bind address, not a list of networks (PL104 leaves them alone).
@@ -39,9 +37,8 @@ class RiskEntryRule(Rule):
     """Shared logic of the rules that report risk-list entries (each entry names its rule)."""
 
     severity = Severity.HIGH
-
-    def check(self, e: Exposure, ctx: RuleContext) -> Iterable[Hit]:
-        return verdict_hits(self.code, e, ctx)
+    applies_to = staticmethod(public_ingress)
+    check = verdict_check
 
 
 class RiskyServicePublic(RiskEntryRule):
@@ -301,6 +298,7 @@ class AllPortsPublic(Rule):
     name = "all-ports-public"
     severity = Severity.CRITICAL
     summary = "Every port is open to the internet."
+    applies_to = staticmethod(public_ingress)
 
     def check(self, e: Exposure, ctx: RuleContext) -> Iterable[Hit]:
         if not _is_all(e) or not public_ingress(e) or "host-network" in e.traits:
@@ -401,6 +399,7 @@ class WidePortRangePublic(Rule):
     name = "wide-port-range-public"
     severity = Severity.MEDIUM
     summary = "More than 100 ports are open to the internet at once."
+    applies_to = staticmethod(public_ingress)
 
     def check(self, e: Exposure, ctx: RuleContext) -> Iterable[Hit]:
         if e.service_ports.size <= WIDE_RANGE or not public_ingress(e) or _is_all(e):

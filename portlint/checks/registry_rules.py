@@ -6,8 +6,7 @@ from typing import Iterable
 
 from portlint.checks import Hit, Rule, RuleContext
 from portlint.checks.describe import ports_label, reach_phrase
-from portlint.checks.internet import public_ingress
-from portlint.checks.verdict import verdict_hits
+from portlint.checks.verdict import public_ingress, verdict_check
 from portlint.model import Exposure, Severity
 
 
@@ -126,8 +125,8 @@ class UnregisteredPublicPort(Rule):
     severity = Severity.INFO
     summary = "A public port that no registry entry explains."
 
-    def check(self, e: Exposure, ctx: RuleContext) -> Iterable[Hit]:
-        return verdict_hits(self.code, e, ctx)
+    applies_to = staticmethod(public_ingress)
+    check = verdict_check
 
 
 RULES = [UnregisteredPublicPort]

@@ -264,6 +264,27 @@ def verdict_hits(code: str, e: Exposure, ctx: RuleContext) -> tuple[Hit, ...]:
     return ()
 
 
+def verdict_check(self, e: Exposure, ctx: RuleContext) -> tuple[Hit, ...]:
+    """The ``check`` of every service rule: ``verdict_hits`` of the rule's own code. The engine
+    asks for the hits of the rules whose ``check`` is this function in one pass (``verdicts``)."""
+    return verdict_hits(self.code, e, ctx)
+
+
+def verdicts(exposures: list[Exposure], ctx: RuleContext) -> dict[str, list[Hit]]:
+    """What ``verdict_hits(code, e, ctx)`` returns for every exposure in turn, by ``code``: each
+    exposure's verdict is asked for once instead of once per service rule."""
+    found: dict[str, list[Hit]] = {}
+    for e in exposures:
+        ranked = _chain(e, ctx)
+        if ranked:
+            first = ranked[0]
+            hits = found.get(first.code)
+            if hits is None:
+                hits = found[first.code] = []
+            hits.append(Hit(e, first.text, first.severity))
+    return found
+
+
 def chain(e: Exposure, ctx: RuleContext) -> list[Candidate]:
     """The running service rules' candidates for ``e``, most severe first, each naming the ones
     after it in its message. The first is the verdict; when a suppression, an ``accept`` entry or
