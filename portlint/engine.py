@@ -628,11 +628,26 @@ def _judge_per_scope(report: Report, options: Options) -> None:
     from portlint.reference import load_risk_list
 
     scopes: dict[str, Scope | None] = {}
+    tree = _scope_tree(options)
+    base = options.display_base
+    # a plain relative name below an absolute base: its folder's name is the base's joined with the
+    # name's folder, the very text ``scope_of`` hands the tree (built here without Paths)
+    base_text = os.fspath(base) if os.sep == "/" and base.is_absolute() else None
 
     def scope_for(shown: str) -> Scope | None:
-        if shown not in scopes:
-            scopes[shown] = scope_of(options, options.absolute(shown))
-        return scopes[shown]
+        found = scopes.get(shown, scopes)
+        if found is not scopes:
+            return found
+        if tree is None:
+            found = None
+        elif base_text is not None and shown[:1] not in ("/", "") and shown[-1:] != "/" and "//" not in shown \
+                and "/./" not in shown and shown[:2] != "./" and shown[-2:] != "/." and shown != ".":
+            folder = shown.rpartition("/")[0]
+            found = tree.for_folder(os.path.join(base_text, folder) if folder else base_text)
+        else:
+            found = scope_of(options, options.absolute(shown))
+        scopes[shown] = found
+        return found
 
     files = {e.location.file for e in report.exposures} | set(options.texts)
     views: dict[int, tuple[Options, set[str]]] = {}
