@@ -424,9 +424,16 @@ PER_FILE_KEYS = ("select", "ignore", "per-file-ignores", "severity", "exclude", 
 RUN_WIDE_KEYS = ("fail-on", "fail-on-empty", "force-exclude", "baseline", "reports", "docs-url")
 
 
-def config_in(folder: Path | str) -> Path | None:
+def config_in(folder: Path | str, names: Iterable[str] | None = None) -> Path | None:
     """The configuration file of one folder (``.portlint.yaml``, ``.portlint.yml``, then a
-    ``pyproject.toml`` with ``[tool.portlint]``), or None."""
+    ``pyproject.toml`` with ``[tool.portlint]``), or None.
+
+    ``names``, when given, are the names the folder was just listed with: when none of them is a
+    configuration's name in any case (a folder on a case-insensitive disk answers to any), there
+    is none to look for and no name is looked up."""
+    if names is not None and not any(len(name) in _CONFIG_LENGTHS and name.lower() in _CONFIG_LOWER
+                                     for name in names):
+        return None
     where = os.fspath(folder)  # names joined as text: a Path is built only for a file found
     for name in CONFIG_NAMES:
         if os.path.lexists(os.path.join(where, name)):
@@ -434,6 +441,10 @@ def config_in(folder: Path | str) -> Path | None:
     if os.path.lexists(os.path.join(where, PYPROJECT)) and _has_tool_table(Path(folder) / PYPROJECT):
         return Path(folder) / PYPROJECT
     return None
+
+
+_CONFIG_LOWER = frozenset(name.lower() for name in (*CONFIG_NAMES, PYPROJECT))
+_CONFIG_LENGTHS = frozenset(len(name) for name in _CONFIG_LOWER)
 
 
 def root_most_config(start: Path, stop: Path | None) -> Path | None:
@@ -486,8 +497,9 @@ class ConfigTree:
         #: every configuration below the run's own that applies to some checked file, in load order
         self.used: list[Config] = []
 
-    def for_folder(self, folder: Path | str):
-        """The scope of the files in ``folder`` (None: the run's own settings)."""
+    def for_folder(self, folder: Path | str, names: Iterable[str] | None = None):
+        """The scope of the files in ``folder`` (None: the run's own settings); ``names``, when
+        given, are the names in ``folder`` as just listed (see ``config_in``)."""
         given = os.fspath(folder)
         real = self._reals.get(given)
         if real is None:
@@ -499,19 +511,23 @@ class ConfigTree:
         chain = []  # folders from ``folder`` up, not yet known
         current = real
         parent_scope = None
+        root = self.root.as_posix()
         for _ in range(4096):  # bounded: a path has far fewer levels
             if current in self._folders:
                 parent_scope = self._folders[current]
                 break
-            if not _within(current, self.root.as_posix()) or current == self.top:
+            if not _within(current, root) or current == self.top:
                 self._folders[current] = None
                 break
             chain.append(current)
-            if current == self.root.as_posix() or os.path.dirname(current) == current:
+            if current == root:
                 break
-            current = os.path.dirname(current)
+            parent = os.path.dirname(current)
+            if parent == current:
+                break
+            current = parent
         for path in reversed(chain):
-            found = config_in(path)
+            found = config_in(path, names if path == real else None)
             if found is not None:
                 config = self._load(found)
                 self.used.append(config)

@@ -15,10 +15,11 @@ import os
 import stat
 from dataclasses import dataclass
 from fnmatch import fnmatch
-from pathlib import Path
+from pathlib import Path, PosixPath
 from typing import Iterable, Iterator
 
 from portlint import limits
+from portlint.inputs import remember_folder
 
 #: Directories never worth walking into.
 SKIP_DIRS = frozenset({
@@ -212,8 +213,9 @@ def discover(paths: Iterable[Path], exclude: Iterable = (), root: Path | None = 
     are taken from every folder in turn, so one folder stuffed with files cannot
     crowd out the others; each folder that lost files is reported.
 
-    ``nested`` (folder -> patterns), when given, adds the exclude patterns of the
-    configurations below the run's own that govern a folder (portlint.config.ConfigTree).
+    ``nested`` ((folder, names listed in it or None) -> patterns), when given, adds the exclude
+    patterns of the configurations below the run's own that govern a folder
+    (portlint.config.ConfigTree; the listing spares it looking for configuration files).
     """
     found = list(_discover(paths, exclude, root, force_exclude, nested))
     files = [c for c in found if c.problem is None]
@@ -252,7 +254,7 @@ def _fair_share(files: list[Candidate], limit: int) -> set[Path]:
 def _discover(paths: Iterable[Path], exclude: Iterable, root: Path | None,
               force_exclude: bool = True, nested=None) -> Iterator[Candidate]:
     patterns = patterns_of(exclude)
-    seen: set[Path] = set()
+    seen: set = set()  # the paths handed on (see _key)
     walked: set[str] = set()
     budget = _Budget()
     for top in paths:
@@ -281,9 +283,9 @@ def _discover(paths: Iterable[Path], exclude: Iterable, root: Path | None,
         if force_exclude and _excluded_with_parents(top, stat.S_ISDIR(info.st_mode), here):
             continue  # named on the command line (pre-commit's list) but excluded: as ruff's --force-exclude
         if not stat.S_ISDIR(info.st_mode):
-            if top in seen:
+            if _key(top) in seen:
                 continue
-            seen.add(top)
+            seen.add(_key(top))
             if not stat.S_ISREG(info.st_mode):
                 yield Candidate(top, True, NAMED_NOT_REGULAR, always=True)
                 continue
@@ -294,11 +296,18 @@ def _discover(paths: Iterable[Path], exclude: Iterable, root: Path | None,
             continue
         confine = os.path.realpath(root if root is not None else top)
         for found in _walk(top, patterns, confine, walked, budget, nested):
-            if found.path not in seen:
-                seen.add(found.path)
+            key = _key(found.path)
+            if key not in seen:
+                seen.add(key)
                 yield found
             if budget.exhausted:
                 return
+
+
+def _key(path) -> object:
+    """What tells paths apart in ``seen`` as Path equality does: a POSIX Path's text (hashing
+    text is cheaper than hashing a Path); anything else (a Windows Path, a str) kept apart."""
+    return str(path) if type(path) is PosixPath else (path,)
 
 
 def _count(budget: _Budget) -> bool:
@@ -322,20 +331,30 @@ def _walk(top: Path, patterns: tuple[Pattern, ...], confine: str, walked: set[st
     if real_top in walked:
         return
     walked.add(real_top)
-    # (folder, depth, real paths of the folder and its ancestors, for loop detection)
-    stack: list[tuple[Path, int, tuple[str, ...]]] = [(top, 0, (real_top,))]
+    # (folder as text, depth, real paths of the folder and its ancestors (for loop detection),
+    # whether it may be a virtual environment: that is learnt from its own listing)
+    stack: list[tuple[str | Path, int, tuple[str, ...], bool]] = [(top, 0, (real_top,), False)]
     while stack:
-        directory, depth, chain = stack.pop()
+        directory, depth, chain, maybe_venv = stack.pop()
         try:
             with os.scandir(directory) as it:
-                entries = sorted(it, key=lambda e: e.name)
+                entries = sorted(it, key=_name)
         except OSError as exc:
-            yield Candidate(directory, False, f"cannot list folder: {_os_reason(exc)}", always=True)
+            if maybe_venv and _is_virtualenv(os.fspath(directory)):
+                walked.discard(chain[-1])
+                continue  # a virtual environment is skipped, listed or not
+            yield Candidate(Path(directory), False, f"cannot list folder: {_os_reason(exc)}", always=True)
             continue
+        if maybe_venv and _venv_listing(entries):
+            walked.discard(chain[-1])  # skipped as a virtual environment: as if never met
+            continue
+        remember_folder(directory, chain[-1])  # its files are read next: their folder is known
+        if nested is not None:
+            here = patterns + patterns_of(nested(directory, [entry.name for entry in entries]))
+        else:
+            here = patterns
         subdirs = []
-        here = patterns + patterns_of(nested(directory)) if nested is not None else patterns
         for entry in entries:
-            path = Path(entry.path)
             if here:
                 rel = os.path.relpath(entry.path, top).replace(os.sep, "/")
                 try:
@@ -347,39 +366,67 @@ def _walk(top: Path, patterns: tuple[Pattern, ...], confine: str, walked: set[st
             try:
                 info = entry.stat(follow_symlinks=False)
             except OSError as exc:
-                yield Candidate(path, False, _os_reason(exc), always=True)
+                yield Candidate(Path(entry.path), False, _os_reason(exc), always=True)
                 continue
             link = stat.S_ISLNK(info.st_mode)
             real = None
             if link:
                 real, info, problem = _follow(entry.path, confine)
                 if problem is not None:
-                    yield Candidate(path, False, problem, always=problem != "broken symbolic link")
+                    yield Candidate(Path(entry.path), False, problem, always=problem != "broken symbolic link")
                     continue
             if stat.S_ISDIR(info.st_mode):
-                if entry.name in SKIP_DIRS or _is_virtualenv(entry.path):
+                if entry.name in SKIP_DIRS:
                     continue
-                real = real or os.path.join(chain[-1], entry.name)  # a plain folder: no need to resolve
+                real = real or _join(chain[-1], entry.name)  # a plain folder: no need to resolve
                 if link and real in chain:
-                    yield Candidate(path, False, "symbolic link loop: it leads back to a folder that contains it; "
-                                                 "not followed", always=True)
+                    if _is_virtualenv(entry.path):
+                        continue
+                    yield Candidate(Path(entry.path), False, "symbolic link loop: it leads back to a folder "
+                                                             "that contains it; not followed", always=True)
                     continue
                 if real in walked:
                     continue  # the same folder reached twice through links: checked once
                 if depth + 1 > limits.DEPTH:
+                    if _is_virtualenv(entry.path):
+                        continue
                     exc = limits.LimitExceeded("folder nesting", limits.DEPTH, "DEPTH")
-                    yield Candidate(path, False, f"{exc}; this folder was not checked", always=True)
+                    yield Candidate(Path(entry.path), False, f"{exc}; this folder was not checked", always=True)
                     continue
                 walked.add(real)
-                subdirs.append((path, depth + 1, chain + (real,)))
+                subdirs.append((entry.path, depth + 1, chain + (real,), True))
             elif stat.S_ISREG(info.st_mode):
                 if not _count(budget):
-                    yield _too_many(path)
+                    yield _too_many(Path(entry.path))
                     return
-                yield Candidate(path, explicit=False)
+                yield Candidate(Path(entry.path), explicit=False)
             else:
-                yield Candidate(path, False, NOT_REGULAR)  # reported only when a parser wants the name
+                yield Candidate(Path(entry.path), False, NOT_REGULAR)  # reported only when a parser wants the name
         stack.extend(reversed(subdirs))
+
+
+def _name(entry: os.DirEntry) -> str:
+    return entry.name
+
+
+def _venv_listing(entries: list[os.DirEntry]) -> bool:
+    """``_is_virtualenv`` of a folder, answered from its listing: a ``pyvenv.cfg`` in it that is a
+    regular file (not a link)."""
+    for entry in entries:
+        if entry.name == "pyvenv.cfg":
+            try:
+                return stat.S_ISREG(entry.stat(follow_symlinks=False).st_mode)
+            except OSError:
+                return False
+    return False
+
+
+if os.sep == "/":
+    def _join(folder: str, name: str) -> str:
+        """``os.path.join`` of a real folder and a name from its listing (no ``/`` in it)."""
+        return folder + name if folder.endswith("/") else folder + "/" + name
+else:  # pragma: no cover - Windows
+    _join = os.path.join
 
 
 def _follow(path: str, confine: str) -> tuple[str | None, os.stat_result | None, str | None]:

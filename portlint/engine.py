@@ -306,9 +306,14 @@ def _nested_excludes(options: Options):
     if options.scopes is None:
         return None
 
-    def patterns(folder: Path) -> tuple:
-        tree = _scope_tree(options)  # as scope_of(options, <a file in folder>), without building its path
-        scope = tree.for_folder(os.path.abspath(folder)) if tree is not None else None
+    trees: list = []  # _scope_tree(options), asked once: the run's roots do not change during it
+
+    def patterns(folder: Path | str, names: list[str] | None = None) -> tuple:
+        """``names``: the folder's listing, when discovery holds it (see ``config.config_in``)."""
+        if not trees:
+            trees.append(_scope_tree(options))
+        tree = trees[0]  # as scope_of(options, <a file in folder>), without building its path
+        scope = tree.for_folder(os.path.abspath(folder), names) if tree is not None else None
         return scope.exclude if scope is not None else ()
 
     return patterns

@@ -102,6 +102,27 @@ def _resolve(given: str) -> tuple[str, os.stat_result | None]:
     return real, info
 
 
+def remember_folder(given: Path | str, real: str) -> None:
+    """During a run, note that the folder ``given`` has the real path ``real`` (discovery learns
+    it as it walks: a listed folder that is not a link is its parent's real path and its name).
+    Only a plain path is noted (as ``_resolve`` would learn it); outside a run, nothing."""
+    global _CWD
+    folders = _FOLDERS
+    if folders is None or os.sep != "/":
+        return
+    text = os.fspath(given)
+    if text[:1] != "/":
+        cwd = _CWD
+        if cwd is None:
+            try:
+                cwd = _CWD = os.getcwd()
+            except (OSError, ValueError):
+                return
+        text = cwd + "/" + text
+    if _plain(text):
+        folders[text] = real
+
+
 def real_path(path: Path | str) -> str:
     """``os.path.realpath(path)``, resolved from the run's remembered folders when it can be (see
     ``_resolve``); raises as ``os.path.realpath`` does."""
