@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from typing import Mapping
 
 from portlint import __version__
 from portlint.formatters.escape import json_safe
+from portlint.formatters.jsontext import dumps_indented
 from portlint.model import SCOPES, Exposure, Finding, Report, Severity
 
 SCHEMA_VERSION = 1
@@ -173,7 +173,7 @@ def _dumps(document: dict) -> str:
     ``json.dumps`` writes every character outside ASCII as a ``\\uXXXX`` escape, so text without
     ``\\ud`` holds no surrogate at all: ``json_safe`` would change nothing in it, and is not run
     over every string of the document (thousands of findings) for nothing."""
-    text = json.dumps(document, indent=2)
+    text = dumps_indented(document)
     if "\\ud" in text:
-        text = json.dumps(json_safe(document), indent=2)
+        text = dumps_indented(json_safe(document))
     return text + "\n"

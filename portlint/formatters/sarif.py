@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 from urllib.parse import quote
@@ -208,4 +207,6 @@ def sarif_document(report: Report, root: Path | None = None, options: dict | Non
 
 def render_check(report: Report, options: dict) -> str:
     root = options.get("project_root")
-    return json.dumps(json_safe(sarif_document(report, Path(root) if root else None, options)), indent=2) + "\n"
+    from portlint.formatters.jsontext import dumps_indented
+
+    return dumps_indented(json_safe(sarif_document(report, Path(root) if root else None, options))) + "\n"
