@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
 
+from portlint import inputs
+
 CONFIG_NAMES = (".portlint.yaml", ".portlint.yml")
 PYPROJECT = "pyproject.toml"
 SCHEMA_FILE = Path(__file__).resolve().parent / "schemas" / "config.schema.json"
@@ -503,9 +505,7 @@ class ConfigTree:
         given = os.fspath(folder)
         real = self._reals.get(given)
         if real is None:
-            from portlint.inputs import real_path
-
-            real = self._reals[given] = real_path(given)
+            real = self._reals[given] = inputs.real_path(given)
         if real in self._folders:
             return self._folders[real]
         chain = []  # folders from ``folder`` up, not yet known

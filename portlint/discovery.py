@@ -15,6 +15,7 @@ import os
 import stat
 from dataclasses import dataclass
 from fnmatch import fnmatch
+from operator import attrgetter
 from pathlib import Path, PosixPath
 from typing import Iterable, Iterator
 
@@ -349,10 +350,8 @@ def _walk(top: Path, patterns: tuple[Pattern, ...], confine: str, walked: set[st
             walked.discard(chain[-1])  # skipped as a virtual environment: as if never met
             continue
         remember_folder(directory, chain[-1])  # its files are read next: their folder is known
-        if nested is not None:
-            here = patterns + patterns_of(nested(directory, [entry.name for entry in entries]))
-        else:
-            here = patterns
+        scoped = nested(directory, [entry.name for entry in entries]) if nested is not None else None
+        here = patterns + patterns_of(scoped) if scoped else patterns
         subdirs = []
         for entry in entries:
             if here:
@@ -405,8 +404,8 @@ def _walk(top: Path, patterns: tuple[Pattern, ...], confine: str, walked: set[st
         stack.extend(reversed(subdirs))
 
 
-def _name(entry: os.DirEntry) -> str:
-    return entry.name
+#: an entry's name, to sort a listing by
+_name = attrgetter("name")
 
 
 def _venv_listing(entries: list[os.DirEntry]) -> bool:

@@ -313,7 +313,7 @@ def _nested_excludes(options: Options):
         if not trees:
             trees.append(_scope_tree(options))
         tree = trees[0]  # as scope_of(options, <a file in folder>), without building its path
-        scope = tree.for_folder(os.path.abspath(folder), names) if tree is not None else None
+        scope = tree.for_folder(inputs.absolute(folder), names) if tree is not None else None
         return scope.exclude if scope is not None else ()
 
     return patterns

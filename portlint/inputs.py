@@ -46,6 +46,31 @@ def end_run() -> None:
     _FOLDERS, _CWD = None, None
 
 
+def _run_cwd() -> str | None:
+    """The current folder, remembered for the run (None outside a run, or when it is gone)."""
+    global _CWD
+    if _FOLDERS is None:
+        return None
+    if _CWD is None:
+        try:
+            _CWD = os.getcwd()
+        except (OSError, ValueError):
+            return None
+    return _CWD
+
+
+def absolute(path: Path | str) -> str:
+    """``os.path.abspath(path)``; during a run, a relative path is taken from the current folder
+    remembered for the run rather than asked for each time."""
+    text = os.fspath(path)
+    if text[:1] == "/" or os.sep != "/":
+        return os.path.abspath(text)
+    cwd = _CWD or _run_cwd()
+    if cwd is None:
+        return os.path.abspath(text)
+    return os.path.normpath(cwd + text if cwd.endswith("/") else cwd + "/" + text)
+
+
 def _plain(text: str) -> bool:
     """An absolute POSIX path that ``os.path.realpath`` would resolve one name at a time from its
     folder: no ``.``, ``..`` or empty component, no leading ``//``, not the root itself (what
@@ -65,18 +90,14 @@ def _resolve(given: str) -> tuple[str, os.stat_result | None]:
     (a relative path is taken from the current folder, as ``os.path.realpath`` takes it); anything
     else (a link, ``.`` or ``..``, an error other than a missing name) is resolved by
     ``os.path.realpath`` itself."""
-    global _CWD
     folders = _FOLDERS
     if folders is None or os.sep != "/":
         return os.path.realpath(given), None
     text = given
     if text[:1] != "/":
-        cwd = _CWD
+        cwd = _CWD or _run_cwd()  # os.getcwd() is a real path: realpath resolves a relative path from it
         if cwd is None:
-            try:  # os.getcwd() is a real path: realpath resolves a relative path from it
-                cwd = _CWD = os.getcwd()
-            except (OSError, ValueError):
-                return os.path.realpath(given), None
+            return os.path.realpath(given), None
         text = cwd + "/" + text
     real = folders.get(text)
     if real is not None:  # a folder already resolved in this run
@@ -106,18 +127,14 @@ def remember_folder(given: Path | str, real: str) -> None:
     """During a run, note that the folder ``given`` has the real path ``real`` (discovery learns
     it as it walks: a listed folder that is not a link is its parent's real path and its name).
     Only a plain path is noted (as ``_resolve`` would learn it); outside a run, nothing."""
-    global _CWD
     folders = _FOLDERS
     if folders is None or os.sep != "/":
         return
     text = os.fspath(given)
     if text[:1] != "/":
-        cwd = _CWD
+        cwd = _CWD or _run_cwd()
         if cwd is None:
-            try:
-                cwd = _CWD = os.getcwd()
-            except (OSError, ValueError):
-                return
+            return
         text = cwd + "/" + text
     if _plain(text):
         folders[text] = real

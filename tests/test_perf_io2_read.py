@@ -140,3 +140,19 @@ def test_the_current_folder_is_asked_again_each_run(tmp_path, monkeypatch):
         assert inputs.real_path("a.yml") == os.path.realpath("a.yml")
     finally:
         inputs.end_run()
+
+
+@pytest.mark.parametrize("where", ["/", "tmp"])
+def test_absolute_agrees_with_abspath(tmp_path, monkeypatch, where):
+    monkeypatch.chdir("/" if where == "/" else tmp_path)
+    cases = ["a", "a/b", "./a", "../a", "a/../b", "a//b", ".", "", "/x/../y", "//x", "a/"]
+    expected = [os.path.abspath(case) for case in cases]
+    assert [inputs.absolute(case) for case in cases] == expected
+    inputs.start_run()
+    try:
+        for _ in range(2):
+            assert [inputs.absolute(case) for case in cases] == expected
+            assert [inputs.absolute(Path(case)) for case in cases if case] == \
+                [os.path.abspath(Path(case)) for case in cases if case]
+    finally:
+        inputs.end_run()
