@@ -10,7 +10,7 @@ import re
 from collections import defaultdict
 from functools import lru_cache, partial
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Callable, Mapping, Sequence
 
 from portlint.checks import Hit, Rule, RuleContext, iter_rule_classes
@@ -124,6 +124,12 @@ def scope_of(options: Options, path: Path) -> "Scope | None":
     tree = _scope_tree(options)
     if tree is None:
         return None
+    if os.sep == "/" and isinstance(path, PurePath) and isinstance(options.cwd, PurePath):
+        # on text: a Path's text is normalised, so its folder's text is what ``.parent`` gives
+        text = os.fspath(path)
+        if text[:1] != "/":
+            text = os.path.join(os.fspath(options.cwd), text)
+        return tree.for_folder(os.path.dirname(text))
     absolute = path if path.is_absolute() else options.cwd / path
     return tree.for_folder(absolute.parent)
 
