@@ -1,3 +1,3 @@
 """portlint: find risky network port exposure in infrastructure configuration."""
 
-__version__ = "0.2.0"
+__version__ = "0.3.0"
