@@ -346,7 +346,7 @@ def _walk(top: Path, patterns: tuple[Pattern, ...], confine: str, walked: set[st
                 continue  # a virtual environment is skipped, listed or not
             yield Candidate(Path(directory), False, f"cannot list folder: {_os_reason(exc)}", always=True)
             continue
-        if maybe_venv and _venv_listing(entries):
+        if maybe_venv and _venv_listing(os.fspath(directory), entries):
             walked.discard(chain[-1])  # skipped as a virtual environment: as if never met
             continue
         remember_folder(directory, chain[-1])  # its files are read next: their folder is known
@@ -408,15 +408,18 @@ def _walk(top: Path, patterns: tuple[Pattern, ...], confine: str, walked: set[st
 _name = attrgetter("name")
 
 
-def _venv_listing(entries: list[os.DirEntry]) -> bool:
+def _venv_listing(folder: str, entries: list[os.DirEntry]) -> bool:
     """``_is_virtualenv`` of a folder, answered from its listing: a ``pyvenv.cfg`` in it that is a
-    regular file (not a link)."""
+    regular file (not a link). A name that matches only in another case is asked of the disk, which
+    decides as ``_is_virtualenv`` would (a case-insensitive disk finds it)."""
     for entry in entries:
         if entry.name == "pyvenv.cfg":
             try:
                 return stat.S_ISREG(entry.stat(follow_symlinks=False).st_mode)
             except OSError:
                 return False
+    if any(entry.name.lower() == "pyvenv.cfg" for entry in entries):
+        return _is_virtualenv(folder)
     return False
 
 

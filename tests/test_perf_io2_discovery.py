@@ -139,3 +139,21 @@ def test_remember_folder_notes_only_plain_paths_during_a_run(tmp_path):
     finally:
         inputs.end_run()
     assert inputs.real_path(tmp_path / "a") == os.path.realpath(tmp_path / "a")
+
+
+def test_a_pyvenv_cfg_in_another_case_is_asked_of_the_disk(tmp_path, monkeypatch):
+    """A case-insensitive disk (macOS, Windows) finds PYVENV.CFG when asked for pyvenv.cfg: the
+    listing must then defer to the disk, as the check by name always did."""
+    from portlint import discovery
+
+    folder = tmp_path / "env"
+    folder.mkdir()
+    (folder / "PYVENV.CFG").write_text("home = /usr/bin\n")
+    asked = []
+    monkeypatch.setattr(discovery, "_is_virtualenv", lambda path: asked.append(path) or True)
+    with os.scandir(folder) as it:
+        assert discovery._venv_listing(str(folder), list(it))
+    assert asked == [str(folder)]
+    monkeypatch.undo()
+    with os.scandir(folder) as it:  # this disk is case-sensitive: the disk says no, as before
+        assert discovery._venv_listing(str(folder), list(it)) == discovery._is_virtualenv(str(folder))
