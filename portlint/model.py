@@ -328,10 +328,12 @@ def _pickled_by_fields(cls: type) -> type:
     names = [f.name for f in fields(cls)]
     values = attrgetter(*names) if len(names) > 1 else (lambda self, _get=attrgetter(names[0]): (_get(self),))
 
-    def __reduce__(self):
+    def __reduce_ex__(self, protocol):
+        if type(self) is not cls:  # a plug-in's subclass: its own fields, pickled the usual way
+            return object.__reduce_ex__(self, protocol)
         return cls, values(self)
 
-    cls.__reduce__ = __reduce__
+    cls.__reduce_ex__ = __reduce_ex__
     return cls
 
 

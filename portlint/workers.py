@@ -19,6 +19,7 @@ from __future__ import annotations
 import os
 import pickle
 import threading
+from contextlib import contextmanager
 from typing import Any, Callable, Sequence
 
 #: below this many files, or bytes of them, starting a worker costs more than it saves
@@ -53,93 +54,142 @@ def run_groups(sizes: Sequence[int], jobs: int, work: Callable[[int], Any]) -> l
         return [work(index) for index in range(len(sizes))]
     chunks = share_out(sizes, jobs)
     results: dict[int, Any] = {}
-    pending: list[tuple[int, int, list[int]]] = []  # (pid, pipe, chunk) of the running workers
-    try:
-        for chunk in chunks[1:]:
-            started = _fork(chunk, work)
-            if started is None:  # no process could be started: the chunk is done here
-                results.update((index, work(index)) for index in chunk)
-            else:
-                pending.append((*started, chunk))
-        for index in chunks[0]:
-            results[index] = work(index)
-        while pending:
-            pid, fd, chunk = pending.pop(0)
-            done = _collect(pid, fd)
-            if done is None or sorted(done) != chunk:
-                done = {index: work(index) for index in chunk}
-            results.update(done)
-    finally:
-        for pid, fd, _ in pending:  # interrupted: no worker outlives the run
-            _stop(pid, fd)
+    pending: list[_Worker] = []
+    with _termination_as_exit():
+        try:
+            for chunk in chunks[1:]:
+                worker = _Worker.start(chunk, work)
+                if worker is None:  # no process could be started: the chunk is done here
+                    results.update((index, work(index)) for index in chunk)
+                else:
+                    pending.append(worker)
+            for index in chunks[0]:
+                results[index] = work(index)
+            while pending:
+                worker = pending[0]
+                done = worker.collect()
+                pending.pop(0)
+                if done is None or sorted(done) != worker.chunk:
+                    done = {index: work(index) for index in worker.chunk}
+                results.update(done)
+        finally:
+            for worker in pending:  # interrupted: no worker outlives the run
+                worker.stop()
     return [results[index] for index in range(len(sizes))]
 
 
-def _fork(chunk: list[int], work: Callable[[int], Any]) -> tuple[int, int] | None:
-    try:
-        read_end, write_end = os.pipe()
-    except OSError:
-        return None
-    try:
-        pid = os.fork()
-    except OSError:
-        os.close(read_end)
-        os.close(write_end)
-        return None
-    if pid == 0:  # the worker
-        status = 1
+class _Worker:
+    """A forked child parsing ``chunk``; ``pid`` and ``pipe`` are None once reaped and closed."""
+
+    def __init__(self, pid: int, pipe: int, chunk: list[int]):
+        self.pid: int | None = pid
+        self.pipe: int | None = pipe
+        self.chunk = chunk
+
+    @classmethod
+    def start(cls, chunk: list[int], work: Callable[[int], Any]) -> "_Worker | None":
         try:
+            read_end, write_end = os.pipe()
+        except OSError:
+            return None
+        try:
+            pid = os.fork()
+        except OSError:
             os.close(read_end)
-            data = pickle.dumps({index: work(index) for index in chunk}, protocol=pickle.HIGHEST_PROTOCOL)
-            with os.fdopen(write_end, "wb") as out:
-                out.write(data)
-            status = 0
-        except BaseException:  # noqa: BLE001 - whatever happens, the parent redoes the chunk
-            pass
-        finally:
-            os._exit(status)
-    os.close(write_end)
-    return pid, read_end
+            os.close(write_end)
+            return None
+        if pid == 0:  # the worker: never returns
+            _child(chunk, work, read_end, write_end)
+        os.close(write_end)
+        return cls(pid, read_end, chunk)
 
-
-def _collect(pid: int, fd: int) -> dict | None:
-    """A worker's results; None when it failed in any way."""
-    parts = []
-    try:
-        with os.fdopen(fd, "rb") as pipe:
+    def collect(self) -> dict | None:
+        """The worker's results; None when it failed in any way."""
+        parts = []
+        try:
             while True:
-                part = pipe.read(1 << 20)
+                part = os.read(self.pipe, 1 << 20)
                 if not part:
                     break
                 parts.append(part)
-    except OSError:
-        parts = []
-    try:
-        _, status = os.waitpid(pid, 0)
-    except ChildProcessError:
-        return None
-    if not os.WIFEXITED(status) or os.WEXITSTATUS(status) != 0 or not parts:
-        return None
-    try:
-        done = pickle.loads(b"".join(parts))
-    except Exception:  # noqa: BLE001 - a truncated result: the chunk is done again
-        return None
-    return done if isinstance(done, dict) else None
+        except OSError:
+            parts = []
+        finally:
+            os.close(self.pipe)
+            self.pipe = None
+        try:
+            _, status = os.waitpid(self.pid, 0)
+        except ChildProcessError:
+            return None
+        finally:
+            self.pid = None
+        if not os.WIFEXITED(status) or os.WEXITSTATUS(status) != 0 or not parts:
+            return None
+        try:
+            done = pickle.loads(b"".join(parts))
+        except Exception:  # noqa: BLE001 - a truncated result: the chunk is done again
+            return None
+        return done if isinstance(done, dict) else None
+
+    def stop(self) -> None:
+        import signal
+
+        if self.pid is not None:
+            try:
+                os.kill(self.pid, signal.SIGKILL)
+                os.waitpid(self.pid, 0)
+            except OSError:
+                pass
+            self.pid = None
+        if self.pipe is not None:
+            try:
+                os.close(self.pipe)
+            except OSError:
+                pass
+            self.pipe = None
 
 
-def _stop(pid: int, fd: int) -> None:
+def _child(chunk: list[int], work: Callable[[int], Any], read_end: int, write_end: int) -> None:
     import signal
 
+    status = 1
     try:
-        os.kill(pid, signal.SIGKILL)
-        os.waitpid(pid, 0)
-    except OSError:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)  # the parent's handler is not the worker's
+        os.close(read_end)
+        data = pickle.dumps({index: work(index) for index in chunk}, protocol=pickle.HIGHEST_PROTOCOL)
+        view = memoryview(data)
+        while view:
+            view = view[os.write(write_end, view):]
+        status = 0
+    except BaseException:  # noqa: BLE001 - whatever happens, the parent redoes the chunk
         pass
-    try:
-        os.close(fd)
-    except OSError:
-        pass
+    finally:
+        os._exit(status)
 
+
+@contextmanager
+def _termination_as_exit():
+    """While workers run, SIGTERM (a cancelled CI job) ends the run through ``SystemExit``, so the
+    workers are stopped on the way out instead of left running. Only a default handler is replaced,
+    and only in the main thread; it is put back afterwards."""
+    import signal
+
+    previous = None
+    if threading.current_thread() is threading.main_thread():
+        try:
+            if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
+                previous = signal.signal(signal.SIGTERM, _exit_on_signal)
+        except (ValueError, OSError):
+            previous = None
+    try:
+        yield
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _exit_on_signal(signum: int, frame: Any) -> None:
+    raise SystemExit(128 + signum)
 
 
 def parse_in_workers(parser: Any, files: list, ctx: Any, parse: Callable, remember: Callable) -> list | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from pathlib import Path
 
@@ -14,15 +15,15 @@ pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="worker processe
 
 @pytest.fixture
 def forks(monkeypatch):
-    """Counts the workers started (the real ``_fork`` still runs)."""
+    """Counts the workers started (the real ``_Worker.start`` still runs)."""
     started = []
-    real = workers._fork
+    real = workers._Worker.start
 
     def counting(chunk, work):
         started.append(list(chunk))
         return real(chunk, work)
 
-    monkeypatch.setattr(workers, "_fork", counting)
+    monkeypatch.setattr(workers._Worker, "start", staticmethod(counting))
     monkeypatch.setattr(workers, "can_fork", lambda: True)  # another test's stray thread must not hide this
     return started
 
@@ -67,7 +68,7 @@ def test_one_job_or_little_work_never_forks(monkeypatch):
     def refuse(*args):
         raise AssertionError("a worker was started")
 
-    monkeypatch.setattr(workers, "_fork", refuse)
+    monkeypatch.setattr(workers._Worker, "start", staticmethod(refuse))
     assert workers.run_groups([100, 100], 1, lambda i: i) == [0, 1]
     assert workers.run_groups([1, 1, 1], 4, lambda i: i) == [0, 1, 2]  # under MIN_FILES
 
@@ -145,3 +146,72 @@ def test_records_survive_the_trip_from_a_worker_unchanged():
         for back in (pickle.loads(pickle.dumps(record, protocol=pickle.HIGHEST_PROTOCOL)), copy.deepcopy(record)):
             assert back == record and type(back) is type(record) and hash(back) == hash(record)
     assert pickle.loads(pickle.dumps(exposure)).traits == frozenset({"ephemeral-host-port"})
+
+
+_WAITING_PARENT = """
+import os, sys, time
+sys.path.insert(0, sys.argv[1])
+from portlint import workers
+workers.can_fork = lambda: True
+parent = os.getpid()
+
+def work(index):
+    if os.getpid() != parent:
+        with open(sys.argv[2], "a") as fh:
+            fh.write(f"{os.getpid()}\\n")
+        time.sleep(60)
+    return index
+
+workers.run_groups([100, 100, 100], 3, work)
+"""
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc"), reason="needs /proc to see the workers")
+@pytest.mark.parametrize("signal_name", ["SIGTERM", "SIGINT"])
+def test_a_run_stopped_while_waiting_for_workers_leaves_none_running(tmp_path, signal_name):
+    """A cancelled CI job (SIGTERM) or Ctrl-C sent to portlint alone stops its workers too."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from tests.conftest import REPO
+
+    pids = tmp_path / "pids"
+    proc = subprocess.Popen([sys.executable, "-c", _WAITING_PARENT, str(REPO), str(pids)],
+                            stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and (not pids.exists() or len(pids.read_text().split()) < 2):
+        time.sleep(0.05)
+    children = [int(p) for p in pids.read_text().split()]
+    assert len(children) == 2 and all(_alive(p) for p in children)
+    time.sleep(0.2)  # the parent has done its own share and waits on a worker's pipe
+    proc.send_signal(getattr(signal, signal_name))
+    proc.wait(timeout=20)
+    assert proc.returncode != 0
+    time.sleep(0.2)
+    assert not [p for p in children if _alive(p)], "a worker outlived the run"
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class _PluginExposure(__import__("portlint.model", fromlist=["Exposure"]).Exposure):
+    extra: str = ""
+
+
+def test_a_plugin_subclass_of_a_record_keeps_its_own_fields():
+    import pickle
+
+    from portlint.model import Location, PortRange
+
+    exposure = _PluginExposure(kind="k", location=Location("f", 1, 1), resource="r", protocol="tcp",
+                               port_range=PortRange(1, 2), sources=("0.0.0.0/0",), scope="internet", extra="x")
+    back = pickle.loads(pickle.dumps(exposure))
+    assert type(back) is _PluginExposure and back == exposure and back.extra == "x"

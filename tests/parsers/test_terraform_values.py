@@ -335,8 +335,9 @@ def test_worker_processes_give_the_same_result(tmp_path, monkeypatch):
     serial = run_tree(tmp_path, files)
     assert len(terraform._groups([SourceFile(tmp_path / n, n, t) for n, t in files.items()])) == 7
     started = []
-    real_fork = workers._fork
-    monkeypatch.setattr(workers, "_fork", lambda chunk, work: started.append(chunk) or real_fork(chunk, work))
+    real_start = workers._Worker.start
+    monkeypatch.setattr(workers._Worker, "start",
+                        staticmethod(lambda chunk, work: started.append(chunk) or real_start(chunk, work)))
     monkeypatch.setattr(workers, "can_fork", lambda: True)
     monkeypatch.setattr(workers, "MIN_BYTES", 0)
     monkeypatch.setattr(workers, "MIN_FILES", 2)
