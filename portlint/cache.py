@@ -135,8 +135,9 @@ class ResultCache:
         return self.folder / key[:2] / f"{key}.json"
 
     def get(self, key: str, read: Callable[[Path], str | None],
-            environ: Mapping[str, str]) -> list[dict] | None:
-        """The stored outcomes (as JSON values) for ``key``; None on any miss or damage."""
+            environ: Mapping[str, str], reads: list | None = None) -> list[dict] | None:
+        """The stored outcomes (as JSON values) for ``key``; None on any miss or damage. On a hit,
+        the files the entry read are added to ``reads`` when given."""
         path = self._path(key)
         try:
             with open(path, "rb") as fh:
@@ -152,6 +153,8 @@ class ResultCache:
             return None
         self.hits += 1
         _note((p for p, _ in entry["reads"]), entry["env"])
+        if reads is not None:
+            reads.extend(p for p, _ in entry["reads"])
         return entry["outcomes"]
 
     def put(self, key: str, outcomes: list, reads: Mapping[str, str | None], env: list,
@@ -534,11 +537,12 @@ def parse_cached(parser: Any, files: list, ctx: Any, cache: ResultCache, parse: 
     groups = grouping(files) if callable(grouping) else by_folder(files)
     groups = sorted((sorted(g, key=lambda s: s.display) for g in groups if g), key=lambda g: g[0].display)
     results: list[list | None] = [None] * len(groups)
+    group_reads: list[list[str]] = [[] for _ in groups]
     keys = []
     for index, group in enumerate(groups):
         key = cache.key(parser.name, [(s.display, s.text) for s in group])
         keys.append(key)
-        stored = cache.get(key, ctx.read_text, ctx.environ)
+        stored = cache.get(key, ctx.read_text, ctx.environ, group_reads[index])
         if stored is not None:
             results[index] = decode_outcomes(stored)
             if results[index] is None:
@@ -564,6 +568,7 @@ def parse_cached(parser: Any, files: list, ctx: Any, cache: ResultCache, parse: 
     for index in missed:
         outcomes, reads, env, listings = produced[index]
         results[index] = outcomes
+        group_reads[index] = list(reads)
         if remember is not None:
             remember(reads)
         _note(reads, env)
@@ -571,6 +576,18 @@ def parse_cached(parser: Any, files: list, ctx: Any, cache: ResultCache, parse: 
             cache.put(keys[index], [encode(o) for o in outcomes], reads, env, listings)
         except TypeError:  # a plug-in's outcome holding something JSON cannot: not cached
             pass
+    from portlint.workers import crossed
+
+    if len(groups) > 1 and crossed(groups, group_reads):
+        # the groups were not independent (see workers.crossed): every file is parsed at once,
+        # as without the cache, and what that read is recorded for the run cache
+        recording = _Recording(ctx.read_text, ctx.environ)
+        outcomes = parse(parser, list(files),
+                         dataclasses.replace(ctx, read_text=recording.read_text, environ=recording.environ))
+        if remember is not None:
+            remember(recording.reads)
+        _note(recording.reads, recording.environ.record())
+        return outcomes
     return [outcome for group in results for outcome in (group or [])]
 
 

@@ -226,4 +226,32 @@ def parse_in_workers(parser: Any, files: list, ctx: Any, parse: Callable, rememb
     results = run_groups([len(share) for share in shares], ctx.jobs, work)
     for _, reads in results:
         remember(reads)
+    if crossed(shares, [reads for _, reads in results]):
+        return None  # the groups were not independent after all: parsed at once by the caller
     return [outcome for outcomes, _ in results for outcome in outcomes]
+
+
+def crossed(groups: list[list], reads: list) -> bool:
+    """Did a group read a file that belongs to another group?
+
+    A parser's ``cache_groups`` guesses from a cheap look at the text which files depend on each
+    other (a Compose ``include``, a Terraform module ``source``); YAML and HCL can say the same
+    thing in ways such a look misses (a quoted key, a flow mapping). Then a file parsed in one
+    group was read from another as well, and the groups' outcomes cannot simply be put together
+    (an included project would be reported twice): the caller parses the files at once instead.
+    """
+    from portlint.inputs import real_path
+
+    def real(path) -> str:
+        try:
+            return real_path(path)
+        except (OSError, ValueError):
+            return os.path.abspath(path)
+
+    names = {source.path.name for group in groups for source in group}
+    owner: dict[str, int] = {}
+    for index, group in enumerate(groups):
+        for source in group:
+            owner[real(source.path)] = index
+    return any(os.path.basename(path) in names and owner.get(real(path), index) != index
+               for index, paths in enumerate(reads) for path in paths)

@@ -215,3 +215,35 @@ def test_a_plugin_subclass_of_a_record_keeps_its_own_fields():
                                port_range=PortRange(1, 2), sources=("0.0.0.0/0",), scope="internet", extra="x")
     back = pickle.loads(pickle.dumps(exposure))
     assert type(back) is _PluginExposure and back == exposure and back.extra == "x"
+
+
+@pytest.mark.parametrize("include", ['"include":', "? include\n:", "{include"])
+@pytest.mark.parametrize("cache", [False, True], ids=["no-cache", "cache"])
+def test_an_include_the_grouping_cannot_see_is_still_read_once(tmp_path, monkeypatch, forks, include, cache):
+    """A quoted, complex or flow-style ``include`` key slips past the cheap look that groups Compose
+    files; the groups then read each other's files, and the files are parsed at once instead of
+    reporting the included project twice."""
+    from portlint.engine import Options, run
+
+    _compose_tree(tmp_path, projects=12)
+    if include == "{include":
+        text = "{include: [../b/docker-compose.yml], services: {web: {image: nginx}}}\n"
+    else:
+        text = f"{include} [../b/docker-compose.yml]\nservices:\n  web:\n    image: nginx\n"
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "docker-compose.yml").write_text(text)
+    (tmp_path / "b").mkdir()
+    (tmp_path / "b" / "docker-compose.yml").write_text("services:\n  db:\n    image: postgres\n"
+                                                       "    ports: [\"5432:5432\"]\n")
+    monkeypatch.setattr(workers, "MIN_BYTES", 0)
+
+    def findings(jobs: int, where: str):
+        options = Options(environ={}, cwd=tmp_path, jobs=jobs, cache=cache, cache_dir=tmp_path.parent / where)
+        report = run([tmp_path], options)
+        assert not report.errors
+        return sorted((f.location.file, f.location.line, f.rule_id) for f in report.findings)
+
+    sequential = findings(1, "c1")
+    assert [f for f in sequential if f[0] == "b/docker-compose.yml"] == [("b/docker-compose.yml", 4, "PL101")]
+    assert findings(2, "c2") == sequential
+    assert findings(2, "c2") == sequential  # and again from the cache
