@@ -192,11 +192,17 @@ def _exit_on_signal(signum: int, frame: Any) -> None:
     raise SystemExit(128 + signum)
 
 
-def parse_in_workers(parser: Any, files: list, ctx: Any, parse: Callable, remember: Callable) -> list | None:
+def parse_in_workers(parser: Any, files: list, ctx: Any, parse: Callable, remember: Callable,
+                     recorder: Callable | None = None) -> list | None:
     """A parser's files parsed in worker processes, one independent group (``cache_groups``) at a
     time, outcomes in group order; None when they are better parsed at once in this process (the
     parser does not allow it, ``--jobs 1``, too little work, one group). Files read in a worker
-    (``.env``, tfvars, modules) are handed to ``remember`` here, as the engine's reader would."""
+    (``.env``, tfvars, modules) are handed to ``remember`` here, as the engine's reader would.
+
+    ``recorder(read_text, environ)``, when given, makes each share's recording reader and
+    environment (``portlint.cache._Recording``); its ``reads`` and ``environ.record()`` come back
+    from the worker, and the recordings are handed to ``remember`` instead of the files alone.
+    """
     import dataclasses
 
     grouping = getattr(parser, "cache_groups", None)
@@ -212,7 +218,13 @@ def parse_in_workers(parser: Any, files: list, ctx: Any, parse: Callable, rememb
               for chunk in share_out([len(group) for group in groups], ctx.jobs)]
     local = dataclasses.replace(ctx, jobs=1)  # a worker never starts workers of its own
 
-    def work(index: int) -> tuple[list, list[str]]:
+    def work(index: int) -> tuple[list, list[str], Any]:
+        if recorder is not None:
+            recording = recorder(ctx.read_text, ctx.environ)
+            outcomes = parse(parser, shares[index], dataclasses.replace(
+                local, read_text=recording.read_text, environ=recording.environ))
+            reads = [path for path, marker in recording.reads.items() if marker is not None]
+            return outcomes, reads, (recording.reads, recording.environ.record())
         reads: list[str] = []
 
         def read_text(path):
@@ -221,14 +233,14 @@ def parse_in_workers(parser: Any, files: list, ctx: Any, parse: Callable, rememb
                 reads.append(os.path.abspath(path))
             return text
 
-        return parse(parser, shares[index], dataclasses.replace(local, read_text=read_text)), reads
+        return parse(parser, shares[index], dataclasses.replace(local, read_text=read_text)), reads, reads
 
     results = run_groups([len(share) for share in shares], ctx.jobs, work)
-    for _, reads in results:
-        remember(reads)
-    if crossed(shares, [reads for _, reads in results]):
+    for _, _, record in results:
+        remember(record)
+    if crossed(shares, [reads for _, reads, _ in results]):
         return None  # the groups were not independent after all: parsed at once by the caller
-    return [outcome for outcomes, _ in results for outcome in outcomes]
+    return [outcome for outcomes, _, _ in results for outcome in outcomes]
 
 
 def crossed(groups: list[list], reads: list) -> bool:

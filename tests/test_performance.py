@@ -214,7 +214,9 @@ def test_cached_and_uncached_runs_are_identical_on_every_example_tree(tree, tmp_
     import json
 
     if json.loads(uncached.output)["summary"]["files_scanned"]:
-        assert list((tmp_path / "cache" / "results").rglob("*.json"))
+        # Compose keeps no result entries (cache_results = False): the run cache replays the run
+        assert list((tmp_path / "cache" / "results").rglob("*.json")) or (
+            tree.name == "compose" and list((tmp_path / "cache" / "runs").iterdir()))
 
 
 def _run_with_cache(root: Path, cache: Path, environ=None, **kw):
@@ -228,17 +230,26 @@ def _run_with_cache(root: Path, cache: Path, environ=None, **kw):
 def test_a_change_reparses_only_what_depends_on_it(tmp_path):
     tree, cache = tmp_path / "tree", tmp_path / "cache"
     _terraform_tree(tree, modules=6)
+    sg = ('resource "aws_security_group_rule" "r" {{\n  type = "ingress"\n  from_port = {0}\n  to_port = {0}\n'
+          '  protocol = "tcp"\n  cidr_blocks = ["0.0.0.0/0"]\n  security_group_id = "sg-1"\n}}\n')
     for i in range(5):
         (tree / f"app{i}").mkdir()
         (tree / f"app{i}" / "compose.yaml").write_text(f'services:\n  s:\n    ports: ["{8000 + i}:80"]\n')
+        (tree / f"solo{i}").mkdir()
+        (tree / f"solo{i}" / "main.tf").write_text(sg.format(8000 + i))
     first, stats = _run_with_cache(tree, cache)
     assert stats.hits == 0 and stats.misses > 0
     again, stats = _run_with_cache(tree, cache)
-    assert (stats.hits, stats.misses) == (first_groups := stats.hits, 0) and first_groups > 0
+    assert (stats.hits, stats.misses) == (first_groups := stats.hits, 0) and first_groups == 6
     assert again.exposures == first.exposures and again.errors == first.errors
-    (tree / "app3" / "compose.yaml").write_text('services:\n  s:\n    ports: ["6379:6379"]\n')
+    (tree / "solo3" / "main.tf").write_text(sg.format(6379))
     changed, stats = _run_with_cache(tree, cache)
     assert stats.misses == 1 and stats.hits == first_groups - 1
+    assert any(e.location.file == "solo3/main.tf" and e.port_range.start == 6379 for e in changed.exposures)
+    # Compose keeps no result entries (cache_results = False): a change is simply parsed again
+    (tree / "app3" / "compose.yaml").write_text('services:\n  s:\n    ports: ["6379:6379"]\n')
+    changed, stats = _run_with_cache(tree, cache)
+    assert (stats.hits, stats.misses) == (first_groups, 0)
     assert any(e.location.file == "app3/compose.yaml" and e.port_range.start == 6379 for e in changed.exposures)
 
 
@@ -313,13 +324,16 @@ def test_damaged_or_hostile_cache_entries_are_ignored(tmp_path):
 
 def test_no_cache_writes_nothing_and_the_cache_stays_out_of_the_tree(tmp_path, run_cli, monkeypatch):
     (tmp_path / "compose.yaml").write_text('services:\n  s:\n    ports: ["5432:5432"]\n')
+    (tmp_path / "main.tf").write_text('resource "aws_security_group_rule" "r" {\n  type = "ingress"\n'
+                                      '  from_port = 22\n  to_port = 22\n  protocol = "tcp"\n'
+                                      '  cidr_blocks = ["0.0.0.0/0"]\n  security_group_id = "sg-1"\n}\n')
     monkeypatch.chdir(tmp_path)
     home = tmp_path / "user-cache"
     run_cli("check", "--no-cache", ".", env={"PORTLINT_CACHE_DIR": str(home)})
-    assert not (home / "results").exists()
+    assert not (home / "results").exists() and not (home / "runs").exists()
     run_cli("check", ".", env={"PORTLINT_CACHE_DIR": str(home)})
-    assert list((home / "results").rglob("*.json"))
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["compose.yaml", "user-cache"]
+    assert list((home / "results").rglob("*.json")) and list((home / "runs").iterdir())
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["compose.yaml", "main.tf", "user-cache"]
 
 
 # --------------------------------------------------------------------------- start-up

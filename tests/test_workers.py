@@ -247,3 +247,27 @@ def test_an_include_the_grouping_cannot_see_is_still_read_once(tmp_path, monkeyp
     assert [f for f in sequential if f[0] == "b/docker-compose.yml"] == [("b/docker-compose.yml", 4, "PL101")]
     assert findings(2, "c2") == sequential
     assert findings(2, "c2") == sequential  # and again from the cache
+
+
+def test_a_replayed_run_notices_an_env_file_a_worker_read(tmp_path, monkeypatch, forks, run_cli):
+    """The run cache keys a whole run on what its parsers read, in workers too: a changed .env is
+    seen, and the run is made again instead of replayed."""
+    import json
+
+    _compose_tree(tmp_path, projects=30)
+    (tmp_path / ".git").mkdir()
+    monkeypatch.setattr(workers, "MIN_BYTES", 0)
+    monkeypatch.chdir(tmp_path)
+    cache = str(tmp_path.parent / "run-cache")
+
+    def web_ports():
+        doc = json.loads(run_cli("check", "-f", "json", "--fail-on", "never", "-j", "2", "--cache-dir", cache,
+                                 ".").stdout)
+        return sorted(f["port_range"][0] for f in doc["findings"] if f["file"] == "app07/docker-compose.yml")
+
+    before = web_ports()
+    assert forks
+    assert web_ports() == before  # replayed
+    (tmp_path / "app07" / ".env").write_text("WEB_PORT=23\n")
+    after = web_ports()
+    assert 23 in after and after != before

@@ -57,6 +57,9 @@ class ComposeParser:
     name = "compose"
     #: independent groups (``cache_groups``) may be parsed in worker processes (``--jobs``)
     parallel = True
+    #: no result-cache entries: a Compose file parses faster than its entry is written or checked
+    #: (the run cache still replays an unchanged run; see docs/performance.md)
+    cache_results = False
 
     def __init__(self) -> None:
         #: env files read (by the folder of a .env, or a Path naming declared or --env-file files)
