@@ -32,6 +32,6 @@ def _strip_current_folder() -> None:
 
 _strip_current_folder()
 
-from portlint.cli import main  # noqa: E402  (after the path is cleaned, on purpose)
+from portlint.cli import run  # noqa: E402  (after the path is cleaned, on purpose)
 
-raise SystemExit(main())
+run()

@@ -906,6 +906,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     return result if isinstance(result, int) else 0
 
 
+def run() -> None:
+    """The console script (and ``python -m portlint``): ``main``, then the process ends without
+    tearing the interpreter down.
+
+    Freeing the objects of a run one by one at exit cost 15 ms of a 190 ms run over 400 Compose
+    files (mypy skips it the same way). Nothing is lost: every file portlint writes is closed
+    before ``main`` returns, no exit handler of portlint's is registered, and standard output is
+    flushed here (a failure to write it is exit 2, as anywhere else).
+    """
+    status = main()
+    try:
+        sys.stdout.flush()
+    except (OSError, ValueError) as exc:
+        _say(f"portlint: cannot write standard output: {getattr(exc, 'strerror', None) or exc}")
+        status = 2
+    try:
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        pass
+    os._exit(status)
+
+
 def _stdout_broken(exc: OSError) -> bool:
     """Whether ``exc`` failed a write to standard output (a full disk, a closed pipe): the innermost
     frame was writing to it, or its buffer does not flush. Then standard output is pointed at

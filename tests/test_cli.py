@@ -179,3 +179,24 @@ def test_data_files_are_never_errors_but_claimed_ones_are(run_cli, project):
     (project / "stack.yml").write_bytes("services:\n  db:\n    image: caf\xe9\n".encode("latin-1"))
     result = run_cli("check", ".")
     assert result.exit_code == 2 and "stack.yml:3:1: PL001 [error] cannot read file: not UTF-8 text" in result.stdout
+
+
+def test_the_console_script_flushes_everything_before_it_ends_the_process(tmp_path, run_cli, monkeypatch):
+    """``portlint`` and ``python -m portlint`` end with os._exit (no interpreter teardown): a long
+    report written to a pipe must still arrive whole, with the exit status of the run."""
+    import os
+    import subprocess
+    import sys
+
+    for i in range(60):
+        (tmp_path / f"app{i}").mkdir()
+        (tmp_path / f"app{i}" / "docker-compose.yml").write_text(
+            f'services:\n  db:\n    image: postgres\n    ports: ["{5000 + i}:5432"]\n')
+    (tmp_path / ".git").mkdir()
+    monkeypatch.chdir(tmp_path)
+    expected = run_cli("check", "--no-cache", "-f", "json", ".")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PORTLINT_") and k != "PYTHONUNBUFFERED"}
+    done = subprocess.run([sys.executable, "-m", "portlint", "check", "--no-cache", "-f", "json", "."],
+                          cwd=tmp_path, capture_output=True, text=True, env=env)
+    assert done.returncode == expected.exit_code == 1
+    assert done.stdout == expected.stdout and len(done.stdout) > 20_000
