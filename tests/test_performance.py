@@ -565,3 +565,24 @@ def test_replayed_runs_are_identical_on_every_example_and_test_tree(tree, tmp_pa
         warm = run_cli(*args[:-1], "--cache-dir", str(cache), ".", env={"PORTLINT_CACHE_DIR": str(tmp_path / "u")})
         assert uncached.output == cold.output == warm.output
         assert uncached.exit_code == cold.exit_code == warm.exit_code
+
+
+@pytest.mark.parametrize("with_env_file", [False, True], ids=["no .env", ".env"])
+def test_a_variable_no_compose_file_uses_does_not_stop_a_replay(with_env_file, tmp_path, run_cli, monkeypatch):
+    """CI sets new variables on every run (GITHUB_RUN_ID...): only the names a Compose file looks up
+    may decide whether a run is replayed."""
+    tree, cache = tmp_path / "tree", tmp_path / "cache"
+    _compose_tree(tree)
+    (tree / "app0" / "compose.yaml").write_text('services:\n  s:\n    ports: ["${PORT:-6379}:6379"]\n')
+    if with_env_file:
+        (tree / "app0" / ".env").write_text("OTHER=1\nPORT=${PORT:-6380}\n")
+    monkeypatch.chdir(tree)
+    monkeypatch.delenv("PORT", raising=False)
+    monkeypatch.setenv("PORTLINT_TEST_RUN_ID", "1")
+    first, _, _ = _replays(run_cli, cache, ".")
+    monkeypatch.setenv("PORTLINT_TEST_RUN_ID", "2")
+    again, _, replayed = _replays(run_cli, cache, ".")
+    assert replayed and again == first
+    monkeypatch.setenv("PORT", "9200")
+    changed, _, replayed = _replays(run_cli, cache, ".")
+    assert not replayed and "9200" in changed

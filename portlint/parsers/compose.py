@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections import ChainMap
 from fnmatch import fnmatch
 from pathlib import Path
 from typing import Iterable, Iterator, Mapping
@@ -376,12 +377,12 @@ class ComposeParser:
                         fail(f"env_file {env_shown} does not exist")
                         return None
                     continue
-                values.update(parse_env_file(text, {**env, **values}))
+                values.update(parse_env_file(text, ChainMap(values, env)))
             except ReadRefused as exc:
                 fail(f"env_file {env_shown}: {exc.reason}; its variables are not used")
             except LimitExceeded as exc:
                 fail(f"env_file {env_shown}: {exc.message}; its variables are not used")
-        sub_env = {**values, **env}
+        sub_env = ChainMap(env, values)  # the including project's values win; only names used are looked up
         main_shown, main_path, _doc, main_services = loaded[0]
         reader = _FileReader(main_shown, sub_env, main_path, ctx, main_services)
         names: list[str] = []
@@ -442,7 +443,7 @@ class ComposeParser:
                 try:
                     text = ctx.read_text(env_path)
                     if text is not None:
-                        values.update(parse_env_file(text, {**ctx.environ, **values}))
+                        values.update(parse_env_file(text, ChainMap(values, ctx.environ)))
                     elif declared:
                         problems.append(f"env file {ctx.display_path(env_path)} does not exist")
                 except ReadRefused as exc:
@@ -452,7 +453,9 @@ class ComposeParser:
             found = (values, tuple(problems))
         #: the variables as used (the process environment over the files'), made once per
         #: environment: readers never change them
-        merged = {**found[0], **ctx.environ}
+        # a view, not a copy: copying would read the whole process environment, and the run cache
+        # would then miss whenever any variable changed (CI sets new ones on every run)
+        merged = ChainMap(ctx.environ, found[0])
         self._env_cache[key] = (found[0], found[1], ctx.environ, merged)
         return merged, found[1]
 

@@ -196,7 +196,7 @@ def parse_env_file(text: str, base: Mapping[str, str] | None = None) -> dict[str
         raise limits.LimitExceeded("the number of lines in an env file", limits.ENV_LINES, "ENV_LINES",
                                    limits.ENV_LINES + 1)
     result: dict[str, str] = {}
-    env = ChainMap(result, dict(base or {}))
+    env = ChainMap(result, base if base is not None else {})  # looked up, never copied: see compose._environment
     lines = text.split("\n")  # what was counted; a CR before the LF is trimmed with the line's spaces
     if lines and lines[-1] == "":
         lines.pop()
