@@ -58,11 +58,12 @@ def run_groups(sizes: Sequence[int], jobs: int, work: Callable[[int], Any]) -> l
     with _termination_as_exit():
         try:
             for chunk in chunks[1:]:
-                worker = _Worker.start(chunk, work)
+                with _signals_held():  # a worker is listed before a signal can end the run
+                    worker = _Worker.start(chunk, work)
+                    if worker is not None:
+                        pending.append(worker)
                 if worker is None:  # no process could be started: the chunk is done here
                     results.update((index, work(index)) for index in chunk)
-                else:
-                    pending.append(worker)
             for index in chunks[0]:
                 results[index] = work(index)
             while pending:
@@ -155,6 +156,7 @@ def _child(chunk: list[int], work: Callable[[int], Any], read_end: int, write_en
     status = 1
     try:
         signal.signal(signal.SIGTERM, signal.SIG_DFL)  # the parent's handler is not the worker's
+        _restore_mask(_MASK_BEFORE)  # forked while the parent held them (_signals_held)
         os.close(read_end)
         data = pickle.dumps({index: work(index) for index in chunk}, protocol=pickle.HIGHEST_PROTOCOL)
         view = memoryview(data)
@@ -165,6 +167,43 @@ def _child(chunk: list[int], work: Callable[[int], Any], read_end: int, write_en
         pass
     finally:
         os._exit(status)
+
+
+_HELD = ("SIGINT", "SIGTERM")
+#: the signal mask before ``_signals_held`` (None outside it); a worker forked inside puts it back
+_MASK_BEFORE: Any = None
+
+
+@contextmanager
+def _signals_held():
+    """SIGINT and SIGTERM wait (they are not lost) while a worker is forked and listed, so the
+    run's clean-up always knows every worker; a no-op where signals cannot be masked."""
+    global _MASK_BEFORE
+    import signal
+
+    held = {getattr(signal, name) for name in _HELD if hasattr(signal, name)}
+    try:
+        before = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    except (AttributeError, ValueError, OSError):
+        yield
+        return
+    _MASK_BEFORE = before
+    try:
+        yield
+    finally:
+        _MASK_BEFORE = None
+        _restore_mask(before)
+
+
+def _restore_mask(mask) -> None:
+    import signal
+
+    if mask is None:
+        return
+    try:
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+    except (AttributeError, ValueError, OSError):
+        pass
 
 
 @contextmanager
@@ -265,5 +304,6 @@ def crossed(groups: list[list], reads: list) -> bool:
     for index, group in enumerate(groups):
         for source in group:
             owner[real(source.path)] = index
-    return any(os.path.basename(path) in names and owner.get(real(path), index) != index
+    # a read whose name no claimed file has can still be one through a link of another name
+    return any((os.path.basename(path) in names or os.path.islink(path)) and owner.get(real(path), index) != index
                for index, paths in enumerate(reads) for path in paths)

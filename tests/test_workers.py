@@ -217,7 +217,7 @@ def test_a_plugin_subclass_of_a_record_keeps_its_own_fields():
     assert type(back) is _PluginExposure and back == exposure and back.extra == "x"
 
 
-@pytest.mark.parametrize("include", ['"include":', "? include\n:", "{include"])
+@pytest.mark.parametrize("include", ['"include":', "? include\n:", "{include", "link"])
 @pytest.mark.parametrize("cache", [False, True], ids=["no-cache", "cache"])
 def test_an_include_the_grouping_cannot_see_is_still_read_once(tmp_path, monkeypatch, forks, include, cache):
     """A quoted, complex or flow-style ``include`` key slips past the cheap look that groups Compose
@@ -228,9 +228,14 @@ def test_an_include_the_grouping_cannot_see_is_still_read_once(tmp_path, monkeyp
     _compose_tree(tmp_path, projects=12)
     if include == "{include":
         text = "{include: [../b/docker-compose.yml], services: {web: {image: nginx}}}\n"
+    elif include == "link":  # reached through a link of another name: the real path decides
+        (tmp_path / "a").mkdir()
+        (tmp_path / "a" / "inc.conf").symlink_to("../b/docker-compose.yml")
+        text = '"include": [inc.conf]\nservices:\n  web:\n    image: nginx\n'
+
     else:
         text = f"{include} [../b/docker-compose.yml]\nservices:\n  web:\n    image: nginx\n"
-    (tmp_path / "a").mkdir()
+    (tmp_path / "a").mkdir(exist_ok=True)
     (tmp_path / "a" / "docker-compose.yml").write_text(text)
     (tmp_path / "b").mkdir()
     (tmp_path / "b" / "docker-compose.yml").write_text("services:\n  db:\n    image: postgres\n"
@@ -244,7 +249,8 @@ def test_an_include_the_grouping_cannot_see_is_still_read_once(tmp_path, monkeyp
         return sorted((f.location.file, f.location.line, f.rule_id) for f in report.findings)
 
     sequential = findings(1, "c1")
-    assert [f for f in sequential if f[0] == "b/docker-compose.yml"] == [("b/docker-compose.yml", 4, "PL101")]
+    reported = [f for f in sequential if f[0] in ("b/docker-compose.yml", "a/inc.conf") and f[2] == "PL101"]
+    assert len(reported) == 1 and reported[0][1] == 4  # once, wherever the project shows it
     assert findings(2, "c2") == sequential
     assert findings(2, "c2") == sequential  # and again from the cache
 
@@ -271,3 +277,17 @@ def test_a_replayed_run_notices_an_env_file_a_worker_read(tmp_path, monkeypatch,
     (tmp_path / "app07" / ".env").write_text("WEB_PORT=23\n")
     after = web_ports()
     assert 23 in after and after != before
+
+
+@pytest.mark.skipif(not hasattr(__import__("signal"), "pthread_sigmask"), reason="no signal masks here")
+def test_signals_held_while_forking_are_given_back_as_they_were(forks):
+    """SIGINT and SIGTERM wait while a worker is forked and listed; the caller's mask comes back."""
+    import signal
+
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGUSR1})
+    try:
+        assert workers.run_groups([30, 30], 2, lambda i: i) == [0, 1] and forks
+        now = signal.pthread_sigmask(signal.SIG_BLOCK, set())
+        assert signal.SIGUSR1 in now and signal.SIGTERM not in now and signal.SIGINT not in now
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, before)
