@@ -292,16 +292,11 @@ class _Builder:
         self.count = 0
 
     # -- the event loop ---------------------------------------------------------------------
-    #: True: build with ``_run_reference``, the plain one-method-per-event loop that ``run``
-    #: must agree with (tests compare the two on every kind of input)
-    reference = False
-
     def run(self) -> None:
         """Build every document; the common events (untagged scalars whose value is known,
-        untagged collections) are handled in this loop, the rest by the methods below."""
-        if self.reference:
-            self._run_reference()
-            return
+        untagged collections) are handled in this loop, the rest by the methods below
+        (tests/parsers/test_perf_compose_yaml.py holds the plain one-method-per-event loop this
+        one must agree with)."""
         loader = self.loader
         get_event = loader.get_event
         errors = self.errors
@@ -460,54 +455,6 @@ class _Builder:
                 stack.clear()
                 skipping = True
 
-    def _run_reference(self) -> None:
-        loader = self.loader
-        skipping = False
-        depth = 0
-        scalar_event, mapping_start, sequence_start = yaml.ScalarEvent, yaml.MappingStartEvent, yaml.SequenceStartEvent
-        while loader.check_event():
-            event = loader.get_event()
-            kind = type(event)
-            if kind is yaml.DocumentStartEvent:
-                self.count += 1
-                if self.single and self.count > 1:
-                    raise _FileFailed(_at(event.start_mark, "expected a single YAML document, "
-                                                            "found another one here"))
-                if self.count > limits.YAML_DOCUMENTS:
-                    raise _FileFailed(_limit_error(event.start_mark, "the number of YAML documents",
-                                                   limits.YAML_DOCUMENTS, "YAML_DOCUMENTS"))
-                self._start_document()
-                skipping, depth = False, 0
-                continue
-            if kind is yaml.DocumentEndEvent:
-                self.documents.append(None if skipping else self.root)
-                continue
-            if kind in (yaml.MappingStartEvent, yaml.SequenceStartEvent):
-                depth += 1
-                if depth > limits.YAML_DEPTH:
-                    raise _FileFailed(_limit_error(event.start_mark, "YAML nesting depth",
-                                                   limits.YAML_DEPTH, "YAML_DEPTH"))
-            elif kind in (yaml.MappingEndEvent, yaml.SequenceEndEvent):
-                depth -= 1
-            if skipping or kind in (yaml.StreamStartEvent, yaml.StreamEndEvent):
-                continue
-            try:  # _node_event, inlined: this loop runs once per YAML event
-                if kind is scalar_event:
-                    self._count_node(event.start_mark)
-                    self._scalar(event)
-                elif kind is mapping_start:
-                    self._count_node(event.start_mark)
-                    self._open(event, True)
-                elif kind is sequence_start:
-                    self._count_node(event.start_mark)
-                    self._open(event, False)
-                else:
-                    self._node_event(event, kind)
-            except _DocumentFailed as failed:
-                self.errors.append(failed.error)
-                self.stack.clear()
-                skipping = True
-
     def _start_document(self) -> None:
         self.stack: list[_Frame] = []
         self.anchors: dict[str, tuple[object, int]] = {}
@@ -521,19 +468,6 @@ class _Builder:
         if self.nodes > limits.YAML_NODES:
             raise _DocumentFailed(_limit_error(mark, "the number of nodes in this YAML document",
                                                limits.YAML_NODES, "YAML_NODES"))
-
-    def _node_event(self, event, kind) -> None:
-        if kind is yaml.ScalarEvent:
-            self._count_node(event.start_mark)
-            self._scalar(event)
-        elif kind is yaml.AliasEvent:
-            self._count_node(event.start_mark)
-            self._alias(event)
-        elif kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
-            self._count_node(event.start_mark)
-            self._open(event, kind is yaml.MappingStartEvent)
-        elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
-            self._close(event)
 
     # -- nodes ------------------------------------------------------------------------------
     def _in_key_position(self) -> bool:

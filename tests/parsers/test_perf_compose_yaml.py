@@ -1,7 +1,7 @@
 """The positioned-YAML builder's fast loop must build what the reference loop builds.
 
 ``yamlpos._Builder.run`` handles the common events inline and keeps caches of plain scalar
-values and of spans; ``_Builder._run_reference`` is the one-method-per-event loop. Both are run here on
+values and of spans; ``_reference_run`` below is the one-method-per-event loop. Both are run here on
 every kind of input (anchors, merges, tags, duplicates, limits, errors), with the cache cold
 and warm, and must give the same documents (values, types, spans, tags) and errors.
 """
@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 
 import pytest
+import yaml
 
 from portlint import limits, yamlpos
 from portlint.yamlpos import LocatedDict, LocatedList, load_documents, load_single
@@ -78,6 +79,53 @@ def _snapshot(value):
     return (type(value).__name__, getattr(value, "tag", None), value)
 
 
+def _reference_run(self) -> None:
+    """The plain one-method-per-event loop: the oracle ``_Builder.run`` must agree with."""
+    skipping, depth = False, 0
+    while self.loader.check_event():
+        event = self.loader.get_event()
+        kind = type(event)
+        if kind is yaml.DocumentStartEvent:
+            self.count += 1
+            if self.single and self.count > 1:
+                raise yamlpos._FileFailed(yamlpos._at(event.start_mark, "expected a single YAML document, "
+                                                                        "found another one here"))
+            if self.count > limits.YAML_DOCUMENTS:
+                raise yamlpos._FileFailed(yamlpos._limit_error(event.start_mark, "the number of YAML documents",
+                                                               limits.YAML_DOCUMENTS, "YAML_DOCUMENTS"))
+            self._start_document()
+            skipping, depth = False, 0
+            continue
+        if kind is yaml.DocumentEndEvent:
+            self.documents.append(None if skipping else self.root)
+            continue
+        if kind in (yaml.MappingStartEvent, yaml.SequenceStartEvent):
+            depth += 1
+            if depth > limits.YAML_DEPTH:
+                raise yamlpos._FileFailed(yamlpos._limit_error(event.start_mark, "YAML nesting depth",
+                                                               limits.YAML_DEPTH, "YAML_DEPTH"))
+        elif kind in (yaml.MappingEndEvent, yaml.SequenceEndEvent):
+            depth -= 1
+        if skipping or kind in (yaml.StreamStartEvent, yaml.StreamEndEvent):
+            continue
+        try:
+            if kind is yaml.ScalarEvent:
+                self._count_node(event.start_mark)
+                self._scalar(event)
+            elif kind is yaml.AliasEvent:
+                self._count_node(event.start_mark)
+                self._alias(event)
+            elif kind in (yaml.MappingStartEvent, yaml.SequenceStartEvent):
+                self._count_node(event.start_mark)
+                self._open(event, kind is yaml.MappingStartEvent)
+            elif kind in (yaml.MappingEndEvent, yaml.SequenceEndEvent):
+                self._close(event)
+        except yamlpos._DocumentFailed as failed:
+            self.errors.append(failed.error)
+            self.stack.clear()
+            skipping = True
+
+
 def _errors(errors):
     return [(e.message, e.line, e.column) for e in errors]
 
@@ -85,7 +133,7 @@ def _errors(errors):
 def _both(load, text, monkeypatch):
     fast = load(text)
     with monkeypatch.context() as patch:
-        patch.setattr(yamlpos._Builder, "reference", True)
+        patch.setattr(yamlpos._Builder, "run", _reference_run)
         reference = load(text)
     return fast, reference
 
@@ -157,7 +205,7 @@ def test_shared_spans_are_equal_values_and_bounded(monkeypatch):
     assert len(yamlpos._SPANS) == 2
     second, _ = load_single(text)
     with monkeypatch.context() as patch:
-        patch.setattr(yamlpos._Builder, "reference", True)
+        patch.setattr(yamlpos._Builder, "run", _reference_run)
         reference, _ = load_single(text)
     assert _snapshot(first) == _snapshot(second) == _snapshot(reference)
     assert second.spans["b"] == yamlpos.Span(2, 1, 2) and second["b"].spans == [yamlpos.Span(2, 5, 2),
