@@ -583,13 +583,7 @@ def parse_cached(parser: Any, files: list, ctx: Any, cache: ResultCache, parse: 
     if len(groups) > 1 and crossed(groups, group_reads):
         # the groups were not independent (see workers.crossed): every file is parsed at once,
         # as without the cache, and what that read is recorded for the run cache
-        recording = _Recording(ctx.read_text, ctx.environ)
-        outcomes = parse(parser, list(files),
-                         dataclasses.replace(ctx, read_text=recording.read_text, environ=recording.environ))
-        if remember is not None:
-            remember(recording.reads)
-        _note(recording.reads, recording.environ.record())
-        return outcomes
+        return _parse_at_once(parser, files, ctx, parse, _noter(remember))
     return [outcome for group in results for outcome in (group or [])]
 
 
@@ -599,19 +593,29 @@ def parse_recorded(parser: Any, files: list, ctx: Any, parse: Callable,
     keep (``cache_results = False``: a Compose file parses in about 0.25 ms, while writing its
     entry costs about 0.6 ms and checking it on a later run 0.3 ms); what the parse read and which
     environment names it looked at are still noted for the run cache."""
-    import dataclasses
-
     from portlint.workers import parse_in_workers
 
-    def noted(record) -> None:
+    noted = _noter(remember)
+    parsed = parse_in_workers(parser, files, ctx, parse, noted, recorder=_Recording)
+    return parsed if parsed is not None else _parse_at_once(parser, files, ctx, parse, noted)
+
+
+def _noter(remember: Callable[[Iterable[str]], Any] | None) -> Callable[[tuple], None]:
+    """What to do with a recording's (reads, environment record): tell ``remember`` the files read,
+    and note both for the run cache."""
+    def noted(record: tuple) -> None:
         reads, env = record
         if remember is not None:
             remember([path for path, marker in reads.items() if marker is not None])
         _note(reads, env)
 
-    parsed = parse_in_workers(parser, files, ctx, parse, noted, recorder=_Recording)
-    if parsed is not None:
-        return parsed
+    return noted
+
+
+def _parse_at_once(parser: Any, files: list, ctx: Any, parse: Callable, noted: Callable[[tuple], None]) -> list:
+    """Every file parsed in one call here, recording what the parse read and looked at."""
+    import dataclasses
+
     recording = _Recording(ctx.read_text, ctx.environ)
     outcomes = parse(parser, list(files), dataclasses.replace(ctx, read_text=recording.read_text,
                                                               environ=recording.environ))
